@@ -1,0 +1,9 @@
+#pragma once
+/// \file memegen.hpp
+/// Umbrella header: every public component of libmemegen.
+
+#include "memegen/crash_state_store.hpp"
+#include "memegen/error.hpp"
+#include "memegen/generation_guard.hpp"
+#include "memegen/log.hpp"
+#include "memegen/resource_monitor.hpp"
