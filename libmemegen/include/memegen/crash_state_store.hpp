@@ -102,6 +102,7 @@ public:
     explicit CrashStateStore(std::filesystem::path state_dir, CrashStateStoreOptions options = {})
         : dir_(std::move(state_dir)), options_(std::move(options)), monitor_(options_.monitor) {
         detail::ensure_private_directory(dir_);
+        sweep_stale_temp_files();
     }
 
     [[nodiscard]] std::filesystem::path state_path() const { return dir_ / "generation_state.json"; }
@@ -177,8 +178,7 @@ public:
         problem.timestamp = detail::local_timestamp();
         const std::string what = d.value("label", std::string("a generation"));
         problem.error = fmt::format(
-            "the previous process (pid {}) ended during {} (state written {}) without recording "
-            "why",
+            "the previous process (pid {}) ended during {} (state written {})",
             pid, what, previous->timestamp);
         problem.details = {{"previous_state", nlohmann::json{{"state", previous->state},
                                                              {"details", d},
@@ -236,6 +236,23 @@ public:
     }
 
 private:
+    // A process killed between creating and renaming its temp file leaves it behind: remove
+    // temp files of processes that no longer exist (never a live writer's).
+    void sweep_stale_temp_files() noexcept {
+        std::error_code ec;
+        for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+            const std::string name = entry.path().filename().string();
+            const auto tmp = name.find(".json.tmp.");
+            if (tmp == std::string::npos) continue;
+            const auto pid_text = name.substr(tmp + 10, name.find('.', tmp + 10) - tmp - 10);
+            const auto pid = detail::parse_u64(pid_text);
+            if (pid && *pid != static_cast<std::uint64_t>(::getpid()) &&
+                ::kill(static_cast<pid_t>(*pid), 0) != 0 && errno == ESRCH) {
+                std::filesystem::remove(entry.path(), ec);
+            }
+        }
+    }
+
     std::optional<StateRecord> current_locked() {
         std::optional<std::string> text;
         try {

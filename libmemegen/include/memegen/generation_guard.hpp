@@ -196,7 +196,7 @@ public:
         detail::ensure_private_directory(state_dir);
         state_->lock_path = state_dir / options.lock_file_name;
         state_->options = std::move(options);
-        open_lock_file();  // fail early on an unusable directory
+        static_cast<void>(open_lock_file());  // fail early on an unusable directory
     }
 
     /// Takes the guard if it is free, without waiting.

@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "memegen/detail/files.hpp"
 #include "memegen/detail/proc_reader.hpp"
 #include "memegen/error.hpp"
 #include "memegen/log.hpp"
@@ -300,8 +301,6 @@ private:
 
         const auto fd_dir = base / "fd";
         s.open_fds = detail::count_directory_entries(fd_dir.c_str());
-        // Our own listing holds one descriptor of its own while it counts.
-        if (s.open_fds && which == "self") *s.open_fds -= 1;
 
         const auto meminfo = read_meminfo();
         s.system_available_bytes = meminfo.available;

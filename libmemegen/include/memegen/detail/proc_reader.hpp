@@ -67,10 +67,20 @@ inline std::optional<int> count_directory_entries(const char* path) noexcept {
     };
     const std::unique_ptr<DIR, DirCloser> dir(::opendir(path));
     if (!dir) return std::nullopt;
+    // Listing /proc/self/fd shows the listing's own descriptor too: leave it out.
+    const std::string own_fd = std::to_string(::dirfd(dir.get()));
     int count = 0;
     while (const dirent* entry = ::readdir(dir.get())) {
         const std::string_view name = entry->d_name;
-        if (name != "." && name != "..") ++count;
+        if (name == "." || name == "..") continue;
+        if (name == own_fd) {
+            char target[256];
+            const ssize_t n = ::readlinkat(::dirfd(dir.get()), entry->d_name, target, sizeof target);
+            if (n > 3 && std::string_view(target, static_cast<std::size_t>(n)).ends_with("/fd")) {
+                continue;
+            }
+        }
+        ++count;
     }
     return count;
 }

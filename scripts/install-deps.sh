@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what libmemegen needs to build, test and run, from Debian 12's packages.
+# Idempotent: apt is asked only for what is missing. Run as root (or with sudo).
+set -euo pipefail
+
+packages=(
+  meson ninja-build pkg-config g++ cmake
+  libavcodec-dev libavformat-dev libavfilter-dev libavutil-dev libswscale-dev libswresample-dev
+  libcpp-httplib-dev libssl-dev nlohmann-json3-dev libfmt-dev doctest-dev
+  libfreetype-dev libharfbuzz-dev fonts-dejavu-core
+  ffmpeg ca-certificates tzdata
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "Installing: ${missing[*]}"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs the dependencies, builds, and runs the whole test suite twice: a normal
+# (debugoptimized) build, then one under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Ends with one summary line of all doctest cases: "doctest: N passed, N failed, N skipped".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+
+jobs=$(nproc)
+status=0
+
+run_suite() {  # name, build dir, extra meson options...
+  local name=$1 dir=$2
+  shift 2
+  echo "== $name: configure and build ($dir)"
+  [ -f "$dir/build.ninja" ] || meson setup "$dir" "$@" >/dev/null
+  meson compile -C "$dir" -j "$jobs"
+  echo "== $name: meson test"
+  # -v prints each doctest binary's summary; failures print their assertions.
+  meson test -C "$dir" -v --num-processes "$jobs" --print-errorlogs || status=1
+}
+
+run_suite "normal build" build -Dbench=true
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+run_suite "ASan+UBSan build" build-asan -Db_sanitize=address,undefined -Db_lundef=false \
+  -Dcpp_args=-fno-sanitize-recover=all -Dbench=false
+
+# One line for CI: the sum of every doctest summary in both runs.
+python3 - build/meson-logs/testlog.json build-asan/meson-logs/testlog.json <<'PY'
+import json, re, sys
+passed = failed = skipped = 0
+for log in sys.argv[1:]:
+    with open(log) as f:
+        for line in f:
+            out = json.loads(line).get("stdout", "") or ""
+            for m in re.finditer(r"\[doctest\] test cases:\s*\d+ \|\s*(\d+) passed \|\s*(\d+) failed \|\s*(\d+) skipped", out):
+                passed += int(m.group(1)); failed += int(m.group(2)); skipped += int(m.group(3))
+print(f"doctest: {passed} passed, {failed} failed, {skipped} skipped")
+PY
+exit $status
