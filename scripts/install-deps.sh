@@ -8,7 +8,7 @@ packages=(
   libavcodec-dev libavformat-dev libavfilter-dev libavutil-dev libswscale-dev libswresample-dev
   libcpp-httplib-dev libssl-dev nlohmann-json3-dev libfmt-dev doctest-dev
   libfreetype-dev libharfbuzz-dev fonts-dejavu-core
-  ffmpeg ca-certificates tzdata
+  ffmpeg ca-certificates tzdata openssl python3
 )
 
 missing=()
