@@ -6,4 +6,5 @@
 #include "memegen/error.hpp"
 #include "memegen/generation_guard.hpp"
 #include "memegen/log.hpp"
+#include "memegen/meme_renderer.hpp"
 #include "memegen/resource_monitor.hpp"

@@ -1,0 +1,173 @@
+#pragma once
+/// \file config.hpp
+/// BotConfig: the bot's settings, read from a JSON file (`--config FILE`) and then overridden by
+/// environment variables. Loading never stops at the first mistake: every problem is collected,
+/// each naming its key (or environment variable), so `--check-config` can list them all.
+/// The token never appears in a problem text or in to_json().
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <memegen/log.hpp>
+
+namespace memegen::bot {
+
+/// Environment variables by name (injectable for tests).
+using Environment = std::map<std::string, std::string>;
+
+/// The variables of this process (environ).
+[[nodiscard]] Environment process_environment();
+
+/// The language of the bot's replies.
+enum class Language { en, ru };
+
+/// How a render is isolated from the bot: a child process (survives crashes, OOM) or a thread.
+enum class RenderIsolation { process, thread };
+
+/// What happens at start-up to scheduled slots that passed while the bot was not running.
+enum class MissedSlotPolicy {
+    skip,          ///< every missed slot is marked skipped
+    catch_up_one,  ///< the most recent missed slot of today runs once; the others are skipped
+};
+
+/// "en" / "ru".
+[[nodiscard]] std::string_view to_string(Language language) noexcept;
+/// "process" / "thread".
+[[nodiscard]] std::string_view to_string(RenderIsolation isolation) noexcept;
+/// "skip" / "catch_up_one".
+[[nodiscard]] std::string_view to_string(MissedSlotPolicy policy) noexcept;
+
+/// A Telegram chat: a numeric id or a public "@username".
+struct ChatRef {
+    std::int64_t id = 0;   ///< the chat id when username is empty
+    std::string username;  ///< "@name", or empty for a numeric id
+
+    /// True when no chat is set (id 0, no username).
+    [[nodiscard]] bool empty() const noexcept { return id == 0 && username.empty(); }
+    /// What the Bot API's chat_id takes: "@name" or the decimal id.
+    [[nodiscard]] std::string to_string() const;
+
+    friend bool operator==(const ChatRef&, const ChatRef&) = default;
+};
+
+/// A local wall-clock time of the posting window, in minutes after midnight (0..1440).
+struct ClockTime {
+    int minutes = 0;  ///< 0 = 00:00, 1440 = 24:00
+
+    /// Parses "HH:MM" (00:00..24:00); nullopt otherwise.
+    [[nodiscard]] static std::optional<ClockTime> parse(std::string_view text);
+    /// "HH:MM".
+    [[nodiscard]] std::string to_string() const;
+
+    friend auto operator<=>(const ClockTime&, const ClockTime&) = default;
+};
+
+/// Render settings as plain data; the bot maps them onto memegen::RenderOptions.
+struct RenderSettings {
+    int width = 1080;                  ///< output frame, from "size": "1080x1920"
+    int height = 1920;                 ///< output frame height
+    int fps = 24;                      ///< 1..60
+    int crf = 23;                      ///< x264 constant rate factor 0..51
+    std::string preset = "veryfast";   ///< x264 preset
+    std::string background = "black";  ///< "black" or "blur"
+    std::filesystem::path font;        ///< caption font; empty: the renderer's default
+    double min_seconds = 7;            ///< shortest random length of a still
+    double max_seconds = 12;           ///< longest random length of a still
+    double max_video_seconds = 60;     ///< GIFs/videos are cut here
+    int max_output_mb = 50;            ///< the MP4 is kept under this many MB (10^6 bytes)
+};
+
+/// The optional Prometheus-style metrics endpoint.
+struct MetricsSettings {
+    bool enabled = false;               ///< off unless asked for
+    std::string address = "127.0.0.1";  ///< loopback unless told otherwise
+    int port = 9464;                    ///< 1..65535
+};
+
+/// Every setting of the bot, with the defaults documented in config_reference().
+struct BotConfig {
+    std::string token;                                 ///< Bot API token (secret)
+    std::string api_url = "https://api.telegram.org";  ///< no trailing slash
+    std::optional<std::filesystem::path> ca_file;      ///< CA bundle for TLS; default: the system's
+    std::int64_t owner_id = 0;                         ///< the owner's Telegram user id
+    std::vector<std::int64_t> admin_ids;               ///< other users allowed to command the bot
+    ChatRef review_chat;                               ///< where candidates go; default: the owner
+    std::optional<ChatRef> channel;                    ///< where Publish posts; none: not set
+    int daily_generations = 3;                         ///< scheduled jobs a day; 0 disables
+    int candidates = 3;                                ///< candidates per scheduled job
+    ClockTime window_start{600};                       ///< posting window start, local time
+    ClockTime window_end{1440};                        ///< posting window end (exclusive)
+    std::string timezone;                       ///< IANA name or "+07:00"; empty: the system's
+    Language language = Language::en;           ///< language of replies
+    bool auto_publish = false;                  ///< publish scheduled memes without review
+    std::filesystem::path state_dir = "state";  ///< state files (absolute after loading)
+    std::filesystem::path media_dir;            ///< meme library (absolute after loading)
+    std::filesystem::path music_dir;            ///< music library (absolute after loading)
+    RenderSettings render;                      ///< how videos are made
+    int max_batch = 20;                         ///< cap of /generate N
+    int max_attempts = 3;                       ///< tries per meme (and per poison update)
+    RenderIsolation render_isolation = RenderIsolation::process;  ///< how renders run
+    int upload_limit_mb = 50;         ///< sendVideo limit of the Bot API server
+    int scheduled_wait_minutes = 30;  ///< how long a scheduled job waits for the guard
+    MissedSlotPolicy missed_slots = MissedSlotPolicy::catch_up_one;  ///< see MissedSlotPolicy
+    bool open_generate = false;           ///< anyone may /generate (else owner+admins)
+    int generate_cooldown_seconds = 300;  ///< per-user pause between open /generate
+    LogLevel log_level = LogLevel::info;  ///< minimum level logged
+    MetricsSettings metrics;              ///< optional metrics endpoint
+
+    /// True if `user_id` is the owner or an admin.
+    [[nodiscard]] bool is_admin(std::int64_t user_id) const noexcept;
+};
+
+/// One thing wrong with the configuration.
+struct ConfigProblem {
+    std::string key;      ///< "render.crf", an environment variable, or the file's path
+    std::string message;  ///< what is wrong, never containing the token
+
+    /// "key: message".
+    [[nodiscard]] std::string to_string() const;
+};
+
+/// What load_config() found.
+struct ConfigLoadResult {
+    BotConfig config;                     ///< usable only when problems is empty
+    std::vector<ConfigProblem> problems;  ///< unknown keys first, then values in reference order
+
+    /// True when there is no problem.
+    [[nodiscard]] bool ok() const noexcept { return problems.empty(); }
+};
+
+/// Reads `file` (if given), applies the overrides of `env`, validates everything and collects
+/// every problem. Relative paths in the file are resolved against the file's directory, those
+/// from the environment against the working directory. Keys starting with '_' (such as
+/// "_comment") are ignored at any level. Registers a non-empty token with register_secret().
+/// Never throws for bad input; a file that cannot be read is a problem.
+[[nodiscard]] ConfigLoadResult load_config(const std::optional<std::filesystem::path>& file,
+                                           const Environment& env);
+
+/// The configuration as JSON, in the file's format; the token is "<redacted>".
+[[nodiscard]] nlohmann::json to_json(const BotConfig& config);
+
+/// The reference of every key: type, default, environment override, meaning (--help-config).
+[[nodiscard]] std::string config_reference();
+
+/// One documented key (the source of config_reference() and of the unknown-key check).
+struct ConfigKeyInfo {
+    std::string_view key;           ///< "render.crf"
+    std::string_view type;          ///< "integer 0..51"
+    std::string_view default_text;  ///< "23"
+    std::string_view env;           ///< environment override, or empty
+    std::string_view description;   ///< one sentence
+};
+
+/// Every key the loader accepts, in reference order.
+[[nodiscard]] const std::vector<ConfigKeyInfo>& config_keys();
+
+}  // namespace memegen::bot

@@ -1,0 +1,384 @@
+#include "config/schedule.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include <memegen/detail/clock.hpp>
+#include <memegen/detail/files.hpp>
+#include <memegen/error.hpp>
+#include <memegen/log.hpp>
+
+#include "config/state_file.hpp"
+
+namespace memegen::bot {
+
+using nlohmann::json;
+using std::chrono::seconds;
+
+namespace {
+
+constexpr int kFileVersion = 1;
+
+bool handled(SlotStatus status) {
+    return status != SlotStatus::pending && status != SlotStatus::running;
+}
+
+TimePoint floor_seconds(TimePoint t) {
+    return std::chrono::time_point_cast<seconds>(t);
+}
+
+// What must match for a saved plan to stay valid.
+json signature_of(const ScheduleSettings& s) {
+    return {{"timezone", s.timezone},
+            {"daily_generations", s.daily_generations},
+            {"window_start", s.window_start.to_string()},
+            {"window_end", s.window_end.to_string()}};
+}
+
+json plan_to_json(const DailyPlan& plan) {
+    json slots = json::array();
+    for (const auto& slot : plan.slots) {
+        slots.push_back({{"when", memegen::detail::local_timestamp(slot.when)},
+                         {"status", to_string(slot.status)}});
+    }
+    return {{"date", plan.date}, {"slots", slots}};
+}
+
+std::optional<DailyPlan> plan_from_json(const json& j) {
+    if (!j.is_object() || !j.contains("date") || !j["date"].is_string() || !j.contains("slots") ||
+        !j["slots"].is_array()) {
+        return std::nullopt;
+    }
+    DailyPlan plan;
+    plan.date = j["date"].get<std::string>();
+    if (!LocalDate::parse(plan.date))
+        return std::nullopt;
+    for (const auto& item : j["slots"]) {
+        if (!item.is_object() || !item.contains("when") || !item["when"].is_string() ||
+            !item.contains("status") || !item["status"].is_string()) {
+            return std::nullopt;
+        }
+        const auto when = memegen::detail::parse_timestamp(item["when"].get<std::string>());
+        const auto status = parse_slot_status(item["status"].get<std::string>());
+        if (!when || !status)
+            return std::nullopt;
+        plan.slots.push_back({*when, *status});
+    }
+    if (!std::is_sorted(plan.slots.begin(), plan.slots.end(),
+                        [](const Slot& a, const Slot& b) { return a.when < b.when; })) {
+        return std::nullopt;
+    }
+    return plan;
+}
+
+}  // namespace
+
+std::string_view to_string(SlotStatus status) noexcept {
+    switch (status) {
+        case SlotStatus::pending:
+            return "pending";
+        case SlotStatus::running:
+            return "running";
+        case SlotStatus::done:
+            return "done";
+        case SlotStatus::failed:
+            return "failed";
+        case SlotStatus::skipped:
+            return "skipped";
+    }
+    return "pending";
+}
+
+std::optional<SlotStatus> parse_slot_status(std::string_view text) noexcept {
+    for (const auto s : {SlotStatus::pending, SlotStatus::running, SlotStatus::done,
+                         SlotStatus::failed, SlotStatus::skipped}) {
+        if (to_string(s) == text)
+            return s;
+    }
+    return std::nullopt;
+}
+
+PlanCounts count_slots(const DailyPlan& plan) noexcept {
+    PlanCounts c;
+    for (const auto& slot : plan.slots) {
+        switch (slot.status) {
+            case SlotStatus::pending:
+                ++c.pending;
+                break;
+            case SlotStatus::running:
+                ++c.running;
+                break;
+            case SlotStatus::done:
+                ++c.done;
+                break;
+            case SlotStatus::failed:
+                ++c.failed;
+                break;
+            case SlotStatus::skipped:
+                ++c.skipped;
+                break;
+        }
+    }
+    return c;
+}
+
+ScheduleSettings ScheduleSettings::from(const BotConfig& config) {
+    return ScheduleSettings{config.daily_generations, config.window_start, config.window_end,
+                            config.missed_slots, config.timezone};
+}
+
+seconds max_jitter(seconds segment) noexcept {
+    return std::min(seconds(segment.count() / 3), seconds(30 * 60));
+}
+
+DailyPlan draw_plan(const LocalDate& date, const ScheduleSettings& settings,
+                    std::mt19937_64& random) {
+    DailyPlan plan{date.to_string(), {}};
+    const int n = settings.daily_generations;
+    if (n <= 0)
+        return plan;
+    const TimePoint start = local_to_utc(date, settings.window_start.minutes);
+    const TimePoint end = local_to_utc(date, settings.window_end.minutes);
+    const auto total = std::chrono::duration_cast<seconds>(end - start).count();
+    if (total <= 0)
+        return plan;
+    const double segment = static_cast<double>(total) / n;
+    const auto jitter = max_jitter(seconds(static_cast<std::int64_t>(segment))).count();
+    std::uniform_int_distribution<std::int64_t> offset(-jitter, jitter);
+    for (int i = 0; i < n; ++i) {
+        const auto middle = static_cast<std::int64_t>(std::llround(segment * (i + 0.5)));
+        plan.slots.push_back(
+            {floor_seconds(start) + seconds(middle + offset(random)), SlotStatus::pending});
+    }
+    return plan;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+Scheduler::Scheduler(std::filesystem::path state_dir, ScheduleSettings settings, TimePoint now,
+                     std::optional<std::uint64_t> seed)
+    : dir_(std::move(state_dir)), settings_(std::move(settings)) {
+    random_.seed(seed ? *seed
+                      : (static_cast<std::uint64_t>(std::random_device{}()) << 32) ^
+                            std::random_device{}());
+    memegen::detail::ensure_private_directory(dir_);
+    const LocalDate today = local_date_of(now);
+    if (load()) {
+        // Slots that were running when the bot stopped were interrupted: they failed.
+        for (DailyPlan* p : {&plan_, previous_ ? &*previous_ : nullptr}) {
+            if (p == nullptr)
+                continue;
+            for (auto& slot : p->slots) {
+                if (slot.status == SlotStatus::running) {
+                    slot.status = SlotStatus::failed;
+                    startup_.interrupted.push_back(slot.when);
+                }
+            }
+        }
+        if (plan_.date < today.to_string()) {
+            for (auto& slot : plan_.slots) {
+                if (slot.status == SlotStatus::pending) {
+                    slot.status = SlotStatus::skipped;
+                    startup_.missed.push_back(slot.when);
+                }
+            }
+            previous_ = std::move(plan_);
+            plan_ = draw_plan(today, settings_, random_);
+        }
+        apply_missed_policy(plan_, now, settings_.missed_slots == MissedSlotPolicy::catch_up_one,
+                            true);
+    } else {
+        previous_.reset();
+        plan_ = draw_plan(today, settings_, random_);
+        apply_missed_policy(plan_, now, false, false);
+    }
+    refresh(now);
+    save();
+    if (!startup_.missed.empty()) {
+        log_warning("schedule: {} slot(s) missed while the bot was down{}", startup_.missed.size(),
+                    startup_.caught_up ? "; the most recent one runs now" : "; skipped");
+    }
+}
+
+bool Scheduler::load() {
+    // Throws SystemError naming the path if the file exists but cannot be read.
+    const std::optional<std::string> text = memegen::detail::read_file(file());
+    if (!text)
+        return false;
+    const json j = json::parse(*text, nullptr, /*allow_exceptions=*/false);
+    std::optional<DailyPlan> plan;
+    std::optional<DailyPlan> previous;
+    bool valid = j.is_object() && j.value("version", 0) == kFileVersion && j.contains("plan");
+    if (valid) {
+        plan = plan_from_json(j["plan"]);
+        valid = plan.has_value();
+    }
+    if (valid && j.contains("previous") && !j["previous"].is_null()) {
+        previous = plan_from_json(j["previous"]);
+        valid = previous.has_value();
+    }
+    if (!valid) {
+        const std::string reason = text->empty()      ? "it is empty"
+                                   : j.is_discarded() ? "it is not valid JSON"
+                                                      : "it is not a schedule plan";
+        const std::string problem = detail::quarantine_file(file(), reason);
+        log_warning("schedule: {}; drawing a new plan", problem);
+        startup_.problems.push_back(problem);
+        return false;
+    }
+    if (!j.contains("settings") || j["settings"] != signature_of(settings_)) {
+        log_info("schedule: settings changed since the plan was drawn; drawing a new plan");
+        return false;
+    }
+    plan_ = std::move(*plan);
+    previous_ = std::move(previous);
+    return true;
+}
+
+void Scheduler::save() {
+    const json j = {{"version", kFileVersion},
+                    {"settings", signature_of(settings_)},
+                    {"plan", plan_to_json(plan_)},
+                    {"previous", previous_ ? plan_to_json(*previous_) : json(nullptr)}};
+    memegen::detail::write_file_atomically(file(), j.dump(2) + "\n");
+}
+
+void Scheduler::apply_missed_policy(DailyPlan& plan, TimePoint now, bool catch_up, bool report) {
+    std::vector<std::size_t> past;
+    for (std::size_t i = 0; i < plan.slots.size(); ++i) {
+        if (plan.slots[i].status == SlotStatus::pending && plan.slots[i].when <= now) {
+            past.push_back(i);
+        }
+    }
+    for (std::size_t k = 0; k < past.size(); ++k) {
+        const bool keep = catch_up && k + 1 == past.size();
+        if (report)
+            startup_.missed.push_back(plan.slots[past[k]].when);
+        if (keep) {
+            startup_.caught_up = SlotId{plan.date, past[k]};
+        } else {
+            plan.slots[past[k]].status = SlotStatus::skipped;
+        }
+    }
+}
+
+void Scheduler::refresh(TimePoint now) {
+    const LocalDate today = local_date_of(now);
+    const std::string today_text = today.to_string();
+    bool changed = false;
+    if (plan_.date < today_text) {
+        // A new day began while this day's slots were still pending (the bot was busy or the
+        // machine slept): they are not run late.
+        for (auto& slot : plan_.slots) {
+            if (slot.status == SlotStatus::pending)
+                slot.status = SlotStatus::skipped;
+        }
+        previous_ = std::move(plan_);
+        plan_ = draw_plan(today, settings_, random_);
+        for (auto& slot : plan_.slots) {
+            if (slot.when <= now)
+                slot.status = SlotStatus::skipped;
+        }
+        changed = true;
+    }
+    const bool all_handled = std::all_of(plan_.slots.begin(), plan_.slots.end(),
+                                         [](const Slot& s) { return handled(s.status); });
+    if (plan_.date == today_text && !plan_.slots.empty() && all_handled) {
+        previous_ = std::move(plan_);
+        plan_ = draw_plan(today.next(), settings_, random_);
+        changed = true;
+    }
+    if (changed)
+        save();
+}
+
+std::optional<TimePoint> Scheduler::next_slot(TimePoint now) {
+    refresh(now);
+    for (const auto& slot : plan_.slots) {
+        if (slot.status == SlotStatus::pending)
+            return slot.when;
+    }
+    return std::nullopt;
+}
+
+std::vector<SlotId> Scheduler::due(TimePoint now) {
+    refresh(now);
+    std::vector<SlotId> result;
+    for (const DailyPlan* p : {previous_ ? &*previous_ : nullptr, &plan_}) {
+        if (p == nullptr)
+            continue;
+        for (std::size_t i = 0; i < p->slots.size(); ++i) {
+            if (p->slots[i].status == SlotStatus::pending && p->slots[i].when <= now) {
+                result.push_back({p->date, i});
+            }
+        }
+    }
+    return result;
+}
+
+DailyPlan* Scheduler::find_plan(const std::string& date) {
+    if (plan_.date == date)
+        return &plan_;
+    if (previous_ && previous_->date == date)
+        return &*previous_;
+    return nullptr;
+}
+
+const DailyPlan* Scheduler::find_plan(const std::string& date) const {
+    if (plan_.date == date)
+        return &plan_;
+    if (previous_ && previous_->date == date)
+        return &*previous_;
+    return nullptr;
+}
+
+bool Scheduler::mark(const SlotId& slot, SlotStatus status) {
+    DailyPlan* plan = find_plan(slot.date);
+    if (plan == nullptr || slot.index >= plan->slots.size())
+        return false;
+    plan->slots[slot.index].status = status;
+    save();
+    return true;
+}
+
+std::optional<TimePoint> Scheduler::when(const SlotId& slot) const {
+    const DailyPlan* plan = find_plan(slot.date);
+    if (plan == nullptr || slot.index >= plan->slots.size())
+        return std::nullopt;
+    return plan->slots[slot.index].when;
+}
+
+std::optional<DailyPlan> Scheduler::plan_for_day_of(TimePoint now) {
+    refresh(now);
+    if (const DailyPlan* plan = find_plan(local_date_of(now).to_string()))
+        return *plan;
+    return std::nullopt;
+}
+
+PlanCounts Scheduler::today_counts(TimePoint now) {
+    const auto plan = plan_for_day_of(now);
+    return plan ? count_slots(*plan) : PlanCounts{};
+}
+
+std::string format_time_until(TimePoint when, TimePoint now, Language language) {
+    const std::string clock = local_clock_text(when);
+    const bool ru = language == Language::ru;
+    const auto left = std::chrono::duration_cast<seconds>(when - now).count();
+    if (left <= 0)
+        return fmt::format("{} ({})", ru ? "сейчас" : "now", clock);
+    const auto minutes = (left + 59) / 60;  // rounded up: never "in 0 min" for a future slot
+    const auto hours = minutes / 60;
+    const auto rest = minutes % 60;
+    const char* in = ru ? "через" : "in";
+    const char* h = ru ? "ч" : "h";
+    const char* min = ru ? "мин" : "min";
+    if (hours == 0)
+        return fmt::format("{} {} {} ({})", in, minutes, min, clock);
+    if (rest == 0)
+        return fmt::format("{} {} {} ({})", in, hours, h, clock);
+    return fmt::format("{} {} {} {} {} ({})", in, hours, h, rest, min, clock);
+}
+
+}  // namespace memegen::bot

@@ -1,0 +1,990 @@
+#include "core/bot.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <random>
+
+#include <fmt/format.h>
+
+#include <memegen/detail/clock.hpp>
+#include <memegen/detail/files.hpp>
+#include <memegen/log.hpp>
+
+#include "config/timezone.hpp"
+#include "telegram/html.hpp"
+#include "telegram/telegram_error.hpp"
+
+namespace memegen::bot {
+
+namespace {
+
+using Clock = std::chrono::system_clock;
+
+std::string chat_of(const nlohmann::json& message) {
+    return std::to_string(message.at("chat").at("id").get<std::int64_t>());
+}
+
+std::string who_of(const nlohmann::json& user) {
+    if (user.contains("username") && user["username"].is_string()) {
+        return "@" + user["username"].get<std::string>();
+    }
+    return "user " + std::to_string(user.value("id", std::int64_t{0}));
+}
+
+std::string mb(std::uint64_t bytes) { return fmt::format("{:.1f}", bytes / 1e6); }
+
+std::string effects_text(const std::vector<Effect>& effects) {
+    std::string out;
+    for (const auto e : effects) {
+        if (!out.empty()) out += ", ";
+        out += std::string(to_string(e));
+    }
+    return out.empty() ? "none" : out;
+}
+
+std::uint64_t fresh_seed() {
+    static std::mt19937_64 random(std::random_device{}());
+    static std::mutex mutex;
+    std::lock_guard lock(mutex);
+    return random();
+}
+
+// "ok" callback data is "<verb>:<id>"; verbs: p publish, t change track, r regenerate,
+// a regenerate all, x already published.
+std::pair<std::string, std::string> split_callback(const std::string& data) {
+    const auto colon = data.find(':');
+    if (colon == std::string::npos) return {data, ""};
+    return {data.substr(0, colon), data.substr(colon + 1)};
+}
+
+}  // namespace
+
+Bot::Bot(BotConfig config)
+    : config_(std::move(config)),
+      text_{config_.language},
+      api_([&] {
+          BotApiOptions o;
+          o.token = config_.token;
+          o.base_url = config_.api_url;
+          if (config_.ca_file) o.ca_file = config_.ca_file->string();
+          return o;
+      }()),
+      state_(config_.state_dir),
+      guard_(config_.state_dir),
+      offsets_(config_.state_dir, config_.max_attempts),
+      candidates_(config_.state_dir / "candidates.json"),
+      picker_(config_.media_dir, config_.music_dir, config_.state_dir / "history.json",
+              fresh_seed()),
+      runner_([&] {
+          RenderRunnerOptions o;
+          o.isolate = config_.render_isolation == RenderIsolation::process;
+          return o;
+      }()) {
+    for (const auto& p : offsets_.problems()) log_warning("{}", p);
+}
+
+Bot::~Bot() {
+    stop_.request_stop();
+    jobs_cv_.notify_all();
+}
+
+// ---------------------------------------------------------------- Telegram helpers
+
+void Bot::note_telegram_error(const std::exception& e, const char* what) {
+    if (const auto* te = dynamic_cast<const TelegramError*>(&e)) {
+        if (te->is_unauthorized()) {
+            log_error("the bot token was rejected (401) while {}: exiting", what);
+            token_rejected_ = true;
+            stop_.request_stop();
+            return;
+        }
+        if (te->is_forbidden()) {
+            log_warning("{}: the bot was blocked or removed from the chat (403)", what);
+            return;
+        }
+    }
+    log_error("{} failed: {}", what, e.what());
+}
+
+std::optional<nlohmann::json> Bot::say(const std::string& chat, const std::string& html,
+                                       const std::optional<nlohmann::json>& markup) {
+    try {
+        MessageOptions options;
+        options.reply_markup = markup;
+        std::optional<nlohmann::json> last;
+        const auto parts = split_html(html);
+        for (std::size_t i = 0; i < parts.size(); ++i) {
+            // The keyboard belongs under the last part.
+            MessageOptions part_options = options;
+            if (i + 1 < parts.size()) part_options.reply_markup.reset();
+            last = api_.send_message(chat, parts[i], part_options, stop_.get_token());
+        }
+        return last;
+    } catch (const std::exception& e) {
+        note_telegram_error(e, "sendMessage");
+        return std::nullopt;
+    }
+}
+
+void Bot::answer(const std::string& callback_id, const std::string& text, bool alert) {
+    try {
+        api_.answer_callback_query(callback_id, truncate_html(escape_html(text), 190), alert,
+                                   stop_.get_token());
+    } catch (const std::exception& e) {
+        note_telegram_error(e, "answerCallbackQuery");
+    }
+}
+
+nlohmann::json Bot::review_keyboard(const std::string& id) const {
+    return {{"inline_keyboard",
+             {{{{"text", text_.button_publish()}, {"callback_data", "p:" + id}}},
+              {{{"text", text_.button_change_track()}, {"callback_data", "t:" + id}},
+               {{"text", text_.button_regenerate()}, {"callback_data", "r:" + id}}}}}};
+}
+
+// ---------------------------------------------------------------- run
+
+BotExit Bot::run(std::stop_token outer) {
+    std::stop_callback forward(outer, [this] {
+        stop_.request_stop();
+        jobs_cv_.notify_all();
+    });
+    const auto stop = stop_.get_token();
+
+    state_.install_crash_handlers();
+    const auto unclean = state_.detect_unclean_end();
+    // Temporary files of a previous run (killed mid-render) are useless now.
+    const auto work = config_.state_dir / "work";
+    std::error_code ec;
+    std::filesystem::remove_all(work, ec);
+    std::filesystem::create_directories(work, ec);
+
+    try {
+        const auto me = api_.get_me(stop);
+        log_info("connected to the Bot API as @{}", me.value("username", std::string("?")));
+        api_.delete_webhook(false, stop);
+        api_.set_my_commands(
+            {{"generate", text_.ru() ? "Сделать мем (или /generate N)" : "Make a meme (or /generate N)"},
+             {"status", text_.ru() ? "Память, блокировка, расписание" : "Memory, lock, schedule"},
+             {"runscheduled", text_.ru() ? "Плановая генерация сейчас" : "Run the scheduled job now"},
+             {"cancel", text_.ru() ? "Отменить генерацию" : "Cancel the generation"},
+             {"clearhistory", text_.ru() ? "Забыть источники" : "Forget used sources"},
+             {"help", text_.ru() ? "Справка" : "Help"}},
+            stop);
+    } catch (const TelegramError& e) {
+        if (e.is_unauthorized()) {
+            log_error("the bot token was rejected (401): check TELEGRAM_BOT_TOKEN");
+            return BotExit::token_rejected;
+        }
+        if (stop.stop_requested()) return BotExit::clean;
+        log_error("cannot start: {}", e.what());
+        state_.record_problem(stage::init_error, e.what());
+        return BotExit::startup_failed;
+    }
+
+    {
+        std::lock_guard lock(scheduler_mutex_);
+        scheduler_ = std::make_unique<Scheduler>(config_.state_dir, ScheduleSettings::from(config_),
+                                                 Clock::now());
+        for (const auto& p : scheduler_->startup().problems) log_warning("schedule: {}", p);
+        if (!scheduler_->startup().missed.empty()) {
+            log_warning("schedule: {} slot(s) passed while the bot was down ({})",
+                        scheduler_->startup().missed.size(),
+                        scheduler_->startup().caught_up ? "the latest runs now" : "skipped");
+        }
+    }
+    if (unclean) {
+        say(std::to_string(config_.owner_id), text_.unclean_end(escape_html(unclean->error)));
+    }
+    state_.record(stage::idle, {{"label", "bot started"}});
+    monitor_.log_resource_usage("bot_start");
+
+    worker_ = std::jthread([this](std::stop_token) { worker_loop(stop_.get_token()); });
+    scheduler_thread_ = std::jthread([this](std::stop_token) { scheduler_loop(stop_.get_token()); });
+
+    const std::vector<std::string> allowed{"message", "callback_query"};
+    int conflict_waits = 0;
+    while (!stop.stop_requested()) {
+        std::vector<nlohmann::json> updates;
+        try {
+            updates = api_.get_updates(offsets_.next_offset(), 50, allowed, stop);
+            conflict_waits = 0;
+        } catch (const TelegramError& e) {
+            if (e.is_unauthorized()) {
+                log_error("the bot token was rejected (401): exiting");
+                token_rejected_ = true;
+                break;
+            }
+            if (stop.stop_requested()) break;
+            if (e.is_conflict()) {
+                log_error(
+                    "getUpdates conflict (409): another instance is polling with this token, or "
+                    "a webhook is set; retrying in 30 s");
+                ++conflict_waits;
+            } else {
+                log_error("getUpdates failed: {}; retrying in 5 s", e.what());
+            }
+            std::mutex m;
+            std::unique_lock lock(m);
+            std::condition_variable_any().wait_for(lock, stop,
+                                                   std::chrono::seconds(conflict_waits ? 30 : 5),
+                                                   [] { return false; });
+            continue;
+        }
+        for (const auto& update : updates) {
+            if (!update.contains("update_id")) continue;
+            const auto id = update["update_id"].get<std::int64_t>();
+            UpdateDecision decision = UpdateDecision::handle;
+            try {
+                decision = offsets_.begin(id);
+            } catch (const std::exception& e) {
+                log_error("cannot record update {}: {}", id, e.what());
+            }
+            if (decision == UpdateDecision::poisoned) {
+                log_warning("update {} failed {} times; skipped", id, config_.max_attempts);
+                continue;
+            }
+            if (decision == UpdateDecision::already_handled) continue;
+            try {
+                handle_update(update);
+            } catch (const std::exception& e) {
+                log_error("handling update {} failed: {}", id, e.what());
+            }
+            try {
+                offsets_.finish(id);
+            } catch (const std::exception& e) {
+                log_error("cannot record update {}: {}", id, e.what());
+            }
+            if (stop.stop_requested()) break;
+        }
+    }
+
+    // Shutdown: cancel the render, let the worker and scheduler end, confirm the offset.
+    {
+        std::lock_guard lock(jobs_mutex_);
+        if (current_job_stop_) current_job_stop_->request_stop();
+    }
+    stop_.request_stop();
+    jobs_cv_.notify_all();
+    if (worker_.joinable()) worker_.join();
+    if (scheduler_thread_.joinable()) scheduler_thread_.join();
+    if (!token_rejected_) {
+        try {
+            // A zero-timeout poll with the next offset confirms what was handled.
+            BotApi confirm([&] {
+                BotApiOptions o = api_.options();
+                o.retry.max_attempts = 1;
+                o.request_timeout = std::chrono::seconds(5);
+                return o;
+            }());
+            confirm.get_updates(offsets_.next_offset(), 0, allowed, {});
+        } catch (const std::exception& e) {
+            log_warning("could not confirm the last updates at shutdown: {}", e.what());
+        }
+    }
+    state_.record(stage::idle, {{"label", "bot stopped"}});
+    log_info("bot stopped");
+    return token_rejected_ ? BotExit::token_rejected : BotExit::clean;
+}
+
+// ---------------------------------------------------------------- polling side
+
+void Bot::handle_update(const nlohmann::json& update) {
+    if (update.contains("message") && update["message"].is_object()) {
+        handle_message(update["message"]);
+    } else if (update.contains("callback_query") && update["callback_query"].is_object()) {
+        handle_callback(update["callback_query"]);
+    }
+}
+
+void Bot::handle_message(const nlohmann::json& message) {
+    if (!message.contains("from") || !message.contains("chat")) return;
+    const auto user = message["from"].value("id", std::int64_t{0});
+    const auto chat = chat_of(message);
+    const std::string text = message.value("text", std::string{});
+    if (text.empty() || text[0] != '/') return;
+
+    // "/generate@my_bot 3" → command "generate", argument "3".
+    const auto space = text.find_first_of(" \n");
+    std::string command = text.substr(1, space == std::string::npos ? std::string::npos : space - 1);
+    if (const auto at = command.find('@'); at != std::string::npos) command.resize(at);
+    std::string argument = space == std::string::npos ? "" : text.substr(space + 1);
+    while (!argument.empty() && (argument.back() == ' ' || argument.back() == '\n')) argument.pop_back();
+    while (!argument.empty() && argument.front() == ' ') argument.erase(0, 1);
+
+    const bool admin = config_.is_admin(user);
+    if (!admin && !(config_.open_generate && command == "generate" && argument.empty())) {
+        std::lock_guard lock(cooldown_mutex_);
+        if (refused_users_.insert(user).second) {
+            log_info("refused {} from {} (not an admin)", command, who_of(message["from"]));
+            say(chat, text_.not_allowed());
+        }
+        return;
+    }
+    const auto who = who_of(message["from"]);
+    if (command == "start" || command == "help") {
+        say(chat, text_.help());
+    } else if (command == "generate") {
+        command_generate(chat, admin ? 0 : user, who, argument);
+    } else if (command == "status") {
+        command_status(chat);
+    } else if (command == "runscheduled") {
+        command_run_scheduled(chat, who);
+    } else if (command == "cancel") {
+        command_cancel(chat);
+    } else if (command == "clearhistory") {
+        picker_.clear_history();
+        say(chat, text_.history_cleared());
+    } else {
+        say(chat, text_.unknown_command());
+    }
+}
+
+bool Bot::start_job(Job job, const std::string& chat, const std::string& callback_id) {
+    auto acquired = guard_.try_acquire(job.label);
+    if (!acquired) {
+        const auto message = acquired.holder() ? text_.busy(acquired.holder()->seconds_held())
+                                               : text_.busy_unknown();
+        if (callback_id.empty()) {
+            say(chat, message);
+        } else {
+            answer(callback_id, message, true);
+        }
+        return false;
+    }
+    job.ticket.emplace(acquired.take());
+    {
+        std::lock_guard lock(jobs_mutex_);
+        jobs_.push_back(std::move(job));
+    }
+    jobs_cv_.notify_all();
+    return true;
+}
+
+void Bot::command_generate(const std::string& chat, std::int64_t open_user, const std::string& who,
+                           const std::string& argument) {
+    int count = 1;
+    if (!argument.empty()) {
+        const auto* end = argument.data() + argument.size();
+        const auto [ptr, ec] = std::from_chars(argument.data(), end, count);
+        if (ec != std::errc() || ptr != end || count < 1 || count > config_.max_batch) {
+            say(chat, text_.generate_usage(config_.max_batch));
+            return;
+        }
+    }
+    if (open_user != 0) {
+        std::lock_guard lock(cooldown_mutex_);
+        const auto now = std::chrono::steady_clock::now();
+        const auto cooldown = std::chrono::seconds(config_.generate_cooldown_seconds);
+        if (auto it = last_generate_.find(open_user);
+            it != last_generate_.end() && now - it->second < cooldown) {
+            say(chat, text_.cooldown(std::chrono::duration_cast<std::chrono::seconds>(
+                                         cooldown - (now - it->second))
+                                         .count()));
+            return;
+        }
+        last_generate_[open_user] = now;
+    }
+    Job job;
+    job.kind = JobKind::generate;
+    job.count = count;
+    job.chat = chat;
+    job.label = count == 1 ? "/generate by " + who : fmt::format("/generate {} by {}", count, who);
+    start_job(std::move(job), chat);
+}
+
+void Bot::command_run_scheduled(const std::string& chat, const std::string& who) {
+    Job job;
+    job.kind = JobKind::scheduled;
+    job.count = config_.candidates;
+    job.chat = config_.review_chat.to_string();
+    job.label = "/runscheduled by " + who;
+    start_job(std::move(job), chat);
+}
+
+void Bot::command_cancel(const std::string& chat) {
+    bool cancelled = false;
+    {
+        std::lock_guard lock(jobs_mutex_);
+        if (current_job_stop_) {
+            current_job_stop_->request_stop();
+            cancelled = true;
+        }
+    }
+    say(chat, cancelled ? text_.cancelling() : text_.nothing_to_cancel());
+}
+
+std::string Bot::status_text() {
+    const bool ru = text_.ru();
+    std::string out = ru ? "📊 <b>Состояние системы</b>\n\n💾 Память:\n" : "📊 <b>System status</b>\n\n💾 Memory:\n";
+    const auto s = monitor_.snapshot();
+    out += fmt::format(fmt::runtime(ru ? "  RSS: {:.2f} MB\n  VMS: {:.2f} MB\n  Использование: {:.1f}%\n  Потоки: {}\n" : "  RSS: {:.2f} MB\n  VMS: {:.2f} MB\n  Usage: {:.1f}%\n  Threads: {}\n"),
+                       s.rss_mb(), s.vms_mb(), s.percent, s.threads);
+    {
+        std::lock_guard lock(stats_mutex_);
+        if (last_render_peak_ > 0) {
+            out += fmt::format(fmt::runtime(ru ? "  Пик последнего рендера: {:.1f} MB\n" : "  Last render peak: {:.1f} MB\n"),
+                               ResourceSnapshot::mib(last_render_peak_));
+        }
+    }
+    out += "\n";
+    if (const auto holder = guard_.holder()) {
+        out += fmt::format(fmt::runtime(ru ? "🔒 Генерация: ЗАНЯТО ({}, запущена {} сек. назад)\n" : "🔒 Generation: LOCKED ({}, started {} s ago)\n"),
+                           escape_html(holder->label), holder->seconds_held());
+    } else {
+        out += ru ? "🔓 Генерация: СВОБОДНО\n" : "🔓 Generation: FREE\n";
+    }
+    if (const auto problem = state_.last_problem()) {
+        out += fmt::format(fmt::runtime(ru ? "\n⚠️ Последняя проблема:\n  Этап: {}\n  Ошибка: {}\n  Время: {}\n" : "\n⚠️ Last problem:\n  Stage: {}\n  Error: {}\n  Time: {}\n"),
+                           escape_html(problem->stage), truncate_html(escape_html(problem->error), 600),
+                           escape_html(problem->timestamp));
+    }
+    const auto now = Clock::now();
+    std::lock_guard lock(scheduler_mutex_);
+    if (scheduler_ && config_.daily_generations > 0) {
+        if (const auto next = scheduler_->next_slot(now)) {
+            out += "\n⏰ " + std::string(ru ? "Следующая генерация " : "Next generation ") +
+                   format_time_until(*next, now, config_.language) + "\n";
+        }
+        if (const auto today = scheduler_->plan_for_day_of(now)) {
+            std::string slots;
+            for (const auto& slot : today->slots) {
+                if (!slots.empty()) slots += ", ";
+                slots += local_clock_text(slot.when).substr(0, 5);
+                if (slot.status != SlotStatus::pending) slots += " " + std::string(to_string(slot.status));
+            }
+            out += fmt::format(fmt::runtime(ru ? "📅 Сегодня: {}\n" : "📅 Today: {}\n"), slots);
+        }
+    } else {
+        out += ru ? "\n⏰ Расписание выключено\n" : "\n⏰ Schedule disabled\n";
+    }
+    std::lock_guard stats_lock(stats_mutex_);
+    const auto today = local_date_of(now).to_string();
+    const int done = stats_date_ == today ? done_today_ : 0;
+    const int failed = stats_date_ == today ? failed_today_ : 0;
+    out += fmt::format(fmt::runtime(ru ? "🎬 Генераций сегодня: {} успешно / {} с ошибкой" : "🎬 Generations today: {} done / {} failed"),
+                       done, failed);
+    return out;
+}
+
+void Bot::command_status(const std::string& chat) { say(chat, status_text()); }
+
+void Bot::handle_callback(const nlohmann::json& query) {
+    const std::string id = query.value("id", std::string{});
+    const auto user = query.contains("from") ? query["from"].value("id", std::int64_t{0}) : 0;
+    if (!config_.is_admin(user)) {
+        answer(id, text_.not_allowed(), true);
+        return;
+    }
+    const auto [verb, target] = split_callback(query.value("data", std::string{}));
+    const std::string chat = query.contains("message") ? chat_of(query["message"])
+                                                        : std::to_string(config_.owner_id);
+    const auto who = who_of(query["from"]);
+    if (verb == "p") {
+        publish(query, target);
+        return;
+    }
+    if (verb == "x") {
+        answer(id, text_.already_published());
+        return;
+    }
+    Job job;
+    job.chat = chat;
+    if (verb == "t" || verb == "r") {
+        const auto candidate = candidates_.get(target);
+        if (!candidate || candidate->status == "replaced") {
+            answer(id, text_.stale_button());
+            return;
+        }
+        job.kind = verb == "t" ? JobKind::change_track : JobKind::regenerate;
+        job.candidate_id = target;
+        job.label = (verb == "t" ? "Change track by " : "Regenerate by ") + who;
+    } else if (verb == "a") {
+        if (candidates_.batch(target).empty()) {
+            answer(id, text_.stale_button());
+            return;
+        }
+        job.kind = JobKind::regenerate_all;
+        job.batch_id = target;
+        job.count = config_.candidates;
+        job.label = "Regenerate all by " + who;
+    } else {
+        answer(id, text_.stale_button());
+        return;
+    }
+    if (start_job(std::move(job), chat, id)) answer(id, text_.working());
+}
+
+void Bot::publish(const nlohmann::json& query, const std::string& candidate_id) {
+    const std::string id = query.value("id", std::string{});
+    const auto candidate = candidates_.get(candidate_id);
+    if (!candidate) {
+        answer(id, text_.stale_button());
+        return;
+    }
+    if (!config_.channel) {
+        answer(id, text_.no_channel(), true);
+        return;
+    }
+    // review → publishing happens once, so a double press cannot post twice.
+    if (!candidates_.transition(candidate_id, "review", "publishing")) {
+        answer(id, candidate->status == "replaced" ? text_.stale_button() : text_.already_published());
+        return;
+    }
+    try {
+        const auto sent = api_.send_video_by_file_id(config_.channel->to_string(), candidate->file_id,
+                                                     "", MessageOptions{}, stop_.get_token());
+        auto updated = *candidates_.get(candidate_id);
+        updated.status = "published";
+        updated.published_message_id = sent.value("message_id", std::int64_t{0});
+        candidates_.put(updated);
+        log_info("published candidate {} to {}", candidate_id, config_.channel->to_string());
+        answer(id, text_.published());
+        try {
+            api_.edit_message_reply_markup(
+                candidate->chat, candidate->message_id,
+                nlohmann::json{{"inline_keyboard",
+                                {{{{"text", text_.button_published()}, {"callback_data", "x:" + candidate_id}}}}}},
+                stop_.get_token());
+        } catch (const TelegramError& e) {
+            if (!e.is_not_modified()) note_telegram_error(e, "editMessageReplyMarkup");
+        }
+    } catch (const std::exception& e) {
+        candidates_.transition(candidate_id, "publishing", "review");
+        note_telegram_error(e, "publishing");
+        state_.record_problem(stage::send_error, e.what(), {{"label", "publish " + candidate_id}});
+        answer(id, text_.generation_failed(e.what()), true);
+    }
+}
+
+// ---------------------------------------------------------------- worker side
+
+void Bot::worker_loop(std::stop_token stop) {
+    for (;;) {
+        Job job;
+        {
+            std::unique_lock lock(jobs_mutex_);
+            jobs_cv_.wait(lock, stop, [this] { return !jobs_.empty(); });
+            if (jobs_.empty()) {
+                if (stop.stop_requested()) return;
+                continue;
+            }
+            job = std::move(jobs_.front());
+            jobs_.pop_front();
+            current_job_stop_.emplace();
+            if (stop.stop_requested()) current_job_stop_->request_stop();
+        }
+        run_job(job);
+        {
+            std::lock_guard lock(jobs_mutex_);
+            current_job_stop_.reset();
+        }
+        job.ticket.reset();  // releases the guard: logs 🔓 and after_unlock memory
+    }
+}
+
+void Bot::run_job(Job& job) {
+    std::stop_token stop;
+    {
+        std::lock_guard lock(jobs_mutex_);
+        stop = current_job_stop_->get_token();
+    }
+    try {
+        switch (job.kind) {
+            case JobKind::generate: run_generate(job, stop); break;
+            case JobKind::scheduled:
+            case JobKind::regenerate_all: run_scheduled(job, stop); break;
+            case JobKind::change_track:
+            case JobKind::regenerate: run_replace(job, stop); break;
+        }
+    } catch (const std::exception& e) {
+        // A bug or an unexpected failure: recorded, told, and the bot goes on.
+        log_error("job '{}' failed: {}", job.label, e.what());
+        monitor_.log_resource_usage("after_error");
+        try {
+            state_.record_problem(stage::batch_error, e.what(), {{"label", job.label}});
+        } catch (const std::exception& write_error) {
+            log_error("cannot record the problem: {}", write_error.what());
+        }
+        say(job.chat, text_.generation_failed(escape_html(e.what())));
+    }
+}
+
+void Bot::count_generation(bool ok) {
+    std::lock_guard lock(stats_mutex_);
+    const auto today = local_date_of(Clock::now()).to_string();
+    if (stats_date_ != today) {
+        stats_date_ = today;
+        done_today_ = failed_today_ = 0;
+    }
+    (ok ? done_today_ : failed_today_) += 1;
+}
+
+std::optional<Bot::Made> Bot::generate_one(const Job& job, int index, int variant_group,
+                                           std::set<std::filesystem::path>& used_in_batch,
+                                           std::stop_token stop, const std::string& fixed_media,
+                                           const std::string& avoid_music) {
+    std::set<std::filesystem::path> failed_sources;
+    for (int attempt = 0; attempt < config_.max_attempts; ++attempt) {
+        if (stop.stop_requested()) return std::nullopt;
+        const auto context = fmt::format("gen_{}_{}", index, attempt);
+        monitor_.log_resource_usage(context + "_start");
+        std::set<std::filesystem::path> exclude = used_in_batch;
+        exclude.insert(failed_sources.begin(), failed_sources.end());
+        const auto media = fixed_media.empty() ? picker_.pick_meme(exclude)
+                                               : std::optional<std::filesystem::path>(fixed_media);
+        if (!media) {
+            state_.record_problem(stage::generation_error, "no usable meme in " + config_.media_dir.string(),
+                                  {{"label", job.label}, {"index", index}, {"attempt", attempt}});
+            say(job.chat, text_.no_media());
+            return std::nullopt;
+        }
+        const auto music = picker_.pick_music(avoid_music);
+        RenderRequest request;
+        request.media = *media;
+        request.music = music.value_or(std::filesystem::path{});
+        request.output = config_.state_dir / "work" / (CandidateStore::new_id() + ".mp4");
+        request.seed = fresh_seed();
+        request.variant_group = variant_group;
+        request.width = config_.render.width;
+        request.height = config_.render.height;
+        request.fps = config_.render.fps;
+        request.crf = config_.render.crf;
+        request.preset = config_.render.preset;
+        request.background = config_.render.background;
+        request.font = config_.render.font;
+        request.min_seconds = config_.render.min_seconds;
+        request.max_seconds = config_.render.max_seconds;
+        request.max_video_seconds = config_.render.max_video_seconds;
+        request.max_output_bytes = std::min<std::uint64_t>(
+            static_cast<std::uint64_t>(config_.render.max_output_mb) * 1000 * 1000,
+            static_cast<std::uint64_t>(config_.upload_limit_mb) * 1000 * 1000);
+
+        state_.record(stage::generating, {{"label", job.label},
+                                          {"context", context},
+                                          {"index", index},
+                                          {"attempt", attempt},
+                                          {"media", media->filename().string()}});
+        const auto outcome = runner_.run(request, stop, [&] {
+            try {
+                api_.send_chat_action(job.chat, "upload_video", stop);
+            } catch (const std::exception& e) {
+                log_debug("sendChatAction failed: {}", e.what());
+            }
+        });
+        monitor_.log_resource_usage(context + "_end");
+        if (outcome.ok()) {
+            {
+                std::lock_guard lock(stats_mutex_);
+                last_render_peak_ = outcome.result->peak_rss_bytes;
+            }
+            log_info("[{}] rendered {} in {:.1f} s, peak RSS {:.1f}MB", context, media->filename().string(),
+                     outcome.result->render_seconds, ResourceSnapshot::mib(outcome.result->peak_rss_bytes));
+            state_.record(stage::completed, {{"label", job.label}, {"context", context}, {"index", index},
+                                             {"attempt", attempt}});
+            used_in_batch.insert(*media);
+            return Made{*outcome.result, media->string(), request.music.string(), request.seed,
+                        variant_group};
+        }
+        if (outcome.failure == RenderFailureKind::cancelled) {
+            state_.record(stage::cancelled, {{"label", job.label}, {"context", context}});
+            return std::nullopt;
+        }
+        nlohmann::json details = {{"label", job.label}, {"context", context}, {"index", index},
+                                  {"attempt", attempt}, {"media", media->string()},
+                                  {"failure", to_string(outcome.failure)}};
+        if (outcome.exit_code) details["exit_code"] = *outcome.exit_code;
+        if (outcome.signal) details["signal"] = *outcome.signal;
+        if (outcome.last_child_sample) details["child_memory"] = *outcome.last_child_sample;
+        log_error("[{}] render failed: {}", context, outcome.error);
+        state_.record_problem(stage::generation_error, outcome.error, details);
+        monitor_.log_resource_usage(context + "_error");
+        if (outcome.failure == RenderFailureKind::killed || outcome.failure == RenderFailureKind::crashed) {
+            say(job.chat, text_.generation_failed(escape_html(outcome.error)));
+        }
+        failed_sources.insert(*media);
+        std::error_code ec;
+        std::filesystem::remove(request.output, ec);
+        if (!fixed_media.empty()) break;  // the same source would fail the same way
+    }
+    return std::nullopt;
+}
+
+std::optional<Candidate> Bot::send_candidate(const Made& made, const std::string& chat,
+                                             const std::string& batch_id) {
+    Candidate c;
+    c.id = CandidateStore::new_id();
+    c.batch = batch_id;
+    c.media = made.media;
+    c.music = made.music;
+    c.seed = made.seed;
+    c.variant_group = made.variant_group;
+    c.chat = chat;
+    const auto& r = made.result;
+    c.caption = fmt::format(
+        "🎬 {}\n🎵 {}\n⏱ {:.1f} s · {} MB · {}×{}\n✨ {}",
+        escape_html(std::filesystem::path(made.media).filename().string()),
+        made.music.empty() ? std::string("—") : escape_html(std::filesystem::path(made.music).stem().string()),
+        r.duration_seconds, mb(r.size_bytes), r.width, r.height, escape_html(effects_text(r.effects)));
+    c.caption = truncate_html(c.caption, kMaxCaptionLength);
+    VideoUpload upload;
+    upload.chat_id = chat;
+    upload.video = r.output;
+    upload.filename = "meme.mp4";
+    upload.width = r.width;
+    upload.height = r.height;
+    upload.duration = static_cast<int>(r.duration_seconds + 0.5);
+    if (!r.thumbnail.empty() && std::filesystem::exists(r.thumbnail)) upload.thumbnail = r.thumbnail;
+    upload.caption = c.caption;
+    upload.options.reply_markup = review_keyboard(c.id);
+    const auto cleanup = [&] {
+        std::error_code ec;
+        std::filesystem::remove(r.output, ec);
+        if (!r.thumbnail.empty()) std::filesystem::remove(r.thumbnail, ec);
+    };
+    try {
+        const auto sent = api_.send_video(upload, stop_.get_token());
+        c.message_id = sent.value("message_id", std::int64_t{0});
+        if (sent.contains("video") && sent["video"].contains("file_id")) {
+            c.file_id = sent["video"]["file_id"].get<std::string>();
+        } else if (sent.contains("document") && sent["document"].contains("file_id")) {
+            c.file_id = sent["document"]["file_id"].get<std::string>();
+        }
+        candidates_.put(c);
+        cleanup();
+        return c;
+    } catch (const std::exception& e) {
+        cleanup();
+        note_telegram_error(e, "sendVideo");
+        state_.record_problem(stage::send_error, e.what(), {{"media", made.media}});
+        say(chat, text_.generation_failed(escape_html(e.what())));
+        return std::nullopt;
+    }
+}
+
+void Bot::run_generate(Job& job, std::stop_token stop) {
+    const auto started = std::chrono::steady_clock::now();
+    const bool batch = job.count > 1;
+    if (batch) monitor_.log_resource_usage("batch_start");
+    const auto batch_id = CandidateStore::new_id();
+    std::optional<std::int64_t> progress_message;
+    auto last_edit = std::chrono::steady_clock::now() - std::chrono::hours(1);
+    const auto show_progress = [&](int done, int failed, bool force) {
+        if (!batch) return;
+        const auto now = std::chrono::steady_clock::now();
+        if (!force && now - last_edit < std::chrono::seconds(3)) return;
+        last_edit = now;
+        const auto text = text_.batch_progress(done, job.count, failed);
+        try {
+            if (!progress_message) {
+                const auto sent = api_.send_message(job.chat, text, MessageOptions{}, stop_.get_token());
+                progress_message = sent.value("message_id", std::int64_t{0});
+            } else {
+                api_.edit_message_text(job.chat, *progress_message, text, MessageOptions{},
+                                       stop_.get_token());
+            }
+        } catch (const TelegramError& e) {
+            if (!e.is_not_modified()) note_telegram_error(e, "progress message");
+        }
+    };
+    show_progress(0, 0, true);
+    std::set<std::filesystem::path> used;
+    int ok = 0;
+    int failed = 0;
+    for (int index = 0; index < job.count && !stop.stop_requested(); ++index) {
+        const auto made = generate_one(job, index, index % 5, used, stop);
+        bool sent = false;
+        if (made) sent = send_candidate(*made, job.chat, batch_id).has_value();
+        if (stop.stop_requested() && !made) break;
+        count_generation(sent);
+        (sent ? ok : failed) += 1;
+        show_progress(ok + failed, failed, false);
+    }
+    if (stop.stop_requested()) {
+        say(job.chat, text_.cancelled());
+        state_.record(stage::cancelled, {{"label", job.label}, {"ok", ok}, {"failed", failed}});
+    } else if (batch) {
+        show_progress(ok + failed, failed, true);
+        const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::steady_clock::now() - started)
+                                 .count();
+        say(job.chat, text_.batch_summary(ok, failed, seconds));
+        state_.record(stage::idle, {{"label", job.label}, {"ok", ok}, {"failed", failed}});
+    } else if (failed > 0) {
+        const auto problem = state_.last_problem();
+        say(job.chat, text_.generation_failed(escape_html(problem ? problem->error : "unknown error")));
+    } else {
+        state_.record(stage::idle, {{"label", job.label}});
+    }
+    if (batch) monitor_.log_resource_usage("batch_end");
+}
+
+void Bot::run_scheduled(Job& job, std::stop_token stop) {
+    monitor_.log_resource_usage("scheduled_start");
+    const auto batch_id = job.kind == JobKind::regenerate_all ? job.batch_id : CandidateStore::new_id();
+    if (job.kind == JobKind::regenerate_all) {
+        // The old candidates of that batch are replaced: their buttons become stale.
+        for (const auto& c : candidates_.batch(job.batch_id)) {
+            if (c.status == "review") candidates_.transition(c.id, "review", "replaced");
+        }
+    }
+    std::set<std::filesystem::path> used;
+    std::vector<Made> made;
+    int failed = 0;
+    for (int index = 0; index < job.count && !stop.stop_requested(); ++index) {
+        // Different variant groups make candidates of one job look different.
+        if (auto m = generate_one(job, index, index % 5, used, stop)) {
+            made.push_back(std::move(*m));
+        } else if (!stop.stop_requested()) {
+            ++failed;
+            count_generation(false);
+        }
+    }
+    bool any_sent = false;
+    if (config_.auto_publish && config_.channel && !made.empty() && !stop.stop_requested()) {
+        VideoUpload upload;
+        upload.chat_id = config_.channel->to_string();
+        upload.video = made.front().result.output;
+        upload.filename = "meme.mp4";
+        upload.width = made.front().result.width;
+        upload.height = made.front().result.height;
+        upload.duration = static_cast<int>(made.front().result.duration_seconds + 0.5);
+        if (std::filesystem::exists(made.front().result.thumbnail)) upload.thumbnail = made.front().result.thumbnail;
+        try {
+            api_.send_video(upload, stop_.get_token());
+            any_sent = true;
+            count_generation(true);
+        } catch (const std::exception& e) {
+            note_telegram_error(e, "auto-publish");
+            state_.record_problem(stage::send_error, e.what(), {{"label", job.label}});
+        }
+        for (const auto& m : made) {
+            std::error_code ec;
+            std::filesystem::remove(m.result.output, ec);
+            std::filesystem::remove(m.result.thumbnail, ec);
+        }
+    } else if (!stop.stop_requested()) {
+        if (!made.empty()) say(job.chat, text_.scheduled_intro(static_cast<int>(made.size())));
+        for (const auto& m : made) {
+            const bool sent = send_candidate(m, job.chat, batch_id).has_value();
+            any_sent = any_sent || sent;
+            count_generation(sent);
+        }
+        if (any_sent) {
+            say(job.chat, text_.scheduled_done(static_cast<int>(made.size()), failed),
+                nlohmann::json{{"inline_keyboard",
+                                {{{{"text", text_.button_regenerate_all()}, {"callback_data", "a:" + batch_id}}}}}});
+        }
+    }
+    if (job.slot) {
+        std::lock_guard lock(scheduler_mutex_);
+        if (scheduler_) {
+            scheduler_->mark(*job.slot, stop.stop_requested() ? SlotStatus::failed
+                                        : any_sent            ? SlotStatus::done
+                                                              : SlotStatus::failed);
+        }
+    }
+    if (stop.stop_requested()) {
+        say(job.chat, text_.cancelled());
+        state_.record(stage::cancelled, {{"label", job.label}});
+    } else {
+        state_.record(stage::idle, {{"label", job.label}, {"ok", made.size()}, {"failed", failed}});
+    }
+    monitor_.log_resource_usage("scheduled_end");
+}
+
+void Bot::run_replace(Job& job, std::stop_token stop) {
+    const auto old = candidates_.get(job.candidate_id);
+    if (!old || old->status == "replaced") {
+        say(job.chat, text_.stale_button());
+        return;
+    }
+    std::set<std::filesystem::path> used;
+    std::optional<Made> made;
+    if (job.kind == JobKind::change_track) {
+        made = generate_one(job, 0, old->variant_group, used, stop, old->media, old->music);
+    } else {
+        used.insert(old->media);  // a new meme in its place, not the same one
+        made = generate_one(job, 0, (old->variant_group + 1) % 5, used, stop);
+    }
+    if (!made) {
+        if (!stop.stop_requested()) count_generation(false);
+        if (stop.stop_requested()) say(job.chat, text_.cancelled());
+        return;
+    }
+    const auto sent = send_candidate(*made, old->chat, old->batch);
+    count_generation(sent.has_value());
+    if (sent && candidates_.transition(old->id, "review", "replaced")) {
+        try {
+            api_.edit_message_reply_markup(old->chat, old->message_id, std::nullopt, stop_.get_token());
+        } catch (const TelegramError& e) {
+            if (!e.is_not_modified()) note_telegram_error(e, "editMessageReplyMarkup");
+        }
+    }
+    state_.record(stage::idle, {{"label", job.label}});
+}
+
+// ---------------------------------------------------------------- scheduler
+
+void Bot::scheduler_loop(std::stop_token stop) {
+    std::mutex sleep_mutex;
+    std::condition_variable_any sleeper;
+    while (!stop.stop_requested()) {
+        std::optional<SlotId> due;
+        std::chrono::seconds sleep_for{30};
+        {
+            std::lock_guard lock(scheduler_mutex_);
+            if (!scheduler_ || config_.daily_generations == 0) return;
+            const auto now = Clock::now();
+            const auto slots = scheduler_->due(now);
+            if (!slots.empty()) {
+                due = slots.front();
+                scheduler_->mark(*due, SlotStatus::running);
+            } else if (const auto next = scheduler_->next_slot(now)) {
+                sleep_for = std::clamp(std::chrono::duration_cast<std::chrono::seconds>(*next - now),
+                                       std::chrono::seconds(1), std::chrono::seconds(30));
+            }
+        }
+        if (due) {
+            Job job;
+            job.kind = JobKind::scheduled;
+            job.count = config_.candidates;
+            job.chat = config_.review_chat.to_string();
+            job.label = "scheduled job";
+            job.slot = due;
+            const auto wait = std::chrono::minutes(config_.scheduled_wait_minutes);
+            auto acquired = guard_.acquire(job.label, wait, stop);
+            if (acquired) {
+                job.ticket.emplace(acquired.take());
+                {
+                    std::lock_guard lock(jobs_mutex_);
+                    jobs_.push_back(std::move(job));
+                }
+                jobs_cv_.notify_all();
+            } else if (!stop.stop_requested()) {
+                const auto holder = acquired.holder() ? acquired.holder()->label : std::string("unknown");
+                log_warning("scheduled job skipped: the guard stayed held by '{}' for {} min", holder,
+                            config_.scheduled_wait_minutes);
+                state_.record_problem(stage::batch_error,
+                                      fmt::format("scheduled job skipped: the generation lock stayed "
+                                                  "held by '{}' for {} min",
+                                                  holder, config_.scheduled_wait_minutes),
+                                      {{"label", "scheduled job"}});
+                {
+                    std::lock_guard lock(scheduler_mutex_);
+                    scheduler_->mark(*due, SlotStatus::skipped);
+                }
+                say(std::to_string(config_.owner_id),
+                    text_.scheduled_gave_up(config_.scheduled_wait_minutes, escape_html(holder)));
+            } else {
+                std::lock_guard lock(scheduler_mutex_);
+                scheduler_->mark(*due, SlotStatus::pending);
+            }
+            continue;
+        }
+        std::unique_lock lock(sleep_mutex);
+        sleeper.wait_for(lock, stop, sleep_for, [] { return false; });
+    }
+}
+
+}  // namespace memegen::bot

@@ -1,0 +1,151 @@
+#pragma once
+/// \file bot.hpp
+/// The bot: polls Telegram, answers commands at once, and runs generations on one
+/// worker thread under the GenerationGuard, so `/status` is answered during a render
+/// and a second generation is refused with the seed's message. A scheduler thread runs
+/// the daily plan; scheduled jobs wait for the guard (bounded) instead of being dropped.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <stop_token>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <memegen/crash_state_store.hpp>
+#include <memegen/generation_guard.hpp>
+#include <memegen/resource_monitor.hpp>
+#include <nlohmann/json.hpp>
+
+#include "config/config.hpp"
+#include "config/schedule.hpp"
+#include "config/update_offset_store.hpp"
+#include "core/candidate_store.hpp"
+#include "core/media_picker.hpp"
+#include "core/messages.hpp"
+#include "core/render_runner.hpp"
+#include "telegram/bot_api.hpp"
+
+namespace memegen::bot {
+
+/// Exit statuses of Bot::run().
+enum class BotExit : int {
+    clean = 0,             ///< stopped by SIGINT/SIGTERM
+    token_rejected = 2,    ///< 401: the bot token was rejected
+    startup_failed = 3,    ///< state directory or Telegram unusable at start
+};
+
+/// The running bot. Construct, then run() until a stop is requested.
+class Bot {
+public:
+    /// `config` must be valid (load_config() without problems); the timezone already applied.
+    explicit Bot(BotConfig config);
+    ~Bot();
+    Bot(const Bot&) = delete;
+    Bot& operator=(const Bot&) = delete;
+
+    /// Polls and serves until `stop` is requested or the token is rejected.
+    BotExit run(std::stop_token stop);
+
+private:
+    enum class JobKind { generate, scheduled, change_track, regenerate, regenerate_all };
+
+    struct Job {
+        JobKind kind = JobKind::generate;
+        int count = 1;
+        std::string chat;          // where replies go
+        std::string label;         // guard label / state label
+        std::string candidate_id;  // change_track / regenerate
+        std::string batch_id;      // regenerate_all
+        std::optional<SlotId> slot;  // scheduled
+        std::optional<GenerationGuard::Ticket> ticket;
+    };
+
+    struct Made {
+        RenderResult result;
+        std::string media;
+        std::string music;
+        std::uint64_t seed = 0;
+        int variant_group = 0;
+    };
+
+    // Polling side.
+    void handle_update(const nlohmann::json& update);
+    void handle_message(const nlohmann::json& message);
+    void handle_callback(const nlohmann::json& query);
+    void command_generate(const std::string& chat, std::int64_t user, const std::string& who,
+                          const std::string& argument);
+    void command_status(const std::string& chat);
+    void command_cancel(const std::string& chat);
+    void command_run_scheduled(const std::string& chat, const std::string& who);
+    void publish(const nlohmann::json& query, const std::string& candidate_id);
+    bool start_job(Job job, const std::string& chat, const std::string& callback_id = {});
+    [[nodiscard]] std::string status_text();
+
+    // Worker side.
+    void worker_loop(std::stop_token stop);
+    void run_job(Job& job);
+    void run_generate(Job& job, std::stop_token stop);
+    void run_scheduled(Job& job, std::stop_token stop);
+    void run_replace(Job& job, std::stop_token stop);
+    std::optional<Made> generate_one(const Job& job, int index, int variant_group,
+                                     std::set<std::filesystem::path>& used_in_batch,
+                                     std::stop_token stop, const std::string& fixed_media = {},
+                                     const std::string& avoid_music = {});
+    std::optional<Candidate> send_candidate(const Made& made, const std::string& chat,
+                                            const std::string& batch_id);
+    void count_generation(bool ok);
+
+    // Scheduler side.
+    void scheduler_loop(std::stop_token stop);
+
+    // Telegram helpers that never throw: failures are logged (and 401 stops the bot).
+    std::optional<nlohmann::json> say(const std::string& chat, const std::string& html,
+                                      const std::optional<nlohmann::json>& markup = std::nullopt);
+    void answer(const std::string& callback_id, const std::string& text = {}, bool alert = false);
+    void note_telegram_error(const std::exception& e, const char* what);
+    nlohmann::json review_keyboard(const std::string& candidate_id) const;
+
+    BotConfig config_;
+    Messages text_;
+    BotApi api_;
+    ResourceMonitor monitor_;
+    CrashStateStore state_;
+    GenerationGuard guard_;
+    UpdateOffsetStore offsets_;
+    CandidateStore candidates_;
+    MediaPicker picker_;
+    RenderRunner runner_;
+
+    std::mutex scheduler_mutex_;
+    std::unique_ptr<Scheduler> scheduler_;
+
+    std::mutex jobs_mutex_;
+    std::condition_variable_any jobs_cv_;
+    std::deque<Job> jobs_;
+    std::optional<std::stop_source> current_job_stop_;  // guarded by jobs_mutex_
+
+    std::mutex stats_mutex_;
+    std::string stats_date_;
+    int done_today_ = 0;
+    int failed_today_ = 0;
+    std::uint64_t last_render_peak_ = 0;
+
+    std::mutex cooldown_mutex_;
+    std::map<std::int64_t, std::chrono::steady_clock::time_point> last_generate_;
+    std::set<std::int64_t> refused_users_;
+
+    std::stop_source stop_;  // the bot's own: 401 or run()'s token
+    std::atomic<bool> token_rejected_{false};
+    std::jthread worker_;
+    std::jthread scheduler_thread_;
+};
+
+}  // namespace memegen::bot

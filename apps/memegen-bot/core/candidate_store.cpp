@@ -1,0 +1,118 @@
+#include "core/candidate_store.hpp"
+
+#include <algorithm>
+#include <random>
+
+#include <memegen/detail/clock.hpp>
+#include <memegen/detail/files.hpp>
+#include <memegen/log.hpp>
+
+namespace memegen::bot {
+
+namespace {
+constexpr std::size_t kKeep = 500;
+}
+
+void to_json(nlohmann::json& j, const Candidate& c) {
+    j = {{"id", c.id},           {"batch", c.batch},
+         {"media", c.media},     {"music", c.music},
+         {"seed", c.seed},       {"variant_group", c.variant_group},
+         {"file_id", c.file_id}, {"chat", c.chat},
+         {"message_id", c.message_id}, {"caption", c.caption},
+         {"status", c.status},   {"published_message_id", c.published_message_id}};
+}
+
+void from_json(const nlohmann::json& j, Candidate& c) {
+    c.id = j.at("id").get<std::string>();
+    c.batch = j.value("batch", std::string{});
+    c.media = j.value("media", std::string{});
+    c.music = j.value("music", std::string{});
+    c.seed = j.value("seed", std::uint64_t{0});
+    c.variant_group = j.value("variant_group", 0);
+    c.file_id = j.value("file_id", std::string{});
+    c.chat = j.value("chat", std::string{});
+    c.message_id = j.value("message_id", std::int64_t{0});
+    c.caption = j.value("caption", std::string{});
+    c.status = j.value("status", std::string("review"));
+    c.published_message_id = j.value("published_message_id", std::int64_t{0});
+}
+
+CandidateStore::CandidateStore(std::filesystem::path file) : file_(std::move(file)) { load(); }
+
+void CandidateStore::load() {
+    try {
+        const auto text = detail::read_file(file_);
+        if (!text) return;
+        const auto j = nlohmann::json::parse(*text);
+        for (const auto& item : j.at("candidates")) items_.push_back(item.get<Candidate>());
+    } catch (const std::exception& e) {
+        auto aside = file_;
+        aside += ".corrupt-" + detail::compact_local_timestamp();
+        std::error_code ec;
+        std::filesystem::rename(file_, aside, ec);
+        items_.clear();
+        log_warning("{} was unreadable ({}); moved aside: old review buttons will answer as stale",
+                    file_.string(), e.what());
+    }
+}
+
+void CandidateStore::save() {
+    if (items_.size() > kKeep) {
+        items_.erase(items_.begin(), items_.end() - static_cast<std::ptrdiff_t>(kKeep));
+    }
+    const nlohmann::json j = {{"candidates", items_}};
+    detail::write_file_atomically(file_, j.dump(1) + "\n");
+}
+
+void CandidateStore::put(const Candidate& candidate) {
+    std::lock_guard lock(mutex_);
+    const auto it = std::find_if(items_.begin(), items_.end(),
+                                 [&](const Candidate& c) { return c.id == candidate.id; });
+    if (it != items_.end()) {
+        *it = candidate;
+    } else {
+        items_.push_back(candidate);
+    }
+    save();
+}
+
+std::optional<Candidate> CandidateStore::get(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    for (const auto& c : items_) {
+        if (c.id == id) return c;
+    }
+    return std::nullopt;
+}
+
+std::vector<Candidate> CandidateStore::batch(const std::string& batch_id) {
+    std::lock_guard lock(mutex_);
+    std::vector<Candidate> out;
+    for (const auto& c : items_) {
+        if (c.batch == batch_id) out.push_back(c);
+    }
+    return out;
+}
+
+bool CandidateStore::transition(const std::string& id, const std::string& from,
+                                const std::string& to) {
+    std::lock_guard lock(mutex_);
+    for (auto& c : items_) {
+        if (c.id == id) {
+            if (c.status != from) return false;
+            c.status = to;
+            save();
+            return true;
+        }
+    }
+    return false;
+}
+
+std::string CandidateStore::new_id() {
+    static thread_local std::mt19937_64 random(std::random_device{}());
+    static constexpr char kAlphabet[] = "abcdefghijkmnpqrstuvwxyz23456789";
+    std::string id;
+    for (int i = 0; i < 10; ++i) id += kAlphabet[random() % (sizeof kAlphabet - 1)];
+    return id;
+}
+
+}  // namespace memegen::bot

@@ -1,0 +1,149 @@
+#include "core/media_picker.hpp"
+
+#include <algorithm>
+
+#include <memegen/crash_state_store.hpp>
+#include <memegen/detail/clock.hpp>
+#include <memegen/detail/files.hpp>
+#include <memegen/log.hpp>
+#include <nlohmann/json.hpp>
+
+namespace memegen::bot {
+
+MediaKind media_kind_of(const std::filesystem::path& path) {
+    std::string ext = path.extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".webp") return MediaKind::still;
+    if (ext == ".gif") return MediaKind::gif;
+    if (ext == ".mp4" || ext == ".mov" || ext == ".webm" || ext == ".mkv" || ext == ".m4v") {
+        return MediaKind::video;
+    }
+    if (ext == ".mp3" || ext == ".m4a" || ext == ".aac" || ext == ".ogg" || ext == ".opus" ||
+        ext == ".wav" || ext == ".flac") {
+        return MediaKind::audio;
+    }
+    return MediaKind::unknown;
+}
+
+MediaPicker::MediaPicker(std::filesystem::path media_dir, std::filesystem::path music_dir,
+                         std::filesystem::path history_file, std::uint64_t seed)
+    : media_dir_(std::move(media_dir)),
+      music_dir_(std::move(music_dir)),
+      history_file_(std::move(history_file)),
+      random_(seed) {}
+
+std::vector<std::filesystem::path> MediaPicker::scan(const std::filesystem::path& dir,
+                                                     bool audio) const {
+    std::vector<std::filesystem::path> files;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        if (!entry.is_regular_file(ec) || entry.file_size(ec) == 0) continue;
+        const auto kind = media_kind_of(entry.path());
+        if (audio ? kind == MediaKind::audio : (kind != MediaKind::audio && kind != MediaKind::unknown)) {
+            files.push_back(entry.path());
+        }
+    }
+    if (ec) log_warning("cannot list {}: {}", dir.string(), ec.message());
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+std::vector<std::filesystem::path> MediaPicker::memes() { return scan(media_dir_, false); }
+std::vector<std::filesystem::path> MediaPicker::tracks() { return scan(music_dir_, true); }
+
+void MediaPicker::load() {
+    if (loaded_) return;
+    loaded_ = true;
+    try {
+        const auto text = detail::read_file(history_file_);
+        if (!text) return;
+        const auto j = nlohmann::json::parse(*text, nullptr, false);
+        if (!j.is_object()) throw StateError("not a JSON object");
+        for (const auto& m : j.value("memes", nlohmann::json::array())) {
+            if (m.is_string()) used_memes_.push_back(m.get<std::string>());
+        }
+        for (const auto& m : j.value("music", nlohmann::json::array())) {
+            if (m.is_string()) used_tracks_.push_back(m.get<std::string>());
+        }
+    } catch (const std::exception& e) {
+        // A broken history only costs repeats; move it aside and start over.
+        auto aside = history_file_;
+        aside += ".corrupt-" + detail::compact_local_timestamp();
+        std::error_code ec;
+        std::filesystem::rename(history_file_, aside, ec);
+        log_warning("{} was unreadable ({}); moved aside, history restarted", history_file_.string(),
+                    e.what());
+    }
+}
+
+void MediaPicker::save() {
+    const nlohmann::json j = {{"memes", used_memes_}, {"music", used_tracks_}};
+    try {
+        detail::write_file_atomically(history_file_, j.dump(1) + "\n");
+    } catch (const std::exception& e) {
+        log_error("cannot save the source history: {}", e.what());
+    }
+}
+
+std::optional<std::filesystem::path> MediaPicker::pick(
+    const std::vector<std::filesystem::path>& files, std::vector<std::string>& used,
+    const std::set<std::filesystem::path>& exclude) {
+    std::vector<std::filesystem::path> fresh;
+    for (const auto& f : files) {
+        if (exclude.count(f) == 0 &&
+            std::find(used.begin(), used.end(), f.string()) == used.end()) {
+            fresh.push_back(f);
+        }
+    }
+    std::filesystem::path chosen;
+    if (!fresh.empty()) {
+        std::uniform_int_distribution<std::size_t> pick_one(0, fresh.size() - 1);
+        chosen = fresh[pick_one(random_)];
+    } else {
+        // Library exhausted: the least recently used file not excluded starts the next round.
+        for (const auto& u : used) {
+            const std::filesystem::path p = u;
+            if (exclude.count(p) == 0 && std::find(files.begin(), files.end(), p) != files.end()) {
+                chosen = p;
+                break;
+            }
+        }
+        if (chosen.empty()) return std::nullopt;
+    }
+    used.erase(std::remove(used.begin(), used.end(), chosen.string()), used.end());
+    used.push_back(chosen.string());
+    // Remember at most what the library holds: forgetting the oldest ends a round.
+    while (used.size() > files.size()) used.erase(used.begin());
+    return chosen;
+}
+
+std::optional<std::filesystem::path> MediaPicker::pick_meme(
+    const std::set<std::filesystem::path>& exclude) {
+    std::lock_guard lock(mutex_);
+    load();
+    auto chosen = pick(scan(media_dir_, false), used_memes_, exclude);
+    save();
+    return chosen;
+}
+
+std::optional<std::filesystem::path> MediaPicker::pick_music(const std::filesystem::path& avoid) {
+    std::lock_guard lock(mutex_);
+    load();
+    const auto files = scan(music_dir_, true);
+    std::set<std::filesystem::path> exclude;
+    if (!avoid.empty() && files.size() > 1) exclude.insert(avoid);
+    auto chosen = pick(files, used_tracks_, exclude);
+    save();
+    return chosen;
+}
+
+void MediaPicker::clear_history() {
+    std::lock_guard lock(mutex_);
+    load();
+    used_memes_.clear();
+    used_tracks_.clear();
+    save();
+}
+
+}  // namespace memegen::bot

@@ -1,0 +1,64 @@
+#pragma once
+/// \file media_picker.hpp
+/// Chooses what to render: a meme from the media library and a track from the music
+/// library, never repeating a source until its library is exhausted, and never giving
+/// two candidates of one batch the same meme. The history lives in the state directory
+/// (`history.json`, written atomically) so it survives restarts.
+
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace memegen::bot {
+
+/// The kind of a library file, from its extension.
+enum class MediaKind { still, gif, video, audio, unknown };
+
+/// Classifies `path` by extension (png/jpg/jpeg/webp, gif, mp4/mov/webm/mkv, mp3/m4a/...).
+[[nodiscard]] MediaKind media_kind_of(const std::filesystem::path& path);
+
+/// The media and music libraries with their use history.
+class MediaPicker {
+public:
+    /// Scans nothing yet; `history_file` is where used sources are remembered.
+    MediaPicker(std::filesystem::path media_dir, std::filesystem::path music_dir,
+                std::filesystem::path history_file, std::uint64_t seed);
+
+    /// A meme not used before (nor in `exclude`), or the least recently used one when all
+    /// were; nullopt if the library has no usable file. Records the use.
+    std::optional<std::filesystem::path> pick_meme(const std::set<std::filesystem::path>& exclude = {});
+
+    /// A music track, rotating the same way (and not `avoid`, if there is another one).
+    std::optional<std::filesystem::path> pick_music(const std::filesystem::path& avoid = {});
+
+    /// Forgets the history (/clearhistory).
+    void clear_history();
+
+    /// Files of each library, as last scanned.
+    [[nodiscard]] std::vector<std::filesystem::path> memes();
+    [[nodiscard]] std::vector<std::filesystem::path> tracks();
+
+private:
+    std::optional<std::filesystem::path> pick(const std::vector<std::filesystem::path>& files,
+                                              std::vector<std::string>& used,
+                                              const std::set<std::filesystem::path>& exclude);
+    std::vector<std::filesystem::path> scan(const std::filesystem::path& dir, bool audio) const;
+    void load();
+    void save();
+
+    std::filesystem::path media_dir_;
+    std::filesystem::path music_dir_;
+    std::filesystem::path history_file_;
+    std::mt19937_64 random_;
+    std::mutex mutex_;
+    std::vector<std::string> used_memes_;   // oldest first
+    std::vector<std::string> used_tracks_;  // oldest first
+    bool loaded_ = false;
+};
+
+}  // namespace memegen::bot

@@ -1,0 +1,52 @@
+#pragma once
+/// \file messages.hpp
+/// Every text the bot sends, in English and Russian. Texts are Telegram HTML: anything
+/// that comes from outside (errors, file names, labels) is escaped where it is inserted.
+
+#include <string>
+#include <string_view>
+
+#include "config/config.hpp"
+
+namespace memegen::bot {
+
+/// The bot's texts in one language.
+struct Messages {
+    Language language = Language::en;
+
+    [[nodiscard]] bool ru() const noexcept { return language == Language::ru; }
+
+    /// The seed's refusal while a generation runs.
+    [[nodiscard]] std::string busy(long long seconds_ago) const;
+    [[nodiscard]] std::string busy_unknown() const;
+    [[nodiscard]] std::string help() const;
+    [[nodiscard]] std::string not_allowed() const;
+    [[nodiscard]] std::string cooldown(long long seconds) const;
+    [[nodiscard]] std::string generate_usage(int max_batch) const;
+    [[nodiscard]] std::string batch_progress(int done, int total, int failed) const;
+    [[nodiscard]] std::string batch_summary(int ok, int failed, long long seconds) const;
+    [[nodiscard]] std::string generation_failed(std::string_view error_html) const;
+    [[nodiscard]] std::string no_media() const;
+    [[nodiscard]] std::string cancelled() const;
+    [[nodiscard]] std::string nothing_to_cancel() const;
+    [[nodiscard]] std::string cancelling() const;
+    [[nodiscard]] std::string published() const;
+    [[nodiscard]] std::string already_published() const;
+    [[nodiscard]] std::string no_channel() const;
+    [[nodiscard]] std::string stale_button() const;
+    [[nodiscard]] std::string working() const;
+    [[nodiscard]] std::string history_cleared() const;
+    [[nodiscard]] std::string scheduled_intro(int candidates) const;
+    [[nodiscard]] std::string scheduled_done(int sent, int failed) const;
+    [[nodiscard]] std::string scheduled_gave_up(long long minutes, std::string_view holder_html) const;
+    [[nodiscard]] std::string unclean_end(std::string_view error_html) const;
+    [[nodiscard]] std::string unknown_command() const;
+
+    [[nodiscard]] std::string button_publish() const { return ru() ? "📢 Опубликовать" : "📢 Publish"; }
+    [[nodiscard]] std::string button_change_track() const { return ru() ? "🎵 Сменить трек" : "🎵 Change track"; }
+    [[nodiscard]] std::string button_regenerate() const { return ru() ? "🔄 Перегенерировать" : "🔄 Regenerate"; }
+    [[nodiscard]] std::string button_regenerate_all() const { return ru() ? "🔄 Перегенерировать все" : "🔄 Regenerate all"; }
+    [[nodiscard]] std::string button_published() const { return ru() ? "✅ Опубликовано" : "✅ Published"; }
+};
+
+}  // namespace memegen::bot

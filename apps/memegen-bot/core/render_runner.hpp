@@ -1,0 +1,113 @@
+#pragma once
+/// \file render_runner.hpp
+/// Runs one MemeRenderer render for the bot, isolated in a child process by default, so
+/// that a crash or an out-of-memory kill while rendering cannot take the bot down; the
+/// bot learns exactly how the child ended. In-thread rendering is a config switch.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <stop_token>
+#include <string>
+
+#include <memegen/meme_renderer.hpp>
+#include <memegen/resource_monitor.hpp>
+#include <nlohmann/json.hpp>
+
+namespace memegen::bot {
+
+/// Everything a render needs, serialisable so it can cross into a child process.
+struct RenderRequest {
+    std::filesystem::path media;
+    std::filesystem::path output;  ///< the MP4 to write (its folder must exist)
+    std::filesystem::path music;   ///< empty: none
+    std::uint64_t seed = 0;
+    int variant_group = 0;
+    Captions captions;
+    int width = 1080;
+    int height = 1920;
+    int fps = 24;
+    int crf = 23;
+    std::string preset = "veryfast";
+    std::string background = "black";
+    std::filesystem::path font;  ///< empty: the renderer's default
+    double min_seconds = 7;
+    double max_seconds = 12;
+    double max_video_seconds = 60;
+    std::uint64_t max_output_bytes = 50ull * 1000 * 1000;
+};
+
+void to_json(nlohmann::json& j, const RenderRequest& r);
+void from_json(const nlohmann::json& j, RenderRequest& r);
+
+/// The RenderOptions a request stands for (progress and stop are set by the caller).
+[[nodiscard]] RenderOptions to_render_options(const RenderRequest& request);
+
+/// How a render ended when it did not succeed.
+enum class RenderFailureKind {
+    error,      ///< the renderer reported an error (bad media, disk full, ...)
+    cancelled,  ///< /cancel or shutdown
+    crashed,    ///< the child died of a signal other than SIGKILL (SEGV, ABRT, ...)
+    killed,     ///< the child was killed by SIGKILL: probably the OOM killer
+    exited,     ///< the child exited with an unexpected status and no report
+};
+
+/// "error", "cancelled", "crashed", "killed", "exited".
+[[nodiscard]] std::string_view to_string(RenderFailureKind kind) noexcept;
+
+/// The outcome of one render: a result, or why there is none.
+struct RenderOutcome {
+    std::optional<RenderResult> result;   ///< set on success
+    RenderFailureKind failure = RenderFailureKind::error;
+    std::string error;                    ///< a sentence naming the cause (never the token)
+    std::optional<int> exit_code;         ///< the child's exit status, if it exited
+    std::optional<int> signal;            ///< the signal that ended the child, if any
+    std::uint64_t child_peak_rss_bytes = 0;  ///< highest RSS seen of the child (0 in-thread)
+    std::optional<ResourceSnapshot> last_child_sample;  ///< the child's last memory sample
+
+    [[nodiscard]] bool ok() const noexcept { return result.has_value(); }
+};
+
+/// How renders are run.
+struct RenderRunnerOptions {
+    bool isolate = true;  ///< a child process (true) or the calling thread
+    /// The program to start for a child render: it is run as `PROGRAM --render-job REQ OUT`.
+    std::filesystem::path program = "/proc/self/exe";
+    std::chrono::milliseconds sample_interval{100};  ///< memory samples of the child
+    std::chrono::milliseconds tick_interval{4000};   ///< on_tick cadence (chat actions)
+    std::chrono::milliseconds kill_grace{3000};      ///< SIGTERM → SIGKILL on cancel
+};
+
+/// Runs renders; one at a time per runner (the GenerationGuard sees to that).
+class RenderRunner {
+public:
+    explicit RenderRunner(RenderRunnerOptions options = {}) : options_(std::move(options)) {}
+
+    /// Renders `request`. `on_tick` is called every tick_interval while it runs (to repeat
+    /// the upload_video chat action). A stop request cancels: the child gets SIGTERM, then
+    /// SIGKILL after kill_grace. Never throws for render failures; they are in the outcome.
+    RenderOutcome run(const RenderRequest& request, std::stop_token stop,
+                      const std::function<void()>& on_tick = {});
+
+private:
+    RenderOutcome run_in_thread(const RenderRequest& request, std::stop_token stop,
+                                const std::function<void()>& on_tick);
+    RenderOutcome run_in_child(const RenderRequest& request, std::stop_token stop,
+                               const std::function<void()>& on_tick);
+
+    RenderRunnerOptions options_;
+};
+
+/// The child side: `memegen-bot --render-job REQUEST.json RESULT.json`. Renders, writes
+/// {"ok": true, "result": ...} or {"ok": false, "error": ..., "cancelled": bool} to RESULT,
+/// and returns the process exit status (0 ok, 3 render error, 4 cancelled, 2 bad request).
+/// SIGTERM cancels the render cooperatively. MEMEGEN_RENDER_FAULT=sigkill|segv|abort|error
+/// (tests only) injects a failure before rendering.
+int render_job_main(const std::filesystem::path& request_file,
+                    const std::filesystem::path& result_file);
+
+}  // namespace memegen::bot

@@ -1,0 +1,280 @@
+// render_vs_ffmpeg: the seed's job — a meme fitted into 1080x1920 on black, 24 fps, 10 s,
+// mirrored, 0.5 s fade in and out, music trimmed and faded under it, x264 + AAC, fast start —
+// done by libmemegen and by the ffmpeg CLI (one filter graph, its default threads), side by
+// side and alternating, for a still, a GIF and a video at two x264 presets. Each run is a fresh
+// process (the library's in a re-executed copy of this program) so wall time and peak RSS
+// (ru_maxrss from wait4) compare like with like. Not part of `meson test`: it takes minutes.
+//
+// usage: render_vs_ffmpeg [--rounds N] [--presets medium,veryfast] [--repeat-renders N]
+
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "memegen/memegen.hpp"
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Run {
+    double wall = 0;
+    double rss_mb = 0;
+};
+
+// Spawns argv, waits, and returns wall time and the child's peak RSS.
+Run spawn_and_measure(const std::vector<std::string>& args) {
+    std::vector<char*> argv;
+    std::vector<std::string> copy = args;
+    for (auto& a : copy)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
+    const auto start = std::chrono::steady_clock::now();
+    pid_t pid = 0;
+    if (posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0) {
+        std::fprintf(stderr, "cannot start %s\n", argv[0]);
+        std::exit(1);
+    }
+    int status = 0;
+    rusage usage{};
+    wait4(pid, &status, 0, &usage);
+    const auto end = std::chrono::steady_clock::now();
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        std::string line;
+        for (const auto& a : args)
+            line += a + " ";
+        std::fprintf(stderr, "failed: %s\n", line.c_str());
+        std::exit(1);
+    }
+    return {std::chrono::duration<double>(end - start).count(), usage.ru_maxrss / 1024.0};
+}
+
+void sh(const std::string& command) {
+    if (std::system(("ffmpeg -nostdin -hide_banner -loglevel error -y " + command).c_str()) != 0) {
+        std::fprintf(stderr, "fixture failed: %s\n", command.c_str());
+        std::exit(1);
+    }
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const auto n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+memegen::RenderOptions seed_job(const std::string& preset, const fs::path& music) {
+    memegen::RenderOptions o;
+    o.size = {1080, 1920};
+    o.fps = 24;
+    o.duration_seconds = 10.0;
+    o.effects = std::vector<memegen::Effect>{memegen::Effect::mirror, memegen::Effect::fade};
+    o.music = music;
+    o.music_start_seconds = 5.0;
+    o.audio = memegen::AudioMode::music;
+    o.crf = 23;
+    o.preset = preset;
+    return o;
+}
+
+std::vector<std::string> ffmpeg_job(const fs::path& media, bool still, const fs::path& music,
+                                    const std::string& preset, const fs::path& out) {
+    std::vector<std::string> a = {"ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y"};
+    if (still) {
+        a.insert(a.end(), {"-loop", "1", "-framerate", "24"});
+    } else {
+        a.insert(a.end(), {"-stream_loop", "-1"});
+    }
+    a.insert(a.end(), {"-i",
+                       media.string(),
+                       "-ss",
+                       "5",
+                       "-i",
+                       music.string(),
+                       "-filter_complex",
+                       "[0:v]scale=1080:1920:force_original_aspect_ratio=decrease,"
+                       "pad=1080:1920:(ow-iw)/2:(oh-ih)/2:black,hflip,fps=24,"
+                       "fade=t=in:st=0:d=0.5,fade=t=out:st=9.5:d=0.5,format=yuv420p[v];"
+                       "[1:a]afade=t=out:st=9:d=1[a]",
+                       "-map",
+                       "[v]",
+                       "-map",
+                       "[a]",
+                       "-t",
+                       "10",
+                       "-c:v",
+                       "libx264",
+                       "-preset",
+                       preset,
+                       "-crf",
+                       "23",
+                       "-c:a",
+                       "aac",
+                       "-b:a",
+                       "128k",
+                       "-movflags",
+                       "+faststart",
+                       out.string()});
+    return a;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    // Child role: one library render, nothing else, in a fresh process.
+    if (argc == 6 && std::string(argv[1]) == "--child-render") {
+        memegen::set_log_level(memegen::LogLevel::warning);
+        memegen::MemeRenderer renderer;
+        renderer.render(argv[2], argv[5], seed_job(argv[3], argv[4]));
+        return 0;
+    }
+    int rounds = 3;
+    int repeat = 100;
+    std::vector<std::string> presets = {"medium", "veryfast"};
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--rounds" && i + 1 < argc) {
+            rounds = std::atoi(argv[++i]);
+        } else if (a == "--repeat-renders" && i + 1 < argc) {
+            repeat = std::atoi(argv[++i]);
+        } else if (a == "--presets" && i + 1 < argc) {
+            presets.clear();
+            std::string list = argv[++i];
+            for (std::size_t at = 0; at <= list.size();) {
+                const auto comma = std::min(list.find(',', at), list.size());
+                presets.push_back(list.substr(at, comma - at));
+                at = comma + 1;
+            }
+        } else {
+            std::fprintf(stderr, "usage: %s [--rounds N] [--presets a,b] [--repeat-renders N]\n",
+                         argv[0]);
+            return 2;
+        }
+    }
+    memegen::set_log_level(memegen::LogLevel::warning);
+    const fs::path dir =
+        fs::temp_directory_path() / ("render_vs_ffmpeg-" + std::to_string(getpid()));
+    fs::create_directories(dir);
+    const fs::path self = fs::read_symlink("/proc/self/exe");
+
+    std::fprintf(stderr, "making fixtures in %s ...\n", dir.c_str());
+    const auto still = dir / "still.jpg";
+    sh("-f lavfi -i testsrc2=s=800x800 -frames:v 1 -q:v 3 " + still.string());
+    const auto gif = dir / "anim.gif";
+    sh("-f lavfi -i testsrc2=s=480x360:r=15:d=4 " + gif.string());
+    const auto video = dir / "video.mp4";
+    sh("-f lavfi -i testsrc2=s=1280x720:r=30:d=12 -f lavfi -i sine=f=220:d=12 -c:v libx264 "
+       "-preset veryfast -c:a aac " +
+       video.string());
+    const auto music = dir / "music.mp3";
+    sh("-f lavfi -i sine=f=440:d=60 -c:a libmp3lame -b:a 192k " + music.string());
+
+    struct Input {
+        const char* name;
+        fs::path file;
+        bool still;
+    };
+    const Input inputs[] = {{"still", still, true}, {"gif", gif, false}, {"video", video, false}};
+
+    std::printf(
+        "libmemegen vs ffmpeg CLI: 1080x1920, 24 fps, 10 s, mirror + fades, music, CRF 23\n");
+    std::printf(
+        "medians of %d alternating rounds; each run a fresh process; RSS = peak (ru_maxrss); "
+        "MB = MiB\n\n",
+        rounds);
+    std::printf("%-6s %-9s | %9s %9s %7s | %9s %9s %7s\n", "input", "preset", "lib s", "cli s",
+                "ratio", "lib MB", "cli MB", "ratio");
+    for (const auto& preset : presets) {
+        for (const auto& in : inputs) {
+            std::vector<double> lw, cw, lr, cr;
+            for (int r = 0; r < rounds; ++r) {
+                const auto lib_out = dir / "lib.mp4";
+                const auto cli_out = dir / "cli.mp4";
+                const Run lib =
+                    spawn_and_measure({self.string(), "--child-render", in.file.string(), preset,
+                                       music.string(), lib_out.string()});
+                const Run cli =
+                    spawn_and_measure(ffmpeg_job(in.file, in.still, music, preset, cli_out));
+                lw.push_back(lib.wall);
+                lr.push_back(lib.rss_mb);
+                cw.push_back(cli.wall);
+                cr.push_back(cli.rss_mb);
+            }
+            std::printf("%-6s %-9s | %9.2f %9.2f %7.2f | %9.1f %9.1f %7.2f\n", in.name,
+                        preset.c_str(), median(lw), median(cw), median(lw) / median(cw), median(lr),
+                        median(cr), median(lr) / median(cr));
+            std::fflush(stdout);
+        }
+    }
+
+    // The encoder alone on identical frames: CLI defaults vs the library's x264 settings.
+    std::printf("\nencoder alone (240 identical 1080x1920 frames, ffmpeg CLI, -f null):\n");
+    for (const auto& preset : presets) {
+        const std::vector<std::string> base = {
+            "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error",
+            "-y",     "-f",       "lavfi",        "-i",        "color=c=gray:s=1080x1920:r=24:d=10",
+            "-c:v",   "libx264",  "-preset",      preset,      "-crf",
+            "23"};
+        auto ours = base;
+        ours.insert(ours.end(),
+                    {"-threads", "2", "-x264-params", "sliced-threads=1:rc-lookahead=3:bframes=1"});
+        auto theirs = base;
+        theirs.insert(theirs.end(), {"-f", "null", "-"});
+        ours.insert(ours.end(), {"-f", "null", "-"});
+        std::vector<double> dw, dr, ow, orss;
+        for (int r = 0; r < rounds; ++r) {
+            const Run d = spawn_and_measure(theirs);
+            const Run o = spawn_and_measure(ours);
+            dw.push_back(d.wall);
+            dr.push_back(d.rss_mb);
+            ow.push_back(o.wall);
+            orss.push_back(o.rss_mb);
+        }
+        std::printf("  %-9s x264 defaults: %6.2f s %7.1f MB | library settings: %6.2f s %7.1f MB\n",
+                    preset.c_str(), median(dw), median(dr), median(ow), median(orss));
+    }
+
+    // Many renders in one process: memory after the last vs after the first.
+    if (repeat > 0) {
+        memegen::MemeRenderer renderer;
+        const memegen::ResourceMonitor monitor;
+        std::uint64_t first = 0, warm = 0, last = 0;
+        const auto start = std::chrono::steady_clock::now();
+        for (int i = 0; i < repeat; ++i) {
+            auto o = seed_job("veryfast", music);
+            o.size = {320, 568};
+            o.duration_seconds = 2.0;
+            o.effects.reset();
+            o.seed = static_cast<std::uint64_t>(i);
+            o.variant_group = i % 5;
+            o.captions.top = "render " + std::to_string(i);
+            renderer.render(inputs[i % 3].file, dir / "repeat.mp4", o);
+            const auto rss = monitor.snapshot().rss_bytes;
+            if (i == 0)
+                first = rss;
+            last = rss;
+        }
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        std::printf(
+            "\n%d renders in one process (320x568, 2 s, seeded effects, captions): RSS after "
+            "the first %.1f MB, after the 5th %.1f MB, after the last %.1f MB (last - first: "
+            "%+.1f MB, last - 5th: %+.1f MB), %.1f s\n",
+            repeat, first / 1048576.0, warm / 1048576.0, last / 1048576.0,
+            (static_cast<double>(last) - static_cast<double>(first)) / 1048576.0,
+            (static_cast<double>(last) - static_cast<double>(warm)) / 1048576.0, seconds);
+    }
+    fs::remove_all(dir);
+    return 0;
+}

@@ -1,0 +1,1 @@
+int main(){char b[64]; return 0;}

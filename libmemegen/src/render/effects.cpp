@@ -1,0 +1,156 @@
+// Names, parsing and the seeded selection of effects; FrameSize parsing; the result's JSON.
+
+#include <algorithm>
+#include <charconv>
+#include <string>
+
+#include "memegen/error.hpp"
+#include "memegen/meme_renderer.hpp"
+#include "random.hpp"
+
+namespace memegen {
+
+std::string_view to_string(Effect effect) noexcept {
+    switch (effect) {
+        case Effect::mirror:
+            return "mirror";
+        case Effect::fade:
+            return "fade";
+        case Effect::color_gain:
+            return "color_gain";
+        case Effect::speed:
+            return "speed";
+        case Effect::black_and_white:
+            return "black_and_white";
+        case Effect::margins:
+            return "margins";
+        case Effect::crop:
+            return "crop";
+        case Effect::transparency:
+            return "transparency";
+        case Effect::boomerang:
+            return "boomerang";
+    }
+    return "?";
+}
+
+std::optional<Effect> parse_effect(std::string_view name) noexcept {
+    std::string n(name);
+    std::replace(n.begin(), n.end(), '-', '_');
+    for (Effect e : kAllEffects) {
+        if (to_string(e) == n)
+            return e;
+    }
+    return std::nullopt;
+}
+
+std::vector<Effect> parse_effect_list(std::string_view list) {
+    std::vector<Effect> effects;
+    while (!list.empty()) {
+        const auto comma = list.find(',');
+        const auto item = list.substr(0, comma);
+        list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+        if (item.empty() || item == "none")
+            continue;
+        const auto effect = parse_effect(item);
+        if (!effect)
+            throw MediaError("unknown effect '" + std::string(item) + "'");
+        if (std::find(effects.begin(), effects.end(), *effect) == effects.end()) {
+            effects.push_back(*effect);
+        }
+    }
+    return effects;
+}
+
+// Each group always shows its own "signature" effect, one that changes even a still, and may
+// add the next group's signature; every other pick comes from the effects no signature uses.
+// So any two groups differ by at least one visible effect, whatever the seed.
+std::vector<Effect> select_effects(std::uint64_t seed, int variant_group) {
+    if (variant_group < 0 || variant_group > 4) {
+        throw MediaError("variant group " + std::to_string(variant_group) + " is outside 0-4");
+    }
+    static constexpr Effect kSignature[5] = {Effect::mirror, Effect::black_and_white,
+                                             Effect::margins, Effect::color_gain, Effect::crop};
+    std::vector<Effect> pool = {Effect::fade, Effect::speed, Effect::transparency,
+                                Effect::boomerang, kSignature[(variant_group + 1) % 5]};
+    detail::SeededRandom random(seed, 0xE1 + static_cast<std::uint64_t>(variant_group));
+    const int count = random.between(2, 4);
+    std::vector<Effect> chosen{kSignature[variant_group]};
+    while (static_cast<int>(chosen.size()) < count) {
+        const auto pick =
+            static_cast<std::size_t>(random.between(0, static_cast<int>(pool.size()) - 1));
+        chosen.push_back(pool[pick]);
+        pool.erase(pool.begin() + static_cast<std::ptrdiff_t>(pick));
+    }
+    std::sort(chosen.begin(), chosen.end());
+    return chosen;
+}
+
+std::string_view to_string(Background background) noexcept {
+    return background == Background::blur ? "blur" : "black";
+}
+
+std::optional<Background> parse_background(std::string_view name) noexcept {
+    if (name == "black")
+        return Background::black;
+    if (name == "blur")
+        return Background::blur;
+    return std::nullopt;
+}
+
+FrameSize FrameSize::parse(std::string_view text) {
+    const auto x = text.find_first_of("xX");
+    FrameSize size{0, 0};
+    const auto bad = [&](const char* why) {
+        return MediaError("frame size '" + std::string(text) + "': " + why);
+    };
+    if (x == std::string_view::npos)
+        throw bad("expected WIDTHxHEIGHT, e.g. 1080x1920");
+    const auto w = text.substr(0, x), h = text.substr(x + 1);
+    auto [pw, ew] = std::from_chars(w.data(), w.data() + w.size(), size.width);
+    auto [ph, eh] = std::from_chars(h.data(), h.data() + h.size(), size.height);
+    if (ew != std::errc{} || eh != std::errc{} || pw != w.data() + w.size() ||
+        ph != h.data() + h.size()) {
+        throw bad("expected WIDTHxHEIGHT, e.g. 1080x1920");
+    }
+    if (size.width < 64 || size.height < 64 || size.width > 4096 || size.height > 4096) {
+        throw bad("each side must be within 64-4096");
+    }
+    if (size.width % 2 != 0 || size.height % 2 != 0)
+        throw bad("both sides must be even");
+    return size;
+}
+
+std::filesystem::path thumbnail_path_for(const std::filesystem::path& output) {
+    auto thumb = output;
+    thumb.replace_extension(".jpg");
+    if (thumb == output)
+        thumb += ".thumb.jpg";
+    return thumb;
+}
+
+void to_json(nlohmann::json& j, const RenderResult& r) {
+    std::vector<std::string> effects;
+    for (Effect e : r.effects)
+        effects.emplace_back(to_string(e));
+    j = nlohmann::json{
+        {"output", r.output.string()},
+        {"thumbnail", r.thumbnail.string()},
+        {"width", r.width},
+        {"height", r.height},
+        {"fps", r.fps},
+        {"duration_seconds", r.duration_seconds},
+        {"size_bytes", r.size_bytes},
+        {"has_audio", r.has_audio},
+        {"audio_source", r.audio_source},
+        {"media_kind", r.media_kind},
+        {"render_seconds", r.render_seconds},
+        {"peak_rss_bytes", r.peak_rss_bytes},
+        {"effects", effects},
+        {"frames_encoded", r.frames_encoded},
+        {"frames_decoded", r.frames_decoded},
+        {"video_bitrate_cap", r.video_bitrate_cap},
+    };
+}
+
+}  // namespace memegen

@@ -1,0 +1,626 @@
+// The render loop: decode → prepare (scale, effects) → compose (background, captions) →
+// fade → encode, one output frame at a time, with the sound produced alongside.
+
+#include "memegen/meme_renderer.hpp"
+
+#include <malloc.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <optional>
+#include <system_error>
+#include <utility>
+
+#include "audio_source.hpp"
+#include "compositor.hpp"
+#include "memegen/error.hpp"
+#include "memegen/log.hpp"
+#include "memegen/resource_monitor.hpp"
+#include "output_file.hpp"
+#include "random.hpp"
+#include "text_overlay.hpp"
+#include "video_source.hpp"
+
+namespace memegen {
+namespace {
+
+using detail::FramePtr;
+using detail::MediaKind;
+
+constexpr double kFadeSeconds = 0.5;
+constexpr double kSpeedChange = 0.05;
+constexpr int kThumbnailSide = 320;
+constexpr int kAudioBitrate = 128000;
+constexpr std::int64_t kMinVideoBitrate = 64000;
+constexpr std::int64_t kFixedFillFrames = 32;  // x264's frame pool is full well before this
+
+bool has(const std::vector<Effect>& effects, Effect e) {
+    return std::find(effects.begin(), effects.end(), e) != effects.end();
+}
+
+std::string_view kind_name(MediaKind kind) {
+    switch (kind) {
+        case MediaKind::still:
+            return "still";
+        case MediaKind::animation:
+            return "animation";
+        case MediaKind::video:
+            return "video";
+    }
+    return "?";
+}
+
+// A file that is removed when the render does not reach the end (failure or cancellation).
+class TempFile {
+  public:
+    explicit TempFile(std::filesystem::path path) : path_(std::move(path)) {}
+    TempFile(const TempFile&) = delete;
+    TempFile& operator=(const TempFile&) = delete;
+    ~TempFile() {
+        if (!committed_) {
+            std::error_code ec;
+            std::filesystem::remove(path_, ec);
+        }
+    }
+    [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+    /// Renames into place; from then on the file is the caller's.
+    void commit_to(const std::filesystem::path& target) {
+        std::error_code ec;
+        std::filesystem::rename(path_, target, ec);
+        if (ec)
+            throw SystemError("cannot move the result into '" + target.string() + "'", ec.value());
+        committed_ = true;
+    }
+
+  private:
+    std::filesystem::path path_;
+    bool committed_ = false;
+};
+
+std::filesystem::path temp_name(const std::filesystem::path& target, const char* extension) {
+    static std::atomic<unsigned> counter{0};
+    const auto name = "." + target.filename().string() + ".part-" + std::to_string(::getpid()) +
+                      "-" + std::to_string(counter.fetch_add(1)) + extension;
+    return target.parent_path() / name;
+}
+
+void validate(const RenderOptions& o) {
+    const auto bad = [](const std::string& what) { throw MediaError("render options: " + what); };
+    if (o.size.width < 64 || o.size.height < 64 || o.size.width > 4096 || o.size.height > 4096 ||
+        o.size.width % 2 != 0 || o.size.height % 2 != 0) {
+        bad("frame size " + std::to_string(o.size.width) + "x" + std::to_string(o.size.height) +
+            " must be even and within 64-4096");
+    }
+    if (o.fps < 1 || o.fps > 60)
+        bad("fps " + std::to_string(o.fps) + " is outside 1-60");
+    if (o.crf < 0 || o.crf > 51)
+        bad("crf " + std::to_string(o.crf) + " is outside 0-51");
+    if (o.variant_group < 0 || o.variant_group > 4) {
+        bad("variant group " + std::to_string(o.variant_group) + " is outside 0-4");
+    }
+    if (!(o.min_seconds > 0) || o.max_seconds < o.min_seconds || !(o.max_video_seconds > 0) ||
+        o.max_video_seconds > 60) {
+        bad("lengths need 0 < min_seconds <= max_seconds and 0 < max_video_seconds <= 60");
+    }
+    if (o.duration_seconds && !(*o.duration_seconds > 0))
+        bad("duration must be positive");
+    if (o.encoder_threads < 1 || o.encoder_threads > 16)
+        bad("encoder threads outside 1-16");
+    if (o.audio == AudioMode::music && o.music.empty())
+        bad("audio mode 'music' needs a music file");
+}
+
+// x264 reads some of its own buffers before writing them, so its output depended on what
+// malloc returned: two renders of one seed in one process differed, and MALLOC_PERTURB_ changed
+// the bytes. While the encoder opens and takes its first frames, fresh allocations are filled
+// with a fixed byte (glibc's M_PERTURB; process-wide, but it only fills memory) so the same
+// inputs give the same bytes every time. Kept short: filled memory is resident memory.
+class FixedMallocFill {
+  public:
+    FixedMallocFill() { ::mallopt(M_PERTURB, 0x5A); }
+    ~FixedMallocFill() { ::mallopt(M_PERTURB, 0); }
+    FixedMallocFill(const FixedMallocFill&) = delete;
+    FixedMallocFill& operator=(const FixedMallocFill&) = delete;
+};
+
+class Canceller {
+  public:
+    Canceller(const RenderOptions& o, std::chrono::steady_clock::time_point start)
+        : stop_(o.stop), limit_(o.time_limit), start_(start) {}
+    void check(const std::filesystem::path& output) const {
+        if (stop_.stop_requested())
+            throw CancelledError("render of '" + output.string() + "' was cancelled");
+        if (limit_ && std::chrono::steady_clock::now() - start_ > *limit_) {
+            throw CancelledError("render of '" + output.string() + "' passed its time limit of " +
+                                 std::to_string(limit_->count()) + " ms");
+        }
+    }
+
+  private:
+    std::stop_token stop_;
+    std::optional<std::chrono::milliseconds> limit_;
+    std::chrono::steady_clock::time_point start_;
+};
+
+// The sound of the render: music, the meme's own audio, both, or silence, with fades.
+class Soundtrack {
+  public:
+    Soundtrack(std::optional<detail::AudioSource> music, std::optional<detail::AudioSource> meme,
+               std::int64_t total_samples, double fade_out_seconds, bool fade_in)
+        : music_(std::move(music)),
+          meme_(std::move(meme)),
+          total_(total_samples),
+          fade_out_(
+              std::max<std::int64_t>(1, std::llround(fade_out_seconds * detail::kSampleRate))),
+          fade_in_(fade_in ? std::llround(kFadeSeconds * detail::kSampleRate) : 0) {}
+
+    [[nodiscard]] std::string_view source() const {
+        if (music_ && meme_)
+            return "mix";
+        if (music_)
+            return "music";
+        if (meme_)
+            return "meme";
+        return "silence";
+    }
+    [[nodiscard]] std::int64_t written() const noexcept { return written_; }
+
+    /// Encodes blocks until `until` samples (capped at the total) are written.
+    void write_until(std::int64_t until, detail::OutputFile& out) {
+        until = std::min(until, total_);
+        const int block = out.audio_frame_size();
+        while (written_ < until) {
+            const int n = static_cast<int>(std::min<std::int64_t>(block, total_ - written_));
+            FramePtr frame = detail::make_frame();
+            frame->format = AV_SAMPLE_FMT_FLTP;
+            frame->ch_layout = AV_CHANNEL_LAYOUT_STEREO;
+            frame->sample_rate = detail::kSampleRate;
+            frame->nb_samples = n;
+            if (av_frame_get_buffer(frame.get(), 0) < 0)
+                throw std::bad_alloc();
+            auto* left = reinterpret_cast<float*>(frame->data[0]);
+            auto* right = reinterpret_cast<float*>(frame->data[1]);
+            float* planes[2] = {left, right};
+            if (music_) {
+                music_->read(planes, n);
+            } else {
+                std::fill(left, left + n, 0.0f);
+                std::fill(right, right + n, 0.0f);
+            }
+            if (meme_) {
+                scratch_l_.resize(static_cast<std::size_t>(n));
+                scratch_r_.resize(static_cast<std::size_t>(n));
+                float* own[2] = {scratch_l_.data(), scratch_r_.data()};
+                meme_->read(own, n);
+                // Mixed, the music sits under the meme's own sound.
+                const float music_gain = music_ ? 0.5f : 0.0f;
+                for (int i = 0; i < n; ++i) {
+                    left[i] = std::clamp(left[i] * music_gain + own[0][i], -1.0f, 1.0f);
+                    right[i] = std::clamp(right[i] * music_gain + own[1][i], -1.0f, 1.0f);
+                }
+            }
+            for (int i = 0; i < n; ++i) {
+                const std::int64_t at = written_ + i;
+                double gain = std::min(1.0, static_cast<double>(total_ - at) / fade_out_);
+                if (fade_in_ > 0)
+                    gain = std::min(gain, static_cast<double>(at) / fade_in_);
+                left[i] = static_cast<float>(left[i] * gain);
+                right[i] = static_cast<float>(right[i] * gain);
+            }
+            frame->pts = written_;
+            out.write_audio(frame.get());
+            written_ += n;
+        }
+    }
+
+  private:
+    std::optional<detail::AudioSource> music_;
+    std::optional<detail::AudioSource> meme_;
+    std::int64_t total_;
+    std::int64_t fade_out_;
+    std::int64_t fade_in_;
+    std::int64_t written_ = 0;
+    std::vector<float> scratch_l_, scratch_r_;
+};
+
+// Hands out, for each output time, the decoded source frame to show: streams forward, loops by
+// reopening, and says when the picture changed so it is prepared only then.
+class FrameClock {
+  public:
+    explicit FrameClock(detail::VideoSource& source) : source_(source) {}
+
+    /// The frame to show at source time `t` (seconds, looping); `changed` is set when it differs
+    /// from the previous call's. Returns nullptr only if the source has no frame at all.
+    const AVFrame* at(double t, bool& changed) {
+        changed = false;
+        if (!current_) {
+            take_next();
+            changed = true;
+        }
+        if (single_frame_)
+            return current_.get();
+        for (;;) {
+            if (!lookahead_) {
+                if (!read_lookahead()) {
+                    // End of a pass: the clip's length is now known; loop from its start.
+                    const double pass = last_time_ + frame_step();
+                    if (frames_in_pass_ <= 1 && offset_ == 0) {
+                        single_frame_ = true;
+                        return current_.get();
+                    }
+                    if (t < offset_ + pass)
+                        return current_.get();
+                    offset_ += pass;
+                    source_.rewind();
+                    frames_in_pass_ = 0;
+                    if (!read_lookahead())
+                        return current_.get();
+                }
+            }
+            if (lookahead_time_ + offset_ > t + 1e-9)
+                return current_.get();
+            current_ = std::move(lookahead_);
+            current_time_ = lookahead_time_;
+            changed = true;
+        }
+    }
+
+  private:
+    double frame_step() const {
+        return source_.frame_rate() > 0 ? 1.0 / source_.frame_rate() : 0.1;
+    }
+    void take_next() {
+        const AVFrame* f = source_.next_frame();
+        if (f == nullptr)
+            return;
+        current_ = ref(f);
+        current_time_ = source_.frame_seconds();
+        last_time_ = current_time_;
+        frames_in_pass_ = 1;
+    }
+    bool read_lookahead() {
+        const AVFrame* f = source_.next_frame();
+        if (f == nullptr)
+            return false;
+        lookahead_ = ref(f);
+        lookahead_time_ = source_.frame_seconds();
+        last_time_ = lookahead_time_;
+        ++frames_in_pass_;
+        return true;
+    }
+    static FramePtr ref(const AVFrame* f) {
+        FramePtr copy = detail::make_frame();
+        if (av_frame_ref(copy.get(), f) < 0)
+            throw std::bad_alloc();
+        return copy;
+    }
+
+    detail::VideoSource& source_;
+    FramePtr current_;
+    FramePtr lookahead_;
+    double current_time_ = 0;
+    double lookahead_time_ = 0;
+    double last_time_ = 0;
+    double offset_ = 0;
+    int frames_in_pass_ = 0;
+    bool single_frame_ = false;
+};
+
+}  // namespace
+
+struct MemeRenderer::Impl {
+    RenderResult render(const std::filesystem::path& media, const std::filesystem::path& output,
+                        const RenderOptions& o);
+};
+
+MemeRenderer::MemeRenderer() : impl_(std::make_unique<Impl>()) {
+    // FFmpeg prints encoder statistics at its default level; a library keeps stderr quiet and
+    // reports failures through exceptions. An application that set its own level keeps it.
+    if (av_log_get_level() == AV_LOG_INFO)
+        av_log_set_level(AV_LOG_ERROR);
+}
+MemeRenderer::~MemeRenderer() = default;
+
+RenderResult MemeRenderer::render(const std::filesystem::path& media,
+                                  const std::filesystem::path& output,
+                                  const RenderOptions& options) {
+    return impl_->render(media, output, options);
+}
+
+RenderResult MemeRenderer::Impl::render(const std::filesystem::path& media,
+                                        const std::filesystem::path& output_arg,
+                                        const RenderOptions& o) {
+    const auto started = std::chrono::steady_clock::now();
+    PeakSampler sampler;
+    validate(o);
+    const Canceller canceller(o, started);
+
+    const std::filesystem::path output = output_arg;
+    const std::filesystem::path folder =
+        output.parent_path().empty() ? std::filesystem::path(".") : output.parent_path();
+    {
+        std::error_code ec;
+        if (!std::filesystem::is_directory(folder, ec)) {
+            throw SystemError("output folder '" + folder.string() + "' of '" + output.string() +
+                                  "' does not exist",
+                              ENOENT);
+        }
+    }
+
+    std::vector<Effect> effects = o.effects ? *o.effects : select_effects(o.seed, o.variant_group);
+
+    detail::VideoSource source(media, o.max_input_pixels);
+    const MediaKind kind = source.kind();
+    if (kind == MediaKind::still) {
+        // Time effects mean nothing for one picture: not applied, not reported.
+        std::erase(effects, Effect::speed);
+        std::erase(effects, Effect::boomerang);
+    }
+    std::optional<detail::TextOverlay> text;
+    if (!o.captions.empty())
+        text.emplace(o.captions, o.font, o.size);
+
+    detail::SeededRandom random(o.seed, 1);
+    const double still_seconds = o.min_seconds + random.uniform() * (o.max_seconds - o.min_seconds);
+    const bool faster = random.next() % 2 == 0;
+    const double speed =
+        has(effects, Effect::speed) ? (faster ? 1 + kSpeedChange : 1 - kSpeedChange) : 1.0;
+
+    detail::PictureEffects picture;
+    picture.mirror = has(effects, Effect::mirror);
+    picture.black_and_white = has(effects, Effect::black_and_white);
+    picture.color_gain = has(effects, Effect::color_gain);
+    picture.margins = has(effects, Effect::margins);
+    picture.crop = has(effects, Effect::crop);
+    picture.transparency = has(effects, Effect::transparency);
+    detail::Compositor compositor(o.size, o.background, picture, source.width(), source.height(),
+                                  source.rotation());
+
+    // Length: stills take the configured or seeded length; clips keep their own, looped up to
+    // the minimum and cut at the maximum.
+    const bool boomerang = has(effects, Effect::boomerang);
+    std::int64_t boomerang_frames = 0;  // forward part, in output frames
+    double seconds;
+    if (kind == MediaKind::still) {
+        seconds = o.duration_seconds.value_or(still_seconds);
+    } else {
+        double clip = source.duration_seconds();
+        if (clip <= 0)
+            clip = source.scan_duration();
+        if (clip <= 0)
+            clip = 1.0 / std::max(1.0, source.frame_rate());
+        double natural = clip / speed;
+        if (boomerang) {
+            const auto fit = static_cast<std::int64_t>(
+                o.boomerang_max_bytes / std::max<std::uint64_t>(1, compositor.prepared_bytes()));
+            boomerang_frames = std::clamp<std::int64_t>(std::llround(natural * o.fps), 2,
+                                                        std::max<std::int64_t>(2, fit));
+            natural = static_cast<double>(2 * boomerang_frames - 2) / o.fps;
+        }
+        seconds =
+            o.duration_seconds.value_or(std::clamp(natural, o.min_seconds, o.max_video_seconds));
+    }
+    seconds = std::min(seconds, o.max_video_seconds);
+    const std::int64_t frames_total = std::max<std::int64_t>(1, std::llround(seconds * o.fps));
+    seconds = static_cast<double>(frames_total) / o.fps;
+    const std::int64_t samples_total = std::llround(seconds * detail::kSampleRate);
+
+    // Sound.
+    std::optional<detail::AudioSource> music, meme_audio;
+    const bool want_music =
+        o.audio == AudioMode::automatic || o.audio == AudioMode::music || o.audio == AudioMode::mix;
+    if (want_music && !o.music.empty()) {
+        double start = 0;
+        if (o.music_start_seconds) {
+            start = *o.music_start_seconds;
+            music.emplace(o.music, start, true);
+        } else {
+            music.emplace(o.music, 0.0, true);
+            const double length = music->duration_seconds();
+            if (length > seconds) {
+                start = std::floor(random.uniform() * (length - seconds) * 100) / 100;
+                music.emplace(o.music, start, true);
+            }
+        }
+    }
+    const bool want_meme = o.audio == AudioMode::meme || o.audio == AudioMode::mix ||
+                           (o.audio == AudioMode::automatic && !music);
+    if (want_meme && kind != MediaKind::still && source.has_audio()) {
+        meme_audio.emplace(media, 0.0, true, speed);
+    }
+    Soundtrack sound(std::move(music), std::move(meme_audio), samples_total, o.music_fade_seconds,
+                     has(effects, Effect::fade));
+
+    // Size cap: x264 keeps CRF unless that would pass the cap (VBV max rate from the duration).
+    const double budget_bits = static_cast<double>(o.max_output_bytes) * 8 * 0.90 -
+                               kAudioBitrate * seconds - 64 * 1024 * 8;
+    const auto video_cap = static_cast<std::int64_t>(budget_bits / seconds);
+    if (video_cap < kMinVideoBitrate) {
+        throw MediaError("size cap of " + std::to_string(o.max_output_bytes) +
+                         " bytes is too small for " + std::to_string(seconds) +
+                         " s of video with sound");
+    }
+
+    detail::EncoderSettings settings;
+    settings.width = o.size.width;
+    settings.height = o.size.height;
+    settings.fps = o.fps;
+    settings.crf = o.crf;
+    settings.preset = o.preset;
+    settings.threads = o.encoder_threads;
+    settings.max_video_bitrate = std::min<std::int64_t>(video_cap, 2'000'000'000);
+    settings.audio_bitrate = kAudioBitrate;
+
+    const auto thumbnail = thumbnail_path_for(output);
+    TempFile temp_video(temp_name(output, ".mp4"));
+    TempFile temp_thumb(temp_name(thumbnail, ".jpg"));
+    std::optional<detail::OutputFile> out;
+    // x264 allocates the buffers in question when it opens and while its frame pool fills.
+    std::optional<FixedMallocFill> fixed_fill;
+    fixed_fill.emplace();
+    out.emplace(temp_video.path(), output, settings);
+
+    log_info("render: {} ({}) -> {} {}x{} {} fps {:.2f} s, effects:{}", media.string(),
+             kind_name(kind), output.string(), o.size.width, o.size.height, o.fps, seconds, [&] {
+                 std::string s;
+                 for (Effect e : effects)
+                     s += " " + std::string(to_string(e));
+                 return s;
+             }());
+
+    FramePtr composite = detail::make_video_frame(o.size.width, o.size.height);
+    FramePtr faded;
+    FramePtr thumb_frame;
+    FramePtr meme;                 // prepared picture on screen
+    std::vector<FramePtr> bounce;  // boomerang: the forward part, prepared
+    FrameClock clock(source);
+    bool source_done = false;
+    const std::int64_t thumb_index = frames_total / 3;
+    const double fade_frames = kFadeSeconds * o.fps;
+
+    // The picture of output frame i: decode as needed, prepare, compose, caption, fade.
+    const auto make_picture = [&](std::int64_t i) -> FramePtr {
+        const double t = static_cast<double>(i) / o.fps;
+        bool changed = false;
+        if (boomerang && i >= static_cast<std::int64_t>(bounce.size()) && !source_done) {
+            const AVFrame* f = clock.at(t * speed, changed);
+            if (changed || !meme)
+                meme = compositor.prepare(f);
+            FramePtr ref = detail::make_frame();
+            if (av_frame_ref(ref.get(), meme.get()) < 0)
+                throw std::bad_alloc();
+            bounce.push_back(std::move(ref));
+            changed = true;
+            if (static_cast<std::int64_t>(bounce.size()) >= boomerang_frames)
+                source_done = true;
+        } else if (boomerang) {
+            source_done = true;
+            const auto n = static_cast<std::int64_t>(bounce.size());
+            const std::int64_t period = std::max<std::int64_t>(1, 2 * n - 2);
+            const std::int64_t p = i % period;
+            const std::int64_t index = p < n ? p : period - p;
+            if (bounce[static_cast<std::size_t>(index)]->data[0] != meme->data[0]) {
+                meme = detail::make_frame();
+                if (av_frame_ref(meme.get(), bounce[static_cast<std::size_t>(index)].get()) < 0) {
+                    throw std::bad_alloc();
+                }
+                changed = true;
+            }
+        } else if (kind == MediaKind::still) {
+            if (!meme) {
+                meme = compositor.prepare(clock.at(0, changed));
+                changed = true;
+            }
+        } else {
+            const AVFrame* f = clock.at(t * speed, changed);
+            if (changed || !meme) {
+                meme = compositor.prepare(f);
+                changed = true;
+            }
+        }
+        if (changed) {
+            // compose() overwrites every pixel: a buffer still queued or held by the encoder is
+            // replaced by a fresh one instead of being copied.
+            if (!av_frame_is_writable(composite.get())) {
+                composite = detail::make_video_frame(o.size.width, o.size.height);
+            }
+            compositor.compose(meme.get(), composite.get());
+            if (text)
+                text->apply(composite.get());
+        }
+        const AVFrame* picture = composite.get();
+        if (has(effects, Effect::fade)) {
+            const double level = std::min({1.0, (static_cast<double>(i) + 1) / fade_frames,
+                                           static_cast<double>(frames_total - i) / fade_frames});
+            if (level < 1.0) {
+                if (!faded || !av_frame_is_writable(faded.get())) {
+                    faded = detail::make_video_frame(o.size.width, o.size.height);
+                }
+                av_frame_copy(faded.get(), composite.get());
+                detail::apply_fade(faded.get(), level);
+                picture = faded.get();
+            }
+        }
+        FramePtr ref = detail::make_frame();
+        if (av_frame_ref(ref.get(), picture) < 0)
+            throw std::bad_alloc();
+        if (i == thumb_index) {
+            thumb_frame = detail::make_frame();
+            if (av_frame_ref(thumb_frame.get(), picture) < 0)
+                throw std::bad_alloc();
+        }
+        return ref;
+    };
+
+    // Serial on purpose: a producer thread composing ahead of the encoder was measured (see
+    // bench/render_vs_ffmpeg) to cost 15-18 MB (a second malloc arena, queued frames) for no
+    // steady gain on two cores, where x264's two sliced threads already keep both busy.
+    for (std::int64_t i = 0; i < frames_total; ++i) {
+        canceller.check(output);
+        FramePtr picture = make_picture(i);
+        picture->pts = i;
+        out->write_video(picture.get());
+        picture.reset();
+        sound.write_until((i + 1) * detail::kSampleRate / o.fps, *out);
+        if (i == kFixedFillFrames)
+            fixed_fill.reset();
+        if (o.on_progress) {
+            o.on_progress(
+                RenderProgress{static_cast<double>(i + 1) / frames_total, i + 1, frames_total});
+        }
+    }
+    sound.write_until(samples_total, *out);
+    canceller.check(output);
+    out->finish();
+    out.reset();
+
+    detail::write_jpeg_thumbnail(thumb_frame.get(), kThumbnailSide, temp_thumb.path(), thumbnail);
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(temp_video.path(), ec);
+    if (ec)
+        throw SystemError("cannot read the size of '" + output.string() + "'", ec.value());
+    if (size > o.max_output_bytes) {
+        throw MediaError("'" + output.string() + "': " + std::to_string(size) +
+                         " bytes would exceed the size cap of " +
+                         std::to_string(o.max_output_bytes));
+    }
+    canceller.check(output);
+    temp_video.commit_to(output);
+    try {
+        temp_thumb.commit_to(thumbnail);
+    } catch (...) {
+        std::filesystem::remove(output, ec);
+        throw;
+    }
+
+    RenderResult result;
+    result.output = output;
+    result.thumbnail = thumbnail;
+    result.width = o.size.width;
+    result.height = o.size.height;
+    result.fps = o.fps;
+    result.duration_seconds = seconds;
+    result.size_bytes = size;
+    result.has_audio = true;
+    result.audio_source = std::string(sound.source());
+    result.media_kind = std::string(kind_name(kind));
+    result.effects = effects;
+    result.frames_encoded = frames_total;
+    result.frames_decoded = source.frames_decoded();
+    result.video_bitrate_cap = settings.max_video_bitrate;
+    if (text)
+        result.captions = text->boxes();
+    result.render_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    result.peak_rss_bytes = sampler.stop();
+    log_info("render: done {} ({} bytes, {:.2f} s, peak RSS {:.1f} MB, {} frames decoded)",
+             output.string(), size, result.render_seconds,
+             static_cast<double>(result.peak_rss_bytes) / (1024.0 * 1024.0), result.frames_decoded);
+    return result;
+}
+
+}  // namespace memegen

@@ -1,0 +1,44 @@
+#pragma once
+// Captions rasterised once per render into an overlay, then blended into every frame.
+// FreeType rasterises and strokes glyphs and HarfBuzz shapes the text (kerning, ligatures,
+// Cyrillic): both are Debian packages, and FFmpeg 5.1's drawtext has no HarfBuzz, which is why
+// the library links them itself instead of using a filter.
+
+#include <cstdint>
+#include <filesystem>
+#include <vector>
+
+#include "av_ptr.hpp"
+#include "memegen/meme_renderer.hpp"
+
+namespace memegen::detail {
+
+/// The captions of one render as an alpha-blended overlay for yuv420p frames of one size.
+class TextOverlay {
+  public:
+    /// Lays out and rasterises `captions`. Throws MediaError naming the font when it cannot be
+    /// loaded or lacks a glyph, and naming the byte offset of invalid UTF-8.
+    TextOverlay(const Captions& captions, const std::filesystem::path& font, FrameSize frame);
+
+    /// Blends the text into `frame` (yuv420p, the frame size, writable).
+    void apply(AVFrame* frame) const;
+    /// Where each caption went.
+    [[nodiscard]] const std::vector<CaptionBox>& boxes() const noexcept { return boxes_; }
+    [[nodiscard]] bool empty() const noexcept { return boxes_.empty(); }
+
+  private:
+    FrameSize frame_;
+    std::vector<CaptionBox> boxes_;
+    // Only the rows that hold text: [row_begin_, row_end_) of the frame.
+    int row_begin_ = 0;
+    int row_end_ = 0;
+    std::vector<std::uint8_t> alpha_;         // coverage of text + outline, 0..255
+    std::vector<std::uint8_t> luma_;          // target luma where alpha > 0
+    std::vector<std::uint8_t> chroma_alpha_;  // 2x2-averaged alpha for the chroma planes
+};
+
+/// Decodes UTF-8 into code points. Throws MediaError naming `what` and the byte offset of the
+/// first invalid sequence.
+std::vector<char32_t> decode_utf8(std::string_view text, std::string_view what);
+
+}  // namespace memegen::detail

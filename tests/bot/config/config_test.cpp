@@ -1,0 +1,504 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <memegen/detail/files.hpp>
+#include <memegen/log.hpp>
+
+#include "config/config.hpp"
+#include "temp_dir.hpp"
+
+using memegen::bot::BotConfig;
+using memegen::bot::ChatRef;
+using memegen::bot::ConfigLoadResult;
+using memegen::bot::ConfigProblem;
+using memegen::bot::Environment;
+using memegen::bot::Language;
+using memegen::bot::load_config;
+using memegen::bot::MissedSlotPolicy;
+using memegen::bot::RenderIsolation;
+using memegen::test::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path write(const fs::path& file, const std::string& text) {
+    std::ofstream out(file, std::ios::binary);
+    out << text;
+    return file;
+}
+
+// The problem reported for `key`, or nullptr.
+const ConfigProblem* problem_for(const ConfigLoadResult& r, const std::string& key) {
+    const auto it = std::find_if(r.problems.begin(), r.problems.end(),
+                                 [&](const ConfigProblem& p) { return p.key == key; });
+    return it == r.problems.end() ? nullptr : &*it;
+}
+
+std::string all_problems(const ConfigLoadResult& r) {
+    std::string text;
+    for (const auto& p : r.problems)
+        text += p.to_string() + "\n";
+    return text;
+}
+
+const char* kMinimal = R"({"token": "111:minimal-token", "owner_id": 42})";
+
+}  // namespace
+
+TEST_CASE("a full valid file is loaded with every value taken from it") {
+    TempDir dir;
+    fs::create_directories(dir / "memes");
+    fs::create_directories(dir / "music");
+    write(dir / "ca.pem", "-----BEGIN CERTIFICATE-----\n");
+    const auto file = write(dir / "bot.json", R"({
+        "_comment": "ignored",
+        "token": "123456:full-token",
+        "api_url": "http://127.0.0.1:8081/",
+        "ca_file": "ca.pem",
+        "owner_id": 1001,
+        "admin_ids": [2002, 3003],
+        "review_chat": -100555,
+        "channel": "@memes_daily",
+        "daily_generations": 5,
+        "candidates": 4,
+        "window_start": "09:30",
+        "window_end": "23:00",
+        "timezone": "Asia/Tomsk",
+        "language": "ru",
+        "auto_publish": true,
+        "state_dir": "var/state",
+        "media_dir": "memes",
+        "music_dir": "music",
+        "render": {"size": "720x1280", "fps": 30, "crf": 28, "preset": "fast",
+                   "background": "blur", "min_seconds": 5, "max_seconds": 9.5,
+                   "max_video_seconds": 30, "max_output_mb": 200, "_note": "x"},
+        "max_batch": 10,
+        "max_attempts": 2,
+        "render_isolation": "thread",
+        "upload_limit_mb": 2000,
+        "scheduled_wait_minutes": 15,
+        "missed_slots": "skip",
+        "open_generate": true,
+        "generate_cooldown_seconds": 60,
+        "log_level": "debug",
+        "metrics": {"enabled": true, "address": "0.0.0.0", "port": 9100}
+    })");
+    const auto r = load_config(file, {});
+    INFO(all_problems(r));
+    REQUIRE(r.ok());
+    const BotConfig& c = r.config;
+    CHECK(c.token == "123456:full-token");
+    CHECK(c.api_url == "http://127.0.0.1:8081");
+    CHECK(c.ca_file == dir / "ca.pem");
+    CHECK(c.owner_id == 1001);
+    CHECK(c.admin_ids == std::vector<std::int64_t>{2002, 3003});
+    CHECK(c.is_admin(3003));
+    CHECK(c.is_admin(1001));
+    CHECK_FALSE(c.is_admin(7));
+    CHECK(c.review_chat == ChatRef{-100555, {}});
+    REQUIRE(c.channel);
+    CHECK(c.channel->to_string() == "@memes_daily");
+    CHECK(c.daily_generations == 5);
+    CHECK(c.candidates == 4);
+    CHECK(c.window_start.to_string() == "09:30");
+    CHECK(c.window_end.minutes == 23 * 60);
+    CHECK(c.timezone == "Asia/Tomsk");
+    CHECK(c.language == Language::ru);
+    CHECK(c.auto_publish);
+    CHECK(c.state_dir == dir / "var/state");
+    CHECK(c.media_dir == dir / "memes");
+    CHECK(c.music_dir == dir / "music");
+    CHECK(c.render.width == 720);
+    CHECK(c.render.height == 1280);
+    CHECK(c.render.fps == 30);
+    CHECK(c.render.crf == 28);
+    CHECK(c.render.preset == "fast");
+    CHECK(c.render.background == "blur");
+    CHECK(c.render.min_seconds == 5);
+    CHECK(c.render.max_seconds == 9.5);
+    CHECK(c.render.max_video_seconds == 30);
+    CHECK(c.render.max_output_mb == 200);
+    CHECK(c.max_batch == 10);
+    CHECK(c.max_attempts == 2);
+    CHECK(c.render_isolation == RenderIsolation::thread);
+    CHECK(c.upload_limit_mb == 2000);
+    CHECK(c.scheduled_wait_minutes == 15);
+    CHECK(c.missed_slots == MissedSlotPolicy::skip);
+    CHECK(c.open_generate);
+    CHECK(c.generate_cooldown_seconds == 60);
+    CHECK(c.log_level == memegen::LogLevel::debug);
+    CHECK(c.metrics.enabled);
+    CHECK(c.metrics.address == "0.0.0.0");
+    CHECK(c.metrics.port == 9100);
+}
+
+TEST_CASE("a minimal file gets the documented defaults") {
+    TempDir dir;
+    const auto r = load_config(write(dir / "bot.json", kMinimal), {});
+    INFO(all_problems(r));
+    REQUIRE(r.ok());
+    const BotConfig& c = r.config;
+    CHECK(c.api_url == "https://api.telegram.org");
+    CHECK_FALSE(c.ca_file);
+    CHECK(c.admin_ids.empty());
+    CHECK(c.review_chat == ChatRef{42, {}});  // the owner
+    CHECK_FALSE(c.channel);
+    CHECK(c.daily_generations == 3);
+    CHECK(c.candidates == 3);
+    CHECK(c.window_start.to_string() == "10:00");
+    CHECK(c.window_end.to_string() == "24:00");
+    CHECK(c.timezone.empty());
+    CHECK(c.language == Language::en);
+    CHECK_FALSE(c.auto_publish);
+    CHECK(c.state_dir == fs::current_path() / "state");
+    CHECK(c.media_dir.filename() == "memes");
+    CHECK(c.music_dir.filename() == "music");
+    CHECK(c.render.width == 1080);
+    CHECK(c.render.height == 1920);
+    CHECK(c.render.fps == 24);
+    CHECK(c.render.crf == 23);
+    CHECK(c.render.background == "black");
+    CHECK(c.render.max_output_mb == 50);
+    CHECK(c.max_batch == 20);
+    CHECK(c.max_attempts == 3);
+    CHECK(c.render_isolation == RenderIsolation::process);
+    CHECK(c.upload_limit_mb == 50);
+    CHECK(c.scheduled_wait_minutes == 30);
+    CHECK(c.missed_slots == MissedSlotPolicy::catch_up_one);
+    CHECK_FALSE(c.open_generate);
+    CHECK(c.generate_cooldown_seconds == 300);
+    CHECK(c.log_level == memegen::LogLevel::info);
+    CHECK_FALSE(c.metrics.enabled);
+    CHECK(c.metrics.address == "127.0.0.1");
+}
+
+TEST_CASE("the demo pack beside the config file is the default library") {
+    TempDir dir;
+    fs::create_directories(dir / "data/demo/memes");
+    fs::create_directories(dir / "data/demo/music");
+    const auto r = load_config(write(dir / "bot.json", kMinimal), {});
+    REQUIRE(r.ok());
+    CHECK(r.config.media_dir == dir / "data/demo/memes");
+    CHECK(r.config.music_dir == dir / "data/demo/music");
+}
+
+TEST_CASE("every kind of problem is collected at once, each naming its key") {
+    TempDir dir;
+    const auto file = write(dir / "bot.json", R"({
+        "token": "111:abc",
+        "owner_id": "me",
+        "daly_generations": 3,
+        "daily_generations": 99,
+        "candidates": 0,
+        "window_start": "25:00",
+        "timezone": "Mars/Olympus_Mons",
+        "language": "fr",
+        "auto_publish": "yes",
+        "admin_ids": [1, "two"],
+        "channel": "no-at-sign",
+        "media_dir": "missing-folder",
+        "render": {"size": "1080x", "crf": "high", "fps": 0, "preset": "turbo",
+                   "background": "pink", "crff": 1},
+        "render_isolation": "fork",
+        "missed_slots": "all",
+        "metrics": {"port": 70000}
+    })");
+    const auto r = load_config(file, {});
+    INFO(all_problems(r));
+    for (const char* key :
+         {"owner_id",     "daly_generations", "daily_generations", "candidates",
+          "window_start", "timezone",         "language",          "auto_publish",
+          "admin_ids",    "channel",          "media_dir",         "render.size",
+          "render.crf",   "render.fps",       "render.preset",     "render.background",
+          "render.crff",  "render_isolation", "missed_slots",      "metrics.port"}) {
+        CAPTURE(key);
+        CHECK(problem_for(r, key) != nullptr);
+    }
+    CHECK(problem_for(r, "render.crf")->to_string() ==
+          "render.crf: must be an integer 0..51, got \"high\"");
+    CHECK(problem_for(r, "daily_generations")->message == "must be an integer 0..24, got 99");
+    CHECK(problem_for(r, "daly_generations")->message ==
+          "unknown key (did you mean \"daily_generations\"?)");
+    CHECK(problem_for(r, "render.crff")->message == "unknown key (did you mean \"render.crf\"?)");
+    CHECK(problem_for(r, "render.size")->message.find("\"1080x\"") != std::string::npos);
+    CHECK(problem_for(r, "timezone")->message.find("Mars/Olympus_Mons") != std::string::npos);
+    CHECK(problem_for(r, "admin_ids")->message.find("item 1") != std::string::npos);
+    CHECK(problem_for(r, "token") == nullptr);
+}
+
+TEST_CASE("an unknown key anywhere gets a suggestion when a known key is close") {
+    TempDir dir;
+    const auto r = load_config(
+        write(dir / "bot.json", R"({"token": "1:a", "owner_id": 1, "crf": 20, "zzzzzz": 1})"), {});
+    REQUIRE(problem_for(r, "crf"));
+    CHECK(problem_for(r, "crf")->message == "unknown key (did you mean \"render.crf\"?)");
+    REQUIRE(problem_for(r, "zzzzzz"));
+    CHECK(problem_for(r, "zzzzzz")->message == "unknown key");
+}
+
+TEST_CASE("a window whose end is not after its start is refused") {
+    TempDir dir;
+    const auto r = load_config(write(dir / "bot.json", R"({"token": "1:a", "owner_id": 1,
+        "window_start": "22:00", "window_end": "09:00"})"),
+                               {});
+    REQUIRE(problem_for(r, "window_end"));
+    CHECK(problem_for(r, "window_end")->message ==
+          "must be later than window_start (22:00), got 09:00");
+    SUBCASE("24:00 is a valid end, 24:30 is not") {
+        const auto ok = load_config(write(dir / "b.json", R"({"token": "1:a", "owner_id": 1,
+            "window_end": "24:00"})"),
+                                    {});
+        CHECK(ok.ok());
+        const auto bad = load_config(write(dir / "c.json", R"({"token": "1:a", "owner_id": 1,
+            "window_end": "24:30"})"),
+                                     {});
+        CHECK(problem_for(bad, "window_end"));
+    }
+}
+
+TEST_CASE("a fixed UTC offset is a valid time zone and a bad one is not") {
+    TempDir dir;
+    const auto ok = load_config(
+        write(dir / "a.json", R"({"token": "1:a", "owner_id": 1, "timezone": "+07:00"})"), {});
+    CHECK(ok.ok());
+    CHECK(ok.config.timezone == "+07:00");
+    const auto bad = load_config(
+        write(dir / "b.json", R"({"token": "1:a", "owner_id": 1, "timezone": "+15:00"})"), {});
+    CHECK(problem_for(bad, "timezone"));
+    const auto traversal = load_config(
+        write(dir / "c.json", R"({"token": "1:a", "owner_id": 1, "timezone": "../../etc/passwd"})"),
+        {});
+    CHECK(problem_for(traversal, "timezone"));
+}
+
+TEST_CASE("invalid JSON is reported with its line and column") {
+    TempDir dir;
+    const auto file = write(dir / "bot.json", "{\n  \"token\": \"1:a\",\n  \"owner_id\": 1,,\n}\n");
+    const auto r = load_config(file, {});
+    REQUIRE(r.problems.size() == 1);  // no "required" noise for a file that could not be read
+    CHECK(r.problems[0].key == file.string());
+    CHECK(r.problems[0].message.find("invalid JSON") != std::string::npos);
+    CHECK(r.problems[0].message.find("line 3, column 17") != std::string::npos);
+}
+
+TEST_CASE("a missing file is a problem naming the file") {
+    TempDir dir;
+    const auto r = load_config(dir / "nope.json", {});
+    REQUIRE(r.problems.size() == 1);
+    CHECK(r.problems[0].to_string() == (dir / "nope.json").string() + ": no such file");
+}
+
+TEST_CASE("a file that is not a JSON object is a problem") {
+    TempDir dir;
+    const auto r = load_config(write(dir / "bot.json", "[1, 2]"), {});
+    REQUIRE(r.problems.size() == 1);
+    CHECK(r.problems[0].message.find("JSON object") != std::string::npos);
+}
+
+TEST_CASE("token and owner are required, from the file or the environment") {
+    SUBCASE("missing everywhere") {
+        const auto r = load_config(std::nullopt, {});
+        CHECK(problem_for(r, "token"));
+        CHECK(problem_for(r, "owner_id"));
+    }
+    SUBCASE("environment only, without a file") {
+        const auto r = load_config(
+            std::nullopt, {{"TELEGRAM_BOT_TOKEN", "5:env-token"}, {"MEMEGEN_OWNER_ID", "77"}});
+        INFO(all_problems(r));
+        CHECK(r.ok());
+        CHECK(r.config.owner_id == 77);
+    }
+}
+
+TEST_CASE("environment overrides win over the file") {
+    TempDir dir;
+    const auto file = write(dir / "bot.json", R"({"token": "1:file-token", "owner_id": 1,
+        "daily_generations": 3, "timezone": "Asia/Tomsk", "state_dir": "file-state"})");
+    const Environment env = {{"TELEGRAM_BOT_TOKEN", "2:env-token"},
+                             {"TELEGRAM_API_URL", "http://localhost:8081"},
+                             {"MEMEGEN_OWNER_ID", "99"},
+                             {"MEMEGEN_ADMIN_IDS", "5, 6,7"},
+                             {"DAILY_GENERATIONS", "0"},
+                             {"MEMEGEN_TIMEZONE", "Europe/Berlin"},
+                             {"MEMEGEN_STATE_DIR", "env-state"},
+                             {"MEMEGEN_CHANNEL", "-1001234"},
+                             {"MEMEGEN_LOG_LEVEL", "warning"},
+                             {"UNRELATED", "x"}};
+    const auto r = load_config(file, env);
+    INFO(all_problems(r));
+    REQUIRE(r.ok());
+    CHECK(r.config.token == "2:env-token");
+    CHECK(r.config.api_url == "http://localhost:8081");
+    CHECK(r.config.owner_id == 99);
+    CHECK(r.config.admin_ids == std::vector<std::int64_t>{5, 6, 7});
+    CHECK(r.config.daily_generations == 0);
+    CHECK(r.config.timezone == "Europe/Berlin");
+    CHECK(r.config.state_dir == fs::current_path() / "env-state");  // env: against the cwd
+    REQUIRE(r.config.channel);
+    CHECK(r.config.channel->id == -1001234);
+    CHECK(r.config.log_level == memegen::LogLevel::warning);
+    SUBCASE("an empty variable counts as unset") {
+        const auto r2 = load_config(file, {{"DAILY_GENERATIONS", ""}});
+        CHECK(r2.ok());
+        CHECK(r2.config.daily_generations == 3);
+    }
+}
+
+TEST_CASE("bad environment values are problems naming the variable") {
+    TempDir dir;
+    const auto file = write(dir / "bot.json", kMinimal);
+    const auto r = load_config(file, {{"DAILY_GENERATIONS", "three"},
+                                      {"MEMEGEN_OWNER_ID", "12x"},
+                                      {"MEMEGEN_ADMIN_IDS", "1,bob"},
+                                      {"MEMEGEN_TIMEZONE", "Nowhere/City"},
+                                      {"MEMEGEN_LOG_LEVEL", "loud"}});
+    INFO(all_problems(r));
+    REQUIRE(problem_for(r, "DAILY_GENERATIONS"));
+    CHECK(problem_for(r, "DAILY_GENERATIONS")->message ==
+          "must be an integer 0..24, got \"three\"");
+    CHECK(problem_for(r, "MEMEGEN_OWNER_ID"));
+    REQUIRE(problem_for(r, "MEMEGEN_ADMIN_IDS"));
+    CHECK(problem_for(r, "MEMEGEN_ADMIN_IDS")->message.find("\"bob\"") != std::string::npos);
+    CHECK(problem_for(r, "MEMEGEN_TIMEZONE"));
+    CHECK(problem_for(r, "MEMEGEN_LOG_LEVEL"));
+    CHECK(problem_for(r, "daily_generations") == nullptr);
+    CHECK(r.problems.size() == 5);
+}
+
+TEST_CASE("the token never appears in a problem or in a dump") {
+    TempDir dir;
+    const std::string secret = "424242:SUPERSECRETTOKENVALUE";
+    SUBCASE("to_json redacts it") {
+        const auto r = load_config(
+            write(dir / "bot.json", R"({"token": ")" + secret + R"(", "owner_id": 1})"), {});
+        REQUIRE(r.ok());
+        const auto dumped = to_json(r.config).dump();
+        CHECK(dumped.find("SUPERSECRET") == std::string::npos);
+        CHECK(to_json(r.config)["token"] == "<redacted>");
+        CHECK(memegen::redact("url /bot" + secret + "/getMe") == "url /bot<redacted>/getMe");
+    }
+    SUBCASE("a malformed token is described, not quoted") {
+        const auto r = load_config(
+            std::nullopt, {{"TELEGRAM_BOT_TOKEN", secret + " \n"}, {"MEMEGEN_OWNER_ID", "1"}});
+        REQUIRE(problem_for(r, "TELEGRAM_BOT_TOKEN"));
+        CHECK(all_problems(r).find("SUPERSECRET") == std::string::npos);
+    }
+    SUBCASE("a token of the wrong type is described, not quoted") {
+        const auto r =
+            load_config(write(dir / "bot.json", R"({"token": 4242424242, "owner_id": 1})"), {});
+        REQUIRE(problem_for(r, "token"));
+        CHECK(problem_for(r, "token")->message == "must be a string, got a number");
+    }
+    SUBCASE("a JSON error inside the token does not quote it") {
+        const auto r = load_config(
+            write(dir / "bot.json", "{\"owner_id\": 1, \"token\": \"" + secret + "\n"), {});
+        REQUIRE_FALSE(r.problems.empty());
+        CHECK(all_problems(r).find("SUPERSECRET") == std::string::npos);
+    }
+    SUBCASE("a token pasted into another value is redacted") {
+        const auto r = load_config(
+            write(dir / "bot.json", R"({"token": ")" + secret +
+                                        R"(", "owner_id": 1, "api_url": ")" + secret + R"("})"),
+            {});
+        REQUIRE(problem_for(r, "api_url"));
+        CHECK(all_problems(r).find("SUPERSECRET") == std::string::npos);
+    }
+}
+
+TEST_CASE("relative paths in the file are resolved against the file's directory") {
+    TempDir dir;
+    fs::create_directories(dir / "etc/lib/memes");
+    const auto file = write(dir / "etc/bot.json", R"({"token": "1:a", "owner_id": 1,
+        "media_dir": "lib/memes", "state_dir": "../var"})");
+    const auto r = load_config(file, {});
+    INFO(all_problems(r));
+    REQUIRE(r.ok());
+    CHECK(r.config.media_dir == dir / "etc/lib/memes");
+    CHECK(r.config.state_dir == dir / "var");
+}
+
+TEST_CASE("uploads above 50 MB need a self-hosted Bot API server") {
+    TempDir dir;
+    const auto r = load_config(
+        write(dir / "a.json", R"({"token": "1:a", "owner_id": 1, "upload_limit_mb": 100})"), {});
+    CHECK(problem_for(r, "upload_limit_mb"));
+    const auto big_render = load_config(write(dir / "b.json", R"({"token": "1:a", "owner_id": 1,
+        "render": {"max_output_mb": 80}})"),
+                                        {});
+    CHECK(problem_for(big_render, "render.max_output_mb"));
+    const auto local = load_config(write(dir / "c.json", R"({"token": "1:a", "owner_id": 1,
+        "api_url": "http://127.0.0.1:8081", "upload_limit_mb": 2000})"),
+                                   {});
+    CHECK(local.ok());
+}
+
+TEST_CASE("null takes the default and underscore keys are ignored at any level") {
+    TempDir dir;
+    const auto r = load_config(write(dir / "a.json", R"({"token": "1:a", "owner_id": 1,
+        "_comment": "x", "_anything": {"nested": true}, "daily_generations": null,
+        "render": {"_comment": "y", "crf": null}})"),
+                               {});
+    INFO(all_problems(r));
+    REQUIRE(r.ok());
+    CHECK(r.config.daily_generations == 3);
+    CHECK(r.config.render.crf == 23);
+}
+
+TEST_CASE("render length limits must be ordered") {
+    TempDir dir;
+    const auto r = load_config(write(dir / "a.json", R"({"token": "1:a", "owner_id": 1,
+        "render": {"min_seconds": 10, "max_seconds": 8}})"),
+                               {});
+    REQUIRE(problem_for(r, "render.max_seconds"));
+}
+
+TEST_CASE("the example configuration loads without problems") {
+    const char* path = std::getenv("MEMEGEN_EXAMPLE_CONFIG");
+    REQUIRE_MESSAGE(path != nullptr, "run through meson test");
+    const auto r = load_config(fs::path(path), {});
+    INFO(all_problems(r));
+    CHECK(r.ok());
+    SUBCASE("and sets every documented key") {
+        const auto text = memegen::detail::read_file(path);
+        REQUIRE(text);
+        const auto j = nlohmann::json::parse(*text);
+        for (const auto& info : memegen::bot::config_keys()) {
+            CAPTURE(info.key);
+            CHECK(j.contains(nlohmann::json::json_pointer("/" + [&] {
+                std::string p(info.key);
+                std::replace(p.begin(), p.end(), '.', '/');
+                return p;
+            }())));
+        }
+    }
+}
+
+TEST_CASE("the reference documents every key and environment variable") {
+    const std::string reference = memegen::bot::config_reference();
+    for (const auto& info : memegen::bot::config_keys()) {
+        CAPTURE(info.key);
+        CHECK(reference.find(std::string(info.key) + "  (") != std::string::npos);
+    }
+    for (const char* env :
+         {"TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", "MEMEGEN_OWNER_ID", "MEMEGEN_ADMIN_IDS",
+          "DAILY_GENERATIONS", "MEMEGEN_TIMEZONE", "MEMEGEN_STATE_DIR", "MEMEGEN_CHANNEL"}) {
+        CAPTURE(env);
+        CHECK(reference.find(env) != std::string::npos);
+    }
+}
+
+TEST_CASE("the configuration document lists every key") {
+    const char* path = std::getenv("MEMEGEN_CONFIG_DOC");
+    REQUIRE_MESSAGE(path != nullptr, "run through meson test");
+    const auto text = memegen::detail::read_file(path);
+    REQUIRE(text);
+    for (const auto& info : memegen::bot::config_keys()) {
+        CAPTURE(info.key);
+        CHECK(text->find("| `" + std::string(info.key) + "` |") != std::string::npos);
+    }
+}

@@ -1,0 +1,427 @@
+// End-to-end: the real memegen-bot binary against the fake Bot API on loopback, rendering
+// real videos in child processes, checked by what arrives at the fake server.
+
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "../../render/media_probe.hpp"
+#include "bot_process.hpp"
+#include "fake_bot_api.hpp"
+#include "temp_dir.hpp"
+
+using namespace std::chrono_literals;
+using memegen::test::BotProcess;
+using memegen::test::FakeBotApi;
+using memegen::test::kAdmin;
+using memegen::test::kChannel;
+using memegen::test::kOwner;
+using memegen::test::kStranger;
+using memegen::test::TempDir;
+using nlohmann::json;
+
+namespace {
+
+// Long enough for a slow sanitizer build on a busy 2-core machine; never a timing claim.
+constexpr auto kWait = 90s;
+
+struct Fixture {
+    TempDir dir{"memegen-e2e"};
+    FakeBotApi api;
+    json config;
+
+    explicit Fixture(int memes = 4) {
+        memegen::test::make_libraries(dir / "media", dir / "music", memes);
+        config = memegen::test::test_config(api, dir.path());
+    }
+
+    // Texts of the messages the bot sent to `chat`, in order.
+    std::vector<std::string> texts(std::int64_t chat) const {
+        std::vector<std::string> out;
+        for (const auto& m : api.sent_messages(chat)) {
+            if (m.contains("text")) out.push_back(m["text"].get<std::string>());
+        }
+        return out;
+    }
+
+    bool wait_for_text(std::int64_t chat, const std::string& needle,
+                       std::chrono::milliseconds timeout = kWait) const {
+        return api.wait_until(
+            [&] {
+                for (const auto& t : texts(chat)) {
+                    if (t.find(needle) != std::string::npos) return true;
+                }
+                return false;
+            },
+            timeout);
+    }
+
+    int count_texts(std::int64_t chat, const std::string& needle) const {
+        int n = 0;
+        for (const auto& t : texts(chat)) n += t.find(needle) != std::string::npos;
+        return n;
+    }
+
+    bool wait_ready() const { return api.wait_for_calls("setMyCommands", 1, kWait); }
+
+    // The guard is released after a job's last message: wait for the unlock line.
+    static bool wait_unlocked(const BotProcess& bot, int count = 1) {
+        const auto deadline = std::chrono::steady_clock::now() + kWait;
+        while (std::chrono::steady_clock::now() < deadline) {
+            const auto log = bot.log();
+            int n = 0;
+            for (auto pos = log.find("Generation unlocked"); pos != std::string::npos;
+                 pos = log.find("Generation unlocked", pos + 1)) {
+                ++n;
+            }
+            if (n >= count) return true;
+            std::this_thread::sleep_for(50ms);
+        }
+        return false;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("/status on an idle bot shows memory and FREE") {
+    Fixture f;
+    BotProcess bot(f.dir.path(), f.config);
+    REQUIRE(f.wait_ready());
+    f.api.push_message(kOwner, kOwner, "/status");
+    REQUIRE(f.wait_for_text(kOwner, "System status"));
+    const auto status = f.texts(kOwner).back();
+    CHECK(status.find("RSS: ") != std::string::npos);
+    CHECK(status.find("VMS: ") != std::string::npos);
+    CHECK(status.find("Threads: ") != std::string::npos);
+    CHECK(status.find("Generation: FREE") != std::string::npos);
+    CHECK(f.api.commands().size() >= 5);
+
+    SUBCASE("and SIGTERM ends it cleanly, confirming the offset") {
+        bot.signal(SIGTERM);
+        const auto status_code = bot.wait_exit(10s);
+        REQUIRE(status_code);
+        CHECK(WIFEXITED(*status_code));
+        CHECK(WEXITSTATUS(*status_code) == 0);
+        CHECK(f.api.pending_updates() == 0);
+    }
+    CHECK(bot.log().find(f.api.token()) == std::string::npos);
+}
+
+TEST_CASE("/generate 3 then /generate 2 at once: the second is refused, exactly 3 videos arrive") {
+    Fixture f(6);
+    BotProcess bot(f.dir.path(), f.config);
+    REQUIRE(f.wait_ready());
+    f.api.push_message(kOwner, kOwner, "/generate 3");
+    f.api.push_message(kOwner, kOwner, "/generate 2");
+    REQUIRE(f.wait_for_text(kOwner, "A generation is already running (started "));
+    REQUIRE(f.wait_for_text(kOwner, "Done. OK: 3, failed: 0."));
+    const auto videos = f.api.calls("sendVideo");
+    REQUIRE(videos.size() == 3);
+    std::set<std::string> captions;
+    for (const auto& call : videos) {
+        const auto video_part = std::find_if(call.files.begin(), call.files.end(),
+                                             [](const auto& file) { return file.field == "video"; });
+        REQUIRE(video_part != call.files.end());
+        const auto& video = *video_part;
+        CHECK(video.filename == "meme.mp4");
+        const auto thumb = std::find_if(call.files.begin(), call.files.end(),
+                                        [](const auto& file) { return file.field == "thumbnail"; });
+        REQUIRE(thumb != call.files.end());
+        CHECK(thumb->size > 0);
+        CHECK(thumb->size < 200 * 1024);
+        CHECK(call.params["width"] == "180");
+        CHECK(call.params["height"] == "320");
+        CHECK(call.params["supports_streaming"] == "true");
+        CHECK(json::parse(call.params["reply_markup"].get<std::string>()).contains("inline_keyboard"));
+        const auto facts = memegen::test::probe(video.saved_path);
+        CHECK(facts.video_codec == "h264");
+        CHECK(facts.width == 180);
+        CHECK(facts.height == 320);
+        CHECK(facts.audio_codec == "aac");
+        captions.insert(call.params["caption"].get<std::string>().substr(0, 20));
+    }
+    CHECK(captions.size() == 3);  // three different memes
+    CHECK(f.count_texts(kOwner, "A generation is already running") == 1);
+    REQUIRE(Fixture::wait_unlocked(bot));
+    const auto log = bot.log();
+    INFO(log);
+    CHECK(log.find("🔒 Generation locked (/generate 3 by @user1001)") != std::string::npos);
+    CHECK(log.find("[gen_2_0_end] Memory: ") != std::string::npos);
+    CHECK(log.find("[after_unlock] Memory: ") != std::string::npos);
+    CHECK(log.find(f.api.token()) == std::string::npos);
+}
+
+TEST_CASE("a stranger is refused once and nothing renders; a bad N gets the usage") {
+    Fixture f;
+    BotProcess bot(f.dir.path(), f.config);
+    REQUIRE(f.wait_ready());
+    f.api.push_message(kStranger, kStranger, "/generate");
+    f.api.push_message(kStranger, kStranger, "/generate 5");
+    f.api.push_message(kAdmin, kAdmin, "/generate 0");
+    f.api.push_message(kAdmin, kAdmin, "/generate 21");
+    f.api.push_message(kAdmin, kAdmin, "/generate abc");
+    REQUIRE(f.api.wait_until([&] { return f.count_texts(kAdmin, "Usage: /generate") == 3; }, kWait));
+    REQUIRE(f.wait_for_text(kStranger, "only works for its owner"));
+    std::this_thread::sleep_for(300ms);
+    CHECK(f.texts(kStranger).size() == 1);
+    CHECK(f.api.call_count("sendVideo") == 0);
+}
+
+TEST_CASE("Publish posts to the channel once, however often it is pressed") {
+    Fixture f;
+    BotProcess bot(f.dir.path(), f.config);
+    REQUIRE(f.wait_ready());
+    f.api.push_message(kOwner, kOwner, "/generate");
+    // A call is recorded when it arrives; the message exists once it has been answered.
+    REQUIRE(f.api.wait_until(
+        [&] {
+            const auto sent = f.api.sent_messages(kOwner);
+            return !sent.empty() && sent.back().contains("video");
+        },
+        kWait));
+    const auto sent = f.api.sent_messages(kOwner);
+    REQUIRE(!sent.empty());
+    const auto review = sent.back();
+    REQUIRE(review.contains("video"));
+    const auto keyboard = review["reply_markup"]["inline_keyboard"];
+    const auto publish = keyboard[0][0]["callback_data"].get<std::string>();
+    REQUIRE(publish.rfind("p:", 0) == 0);
+
+    f.api.push_callback(kOwner, review["message_id"].get<std::int64_t>(), publish);
+    f.api.push_callback(kOwner, review["message_id"].get<std::int64_t>(), publish);
+    REQUIRE(f.api.wait_until([&] { return f.api.answered_callbacks().size() == 2; }, kWait));
+    const auto in_channel = f.api.sent_messages(kChannel);
+    REQUIRE(in_channel.size() == 1);
+    CHECK(in_channel[0].contains("video"));
+    // Published by file_id: one upload in all.
+    CHECK(f.api.call_count("sendVideo") == 2);
+    CHECK(f.api.calls("sendVideo").back().files.empty());
+
+    SUBCASE("and after a restart the button still answers without posting again") {
+        bot.signal(SIGTERM);
+        REQUIRE(bot.wait_exit(10s));
+        BotProcess again(f.dir.path(), f.config);
+        REQUIRE(f.api.wait_for_calls("setMyCommands", 2, kWait));
+        f.api.push_callback(kOwner, review["message_id"].get<std::int64_t>(), publish);
+        REQUIRE(f.api.wait_until([&] { return f.api.answered_callbacks().size() == 3; }, kWait));
+        CHECK(f.api.sent_messages(kChannel).size() == 1);
+    }
+}
+
+TEST_CASE("/runscheduled sends 3 distinct candidates with Regenerate all") {
+    Fixture f(5);
+    BotProcess bot(f.dir.path(), f.config);
+    REQUIRE(f.wait_ready());
+    f.api.push_message(kOwner, kOwner, "/runscheduled");
+    REQUIRE(f.api.wait_for_calls("sendVideo", 3, kWait));
+    REQUIRE(f.wait_for_text(kOwner, "Candidates sent: 3"));
+    std::set<std::string> memes;
+    for (const auto& call : f.api.calls("sendVideo")) {
+        const auto caption = call.params["caption"].get<std::string>();
+        memes.insert(caption.substr(0, caption.find('\n')));
+    }
+    CHECK(memes.size() == 3);
+    const auto last = f.api.sent_messages(kOwner).back();
+    REQUIRE(last.contains("reply_markup"));
+    CHECK(last["reply_markup"]["inline_keyboard"][0][0]["callback_data"].get<std::string>().rfind("a:", 0) == 0);
+
+    SUBCASE("and Change track replaces one candidate with a new video") {
+        REQUIRE(Fixture::wait_unlocked(bot));
+        const auto first = f.api.sent_messages(kOwner).at(1);  // after the intro text
+        REQUIRE(first.contains("video"));
+        const auto change = first["reply_markup"]["inline_keyboard"][1][0]["callback_data"].get<std::string>();
+        REQUIRE(change.rfind("t:", 0) == 0);
+        f.api.push_callback(kOwner, first["message_id"].get<std::int64_t>(), change);
+        REQUIRE(f.api.wait_for_calls("sendVideo", 4, kWait));
+        // The replaced candidate's buttons are removed.
+        REQUIRE(f.api.wait_until(
+            [&] {
+                const auto m = f.api.message(first["message_id"].get<std::int64_t>());
+                return m && !m->contains("reply_markup");
+            },
+            kWait));
+    }
+}
+
+TEST_CASE("a render child killed with SIGKILL: the bot survives, reports it, /status shows it") {
+    Fixture f;
+    BotProcess bot(f.dir.path(), f.config, {{"MEMEGEN_RENDER_FAULT", "sigkill"}});
+    REQUIRE(f.wait_ready());
+    f.api.push_message(kOwner, kOwner, "/generate");
+    REQUIRE(f.wait_for_text(kOwner, "killed (SIGKILL), probably out of memory"));
+    REQUIRE(Fixture::wait_unlocked(bot));
+    CHECK(bot.running());
+    f.api.push_message(kOwner, kOwner, "/status");
+    REQUIRE(f.wait_for_text(kOwner, "Last problem:"));
+    const auto status = f.texts(kOwner).back();
+    CHECK(status.find("Stage: generation_error") != std::string::npos);
+    CHECK(status.find("Generation: FREE") != std::string::npos);
+}
+
+TEST_CASE("kill -9 of the bot during a render: after restart the guard is free and the owner is told") {
+    Fixture f;
+    {
+        auto config = f.config;
+        config["render"]["min_seconds"] = 30.0;  // long enough to be killed mid-render
+        config["render"]["max_seconds"] = 30.0;
+        BotProcess bot(f.dir.path(), config);
+        REQUIRE(f.wait_ready());
+        f.api.push_message(kOwner, kOwner, "/generate");
+        REQUIRE(f.api.wait_until([&] { return !bot.children().empty(); }, kWait));
+        for (const auto child : bot.children()) ::kill(child, SIGKILL);
+        bot.signal(SIGKILL);
+        REQUIRE(bot.wait_exit(10s));
+    }
+    BotProcess again(f.dir.path(), f.config);
+    REQUIRE(f.api.wait_for_calls("setMyCommands", 2, kWait));
+    REQUIRE(f.wait_for_text(kOwner, "restarted after an unclean end"));
+    f.api.push_message(kOwner, kOwner, "/status");
+    REQUIRE(f.wait_for_text(kOwner, "Stage: unclean_shutdown"));
+    CHECK(f.texts(kOwner).back().find("Generation: FREE") != std::string::npos);
+    f.api.push_message(kOwner, kOwner, "/generate");
+    REQUIRE(f.api.wait_for_calls("sendVideo", 1, kWait));
+}
+
+TEST_CASE("SIGTERM during a render ends the bot within 5 s, cleanly") {
+    Fixture f;
+    auto config = f.config;
+    config["render"]["min_seconds"] = 30.0;
+    config["render"]["max_seconds"] = 30.0;
+    config["render"]["size"] = "720x1280";
+    BotProcess bot(f.dir.path(), config);
+    REQUIRE(f.wait_ready());
+    f.api.push_message(kOwner, kOwner, "/generate");
+    REQUIRE(f.api.wait_until([&] { return !bot.children().empty(); }, kWait));
+    std::this_thread::sleep_for(300ms);
+    bot.signal(SIGTERM);
+    const auto status = bot.wait_exit(5s);
+    REQUIRE(status);
+    CHECK(WIFEXITED(*status));
+    CHECK(WEXITSTATUS(*status) == 0);
+    // No half-written video is left behind.
+    int leftovers = 0;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(f.dir / "state")) {
+        leftovers += e.path().extension() == ".mp4";
+    }
+    CHECK(leftovers == 0);
+}
+
+TEST_CASE("a restart neither replays nor loses updates") {
+    Fixture f;
+    {
+        BotProcess bot(f.dir.path(), f.config);
+        REQUIRE(f.wait_ready());
+        f.api.push_message(kOwner, kOwner, "/help");
+        f.api.push_message(kOwner, kOwner, "/status");
+        REQUIRE(f.wait_for_text(kOwner, "System status"));
+        bot.signal(SIGTERM);
+        REQUIRE(bot.wait_exit(10s));
+    }
+    f.api.push_message(kOwner, kOwner, "/help");  // arrives while the bot is down
+    BotProcess again(f.dir.path(), f.config);
+    REQUIRE(f.api.wait_until([&] { return f.count_texts(kOwner, "/generate N") == 2; }, kWait));
+    std::this_thread::sleep_for(500ms);
+    CHECK(f.count_texts(kOwner, "/generate N") == 2);
+    CHECK(f.count_texts(kOwner, "System status") == 1);
+}
+
+TEST_CASE("429 and 5xx storms: every command is answered exactly once") {
+    Fixture f;
+    BotProcess bot(f.dir.path(), f.config);
+    REQUIRE(f.wait_ready());
+    f.api.fail_next("sendMessage", 2, memegen::test::Fault::rate_limit(1));
+    f.api.fail_next("getUpdates", 2, memegen::test::Fault::internal_error());
+    f.api.push_message(kOwner, kOwner, "/help");
+    REQUIRE(f.wait_for_text(kOwner, "/generate N"));
+    f.api.fail_next("sendMessage", 2, memegen::test::Fault::bad_gateway());
+    f.api.push_message(kOwner, kOwner, "/status");
+    REQUIRE(f.wait_for_text(kOwner, "System status"));
+    std::this_thread::sleep_for(500ms);
+    CHECK(f.count_texts(kOwner, "/generate N") == 1);
+    CHECK(f.count_texts(kOwner, "System status") == 1);
+    CHECK(bot.log().find(f.api.token()) == std::string::npos);
+}
+
+TEST_CASE("a rejected token ends the bot with status 2 and says why, without the token") {
+    Fixture f;
+    auto config = f.config;
+    config["token"] = "987654:WrongTokenValue";
+    BotProcess bot(f.dir.path(), config);
+    const auto status = bot.wait_exit(kWait);
+    REQUIRE(status);
+    CHECK(WIFEXITED(*status));
+    CHECK(WEXITSTATUS(*status) == 2);
+    const auto log = bot.log();
+    CHECK(log.find("the bot token was rejected") != std::string::npos);
+    CHECK(log.find("WrongTokenValue") == std::string::npos);
+}
+
+TEST_CASE("after an injected render error and a restart, /status shows the last problem") {
+    Fixture f;
+    {
+        BotProcess bot(f.dir.path(), f.config, {{"MEMEGEN_RENDER_FAULT", "error"}});
+        REQUIRE(f.wait_ready());
+        f.api.push_message(kOwner, kOwner, "/generate");
+        REQUIRE(f.wait_for_text(kOwner, "Could not generate a meme"));
+        REQUIRE(Fixture::wait_unlocked(bot));
+        bot.signal(SIGTERM);
+        REQUIRE(bot.wait_exit(10s));
+    }
+    BotProcess again(f.dir.path(), f.config);
+    REQUIRE(f.api.wait_for_calls("setMyCommands", 2, kWait));
+    f.api.push_message(kOwner, kOwner, "/status");
+    REQUIRE(f.wait_for_text(kOwner, "Last problem:"));
+    const auto status = f.texts(kOwner).back();
+    CHECK(status.find("Stage: generation_error") != std::string::npos);
+    CHECK(status.find("injected render error") != std::string::npos);
+    // Each of the three attempts got a fresh source, and each failure was recorded.
+    CHECK(f.api.call_count("sendVideo") == 0);
+}
+
+TEST_CASE("the day's schedule survives a restart and /status shows it") {
+    Fixture f;
+    auto config = f.config;
+    config["daily_generations"] = 3;
+    config["window_start"] = "00:00";
+    config["window_end"] = "24:00";
+    std::string plan_before;
+    {
+        BotProcess bot(f.dir.path(), config);
+        REQUIRE(f.wait_ready());
+        f.api.push_message(kOwner, kOwner, "/status");
+        REQUIRE(f.wait_for_text(kOwner, "Today: "));
+        bot.signal(SIGTERM);
+        REQUIRE(bot.wait_exit(10s));
+        std::ifstream in(f.dir / "state" / "schedule.json");
+        plan_before.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    REQUIRE(!plan_before.empty());
+    const auto before = json::parse(plan_before);
+    BotProcess again(f.dir.path(), config);
+    REQUIRE(f.api.wait_for_calls("setMyCommands", 2, kWait));
+    f.api.push_message(kOwner, kOwner, "/status");
+    REQUIRE(f.api.wait_until([&] { return f.count_texts(kOwner, "Today: ") == 2; }, kWait));
+    std::ifstream in(f.dir / "state" / "schedule.json");
+    const auto after = json::parse(std::string(std::istreambuf_iterator<char>(in), {}));
+    // The same slots (their times), whatever happened to the ones that came due meanwhile.
+    REQUIRE(before.dump().size() > 10);
+    const auto times = [](const json& j) {
+        std::vector<std::string> out;
+        const std::string text = j.dump();
+        for (auto pos = text.find("\"when\""); pos != std::string::npos; pos = text.find("\"when\"", pos + 1)) {
+            out.push_back(text.substr(pos, 40));
+        }
+        return out;
+    };
+    CHECK(times(before) == times(after));
+    const auto texts = f.texts(kOwner);
+    CHECK(texts.back().find("Next generation") != std::string::npos);
+}
