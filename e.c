@@ -1,1 +1,0 @@
-int main(){char b[64]; return 0;}
