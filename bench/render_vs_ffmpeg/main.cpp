@@ -195,7 +195,7 @@ int main(int argc, char** argv) {
         rounds);
     std::printf("%-6s %-9s | %9s %9s %7s | %9s %9s %7s\n", "input", "preset", "lib s", "cli s",
                 "ratio", "lib MB", "cli MB", "ratio");
-    for (const auto& preset : presets) {
+    for (const auto& preset : rounds > 0 ? presets : std::vector<std::string>{}) {
         for (const auto& in : inputs) {
             std::vector<double> lw, cw, lr, cr;
             for (int r = 0; r < rounds; ++r) {
@@ -220,7 +220,7 @@ int main(int argc, char** argv) {
 
     // The encoder alone on identical frames: CLI defaults vs the library's x264 settings.
     std::printf("\nencoder alone (240 identical 1080x1920 frames, ffmpeg CLI, -f null):\n");
-    for (const auto& preset : presets) {
+    for (const auto& preset : rounds > 0 ? presets : std::vector<std::string>{}) {
         const std::vector<std::string> base = {
             "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error",
             "-y",     "-f",       "lavfi",        "-i",        "color=c=gray:s=1080x1920:r=24:d=10",
@@ -263,7 +263,12 @@ int main(int argc, char** argv) {
             const auto rss = monitor.snapshot().rss_bytes;
             if (i == 0)
                 first = rss;
+            if (i == 4)
+                warm = rss;  // every input kind and variant group seen once
             last = rss;
+            if ((i + 1) % 20 == 0) {
+                std::fprintf(stderr, "  render %d: RSS %.1f MB\n", i + 1, rss / 1048576.0);
+            }
         }
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

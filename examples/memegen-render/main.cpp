@@ -192,7 +192,8 @@ int main(int argc, char** argv) {
         return 0;
     } catch (const std::exception& e) {
         // End a progress bar's line first.
-        if (::isatty(STDERR_FILENO)) std::fputc('\n', stderr);
+        if (::isatty(STDERR_FILENO))
+            std::fputc('\n', stderr);
         std::fprintf(stderr, "memegen-render: %s\n", e.what());
         return 1;
     }

@@ -33,11 +33,11 @@ std::string who_of(const nlohmann::json& user) {
 
 std::string mb(std::uint64_t bytes) { return fmt::format("{:.1f}", bytes / 1e6); }
 
-std::string effects_text(const std::vector<Effect>& effects) {
+std::string effects_text(const std::vector<std::string>& effects) {
     std::string out;
-    for (const auto e : effects) {
+    for (const auto& e : effects) {
         if (!out.empty()) out += ", ";
-        out += std::string(to_string(e));
+        out += e;
     }
     return out.empty() ? "none" : out;
 }
@@ -631,8 +631,12 @@ std::optional<Bot::Made> Bot::generate_one(const Job& job, int index, int varian
         monitor_.log_resource_usage(context + "_start");
         std::set<std::filesystem::path> exclude = used_in_batch;
         exclude.insert(failed_sources.begin(), failed_sources.end());
-        const auto media = fixed_media.empty() ? picker_.pick_meme(exclude)
-                                               : std::optional<std::filesystem::path>(fixed_media);
+        auto media = fixed_media.empty() ? picker_.pick_meme(exclude)
+                                         : std::optional<std::filesystem::path>(fixed_media);
+        if (!media && fixed_media.empty()) {
+            // A batch larger than the library: repeats are unavoidable, failed sources are not.
+            media = picker_.pick_meme(failed_sources);
+        }
         if (!media) {
             state_.record_problem(stage::generation_error, "no usable meme in " + config_.media_dir.string(),
                                   {{"label", job.label}, {"index", index}, {"attempt", attempt}});

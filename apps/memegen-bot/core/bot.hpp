@@ -69,7 +69,7 @@ private:
     };
 
     struct Made {
-        RenderResult result;
+        RenderedVideo result;
         std::string media;
         std::string music;
         std::uint64_t seed = 0;

@@ -1,5 +1,6 @@
 #include "core/render_runner.hpp"
 
+#include <dlfcn.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -14,6 +15,7 @@
 #include <memegen/detail/files.hpp>
 #include <memegen/error.hpp>
 #include <memegen/log.hpp>
+#include <memegen/render_entry.h>
 
 extern char** environ;
 
@@ -64,23 +66,86 @@ void from_json(const nlohmann::json& j, RenderRequest& r) {
     r.max_output_bytes = j.value("max_output_bytes", std::uint64_t{50'000'000});
 }
 
-RenderOptions to_render_options(const RenderRequest& request) {
-    RenderOptions o;
-    o.size = FrameSize{request.width, request.height};
-    o.fps = request.fps;
-    o.crf = request.crf;
-    o.preset = request.preset;
-    o.background = parse_background(request.background).value_or(Background::black);
-    if (!request.font.empty()) o.font = request.font;
-    o.min_seconds = request.min_seconds;
-    o.max_seconds = request.max_seconds;
-    o.max_video_seconds = request.max_video_seconds;
-    o.max_output_bytes = request.max_output_bytes;
-    o.music = request.music;
-    o.seed = request.seed;
-    o.variant_group = request.variant_group;
-    o.captions = request.captions;
-    return o;
+RenderedVideo rendered_video_from_json(const nlohmann::json& j) {
+    RenderedVideo v;
+    v.output = j.value("output", std::string{});
+    v.thumbnail = j.value("thumbnail", std::string{});
+    v.width = j.value("width", 0);
+    v.height = j.value("height", 0);
+    v.fps = j.value("fps", 0);
+    v.duration_seconds = j.value("duration_seconds", 0.0);
+    v.size_bytes = j.value("size_bytes", std::uint64_t{0});
+    v.has_audio = j.value("has_audio", false);
+    v.audio_source = j.value("audio_source", std::string{});
+    v.media_kind = j.value("media_kind", std::string{});
+    v.render_seconds = j.value("render_seconds", 0.0);
+    v.peak_rss_bytes = j.value("peak_rss_bytes", std::uint64_t{0});
+    if (j.contains("effects") && j["effects"].is_array()) {
+        for (const auto& e : j["effects"]) {
+            if (e.is_string()) v.effects.push_back(e.get<std::string>());
+        }
+    }
+    return v;
+}
+
+namespace {
+
+// The renderer's two C symbols, resolved once per process.
+struct RendererLibrary {
+    using RenderFn = char* (*)(const char*, memegen_render_poll, void*);
+    using FreeFn = void (*)(char*);
+    RenderFn render = nullptr;
+    FreeFn free_string = nullptr;
+    std::string error;
+
+    static const RendererLibrary& get() {
+        static const RendererLibrary library = [] {
+            RendererLibrary l;
+            // Never closed: the renderer stays loaded for the life of the process.
+            void* handle = ::dlopen("libmemegen.so.0", RTLD_NOW | RTLD_LOCAL);
+            if (handle == nullptr) {
+                const char* why = ::dlerror();
+                l.error = std::string("cannot load the renderer (libmemegen.so.0): ") +
+                          (why != nullptr ? why : "unknown error");
+                return l;
+            }
+            l.render = reinterpret_cast<RenderFn>(::dlsym(handle, MEMEGEN_RENDER_JSON_SYMBOL));
+            l.free_string = reinterpret_cast<FreeFn>(::dlsym(handle, MEMEGEN_FREE_STRING_SYMBOL));
+            if (l.render == nullptr || l.free_string == nullptr) {
+                l.error = "libmemegen.so.0 has no memegen_render_json entry point";
+            }
+            return l;
+        }();
+        return library;
+    }
+};
+
+}  // namespace
+
+nlohmann::json render_with_library(const RenderRequest& request,
+                                   const std::function<bool(double)>& poll) {
+    const auto& library = RendererLibrary::get();
+    if (!library.error.empty()) {
+        return {{"ok", false}, {"error", library.error}, {"cancelled", false}};
+    }
+    const std::string request_json = nlohmann::json(request).dump();
+    struct PollContext {
+        const std::function<bool(double)>* poll;
+    } context{&poll};
+    const auto trampoline = [](void* user, double fraction) -> int {
+        const auto* ctx = static_cast<PollContext*>(user);
+        return (*ctx->poll && (*ctx->poll)(fraction)) ? 1 : 0;
+    };
+    char* answer = library.render(request_json.c_str(), trampoline, &context);
+    if (answer == nullptr) {
+        return {{"ok", false}, {"error", "the renderer returned no answer"}, {"cancelled", false}};
+    }
+    const std::unique_ptr<char, RendererLibrary::FreeFn> owned(answer, library.free_string);
+    auto parsed = nlohmann::json::parse(owned.get(), nullptr, false);
+    if (!parsed.is_object()) {
+        return {{"ok", false}, {"error", "the renderer's answer is not JSON"}, {"cancelled", false}};
+    }
+    return parsed;
 }
 
 std::string_view to_string(RenderFailureKind kind) noexcept {
@@ -103,28 +168,22 @@ RenderOutcome RenderRunner::run(const RenderRequest& request, std::stop_token st
 RenderOutcome RenderRunner::run_in_thread(const RenderRequest& request, std::stop_token stop,
                                           const std::function<void()>& on_tick) {
     RenderOutcome outcome;
-    auto options = to_render_options(request);
-    options.stop = stop;
     auto last_tick = std::chrono::steady_clock::now();
-    if (on_tick) {
-        options.on_progress = [&](const RenderProgress&) {
-            const auto now = std::chrono::steady_clock::now();
-            if (now - last_tick >= options_.tick_interval) {
-                last_tick = now;
-                on_tick();
-            }
-        };
+    const auto answer = render_with_library(request, [&](double) {
+        const auto now = std::chrono::steady_clock::now();
+        if (on_tick && now - last_tick >= options_.tick_interval) {
+            last_tick = now;
+            on_tick();
+        }
+        return stop.stop_requested();
+    });
+    if (answer.value("ok", false) && answer.contains("result")) {
+        outcome.result = rendered_video_from_json(answer["result"]);
+        return outcome;
     }
-    try {
-        MemeRenderer renderer;
-        outcome.result = renderer.render(request.media, request.output, options);
-    } catch (const CancelledError& e) {
-        outcome.failure = RenderFailureKind::cancelled;
-        outcome.error = e.what();
-    } catch (const std::exception& e) {
-        outcome.failure = RenderFailureKind::error;
-        outcome.error = e.what();
-    }
+    outcome.failure = answer.value("cancelled", false) ? RenderFailureKind::cancelled
+                                                       : RenderFailureKind::error;
+    outcome.error = answer.value("error", std::string("render failed"));
     return outcome;
 }
 
@@ -219,26 +278,9 @@ RenderOutcome RenderRunner::run_in_child(const RenderRequest& request, std::stop
     if (WIFEXITED(status)) {
         outcome.exit_code = WEXITSTATUS(status);
         if (*outcome.exit_code == 0 && report.is_object() && report.value("ok", false)) {
-            RenderResult result;
-            const auto& j = report["result"];
-            result.output = j.value("output", request.output.string());
-            result.thumbnail = j.value("thumbnail", std::string{});
-            result.width = j.value("width", 0);
-            result.height = j.value("height", 0);
-            result.fps = j.value("fps", 0);
-            result.duration_seconds = j.value("duration_seconds", 0.0);
-            result.size_bytes = j.value("size_bytes", std::uint64_t{0});
-            result.has_audio = j.value("has_audio", false);
-            result.audio_source = j.value("audio_source", std::string{});
-            result.media_kind = j.value("media_kind", std::string{});
-            result.render_seconds = j.value("render_seconds", 0.0);
-            result.peak_rss_bytes =
-                std::max(j.value("peak_rss_bytes", std::uint64_t{0}), outcome.child_peak_rss_bytes);
-            if (j.contains("effects") && j["effects"].is_array()) {
-                for (const auto& e : j["effects"]) {
-                    if (auto effect = parse_effect(e.get<std::string>())) result.effects.push_back(*effect);
-                }
-            }
+            auto result = rendered_video_from_json(report["result"]);
+            if (result.output.empty()) result.output = request.output;
+            result.peak_rss_bytes = std::max(result.peak_rss_bytes, outcome.child_peak_rss_bytes);
             outcome.result = std::move(result);
             return outcome;
         }
@@ -274,7 +316,6 @@ RenderOutcome RenderRunner::run_in_child(const RenderRequest& request, std::stop
 
 namespace {
 
-std::stop_source* g_child_stop = nullptr;
 std::atomic<bool> g_child_term{false};
 extern "C" void on_child_sigterm(int) { g_child_term = true; }
 
@@ -298,7 +339,6 @@ int render_job_main(const std::filesystem::path& request_file,
         if (f == "abort") std::abort();
     }
     std::stop_source stop;
-    g_child_stop = &stop;
     std::signal(SIGTERM, on_child_sigterm);
     // The handler only sets a flag; this thread turns it into a stop request.
     std::jthread watcher([&stop](std::stop_token self) {
@@ -312,22 +352,15 @@ int render_job_main(const std::filesystem::path& request_file,
     });
     nlohmann::json report;
     int exit_code = 0;
-    try {
-        if (const char* fault = std::getenv("MEMEGEN_RENDER_FAULT");
-            fault != nullptr && std::string(fault) == "error") {
-            throw MediaError("injected render error (MEMEGEN_RENDER_FAULT=error)");
-        }
-        auto options = to_render_options(request);
-        options.stop = stop.get_token();
-        MemeRenderer renderer;
-        report = {{"ok", true}, {"result", renderer.render(request.media, request.output, options)}};
-    } catch (const CancelledError& e) {
-        report = {{"ok", false}, {"error", e.what()}, {"cancelled", true}};
-        exit_code = 4;
-    } catch (const std::exception& e) {
-        report = {{"ok", false}, {"error", e.what()}, {"cancelled", false}};
-        exit_code = 3;
+    if (const char* fault = std::getenv("MEMEGEN_RENDER_FAULT");
+        fault != nullptr && std::string(fault) == "error") {
+        report = {{"ok", false},
+                  {"error", "injected render error (MEMEGEN_RENDER_FAULT=error)"},
+                  {"cancelled", false}};
+    } else {
+        report = render_with_library(request, [&](double) { return stop.stop_requested(); });
     }
+    if (!report.value("ok", false)) exit_code = report.value("cancelled", false) ? 4 : 3;
     watcher.request_stop();
     try {
         detail::write_file_atomically(result_file, report.dump());
@@ -335,7 +368,6 @@ int render_job_main(const std::filesystem::path& request_file,
         std::fprintf(stderr, "render job: cannot write %s: %s\n", result_file.c_str(), e.what());
         return 5;
     }
-    g_child_stop = nullptr;
     return exit_code;
 }
 

@@ -13,8 +13,9 @@
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <vector>
 
-#include <memegen/meme_renderer.hpp>
+#include <memegen/meme_renderer.hpp>  // Captions only: the renderer itself is loaded with dlopen
 #include <memegen/resource_monitor.hpp>
 #include <nlohmann/json.hpp>
 
@@ -44,8 +45,25 @@ struct RenderRequest {
 void to_json(nlohmann::json& j, const RenderRequest& r);
 void from_json(const nlohmann::json& j, RenderRequest& r);
 
-/// The RenderOptions a request stands for (progress and stop are set by the caller).
-[[nodiscard]] RenderOptions to_render_options(const RenderRequest& request);
+/// What a render made: the fields of the renderer's result the bot uses.
+struct RenderedVideo {
+    std::filesystem::path output;
+    std::filesystem::path thumbnail;
+    int width = 0;
+    int height = 0;
+    int fps = 0;
+    double duration_seconds = 0;
+    std::uint64_t size_bytes = 0;
+    bool has_audio = false;
+    std::string audio_source;
+    std::string media_kind;
+    double render_seconds = 0;
+    std::uint64_t peak_rss_bytes = 0;
+    std::vector<std::string> effects;
+};
+
+/// Reads the renderer's result JSON (render_entry.h); missing fields stay zero.
+[[nodiscard]] RenderedVideo rendered_video_from_json(const nlohmann::json& j);
 
 /// How a render ended when it did not succeed.
 enum class RenderFailureKind {
@@ -61,7 +79,7 @@ enum class RenderFailureKind {
 
 /// The outcome of one render: a result, or why there is none.
 struct RenderOutcome {
-    std::optional<RenderResult> result;   ///< set on success
+    std::optional<RenderedVideo> result;  ///< set on success
     RenderFailureKind failure = RenderFailureKind::error;
     std::string error;                    ///< a sentence naming the cause (never the token)
     std::optional<int> exit_code;         ///< the child's exit status, if it exited
@@ -101,6 +119,14 @@ private:
 
     RenderRunnerOptions options_;
 };
+
+/// The renderer, loaded on first use with dlopen("libmemegen.so.0"): until a render runs in
+/// this process, FFmpeg's libraries are not mapped (the bot's idle memory stays small).
+/// Renders `request`; `poll` is called per frame and cancels when it returns non-zero.
+/// Returns the answer JSON of memegen_render_json(); a library that cannot be loaded is an
+/// {"ok": false} answer naming dlerror().
+nlohmann::json render_with_library(const RenderRequest& request,
+                                   const std::function<bool(double)>& poll);
 
 /// The child side: `memegen-bot --render-job REQUEST.json RESULT.json`. Renders, writes
 /// {"ok": true, "result": ...} or {"ok": false, "error": ..., "cancelled": bool} to RESULT,

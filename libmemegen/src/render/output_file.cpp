@@ -54,7 +54,9 @@ OutputFile::OutputFile(std::filesystem::path file, std::filesystem::path display
     video_->colorspace = AVCOL_SPC_BT709;
     video_->color_primaries = AVCOL_PRI_BT709;
     video_->color_trc = AVCOL_TRC_BT709;
-    video_->gop_size = s.fps * 2;
+    // One keyframe per 10 s (x264 defaults to 250 frames): a 1080x1920 keyframe costs several
+    // P-frames of encoding time and bytes, and these short clips need no finer seeking.
+    video_->gop_size = s.fps * 10;
     video_->flags |= AV_CODEC_FLAG_BITEXACT;
     if (format_->oformat->flags & AVFMT_GLOBALHEADER)
         video_->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;

@@ -81,6 +81,9 @@ public:
                std::map<std::string, std::string> env = {})
         : log_(dir / ("bot-" + std::to_string(++starts()) + ".log")) {
         const char* binary = std::getenv("MEMEGEN_BOT_BINARY");
+#ifdef MEMEGEN_BOT_BINARY_DEFAULT
+        if (binary == nullptr) binary = MEMEGEN_BOT_BINARY_DEFAULT;
+#endif
         if (binary == nullptr) throw std::runtime_error("MEMEGEN_BOT_BINARY is not set");
         const auto config_file = dir / "config.json";
         std::ofstream(config_file) << config.dump(2);

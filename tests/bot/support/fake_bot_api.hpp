@@ -41,16 +41,16 @@ namespace memegen::test {
 struct Fault {
     /// What the server does instead of answering normally.
     enum class Kind {
-        rate_limit,       ///< 429 "Too Many Requests: retry after S" with parameters.retry_after
-        internal_error,   ///< 500 "Internal Server Error" (JSON, like Telegram)
-        bad_gateway,      ///< 502 "Bad Gateway" (JSON)
+        rate_limit,      ///< 429 "Too Many Requests: retry after S" with parameters.retry_after
+        internal_error,  ///< 500 "Internal Server Error" (JSON, like Telegram)
+        bad_gateway,     ///< 502 "Bad Gateway" (JSON)
         /// The socket is shut down without any answer. cpp-httplib 0.11 cannot close a
         /// connection from a handler, so the fake finds the accepted socket by its address
         /// pair (/proc/self/fd + getsockname/getpeername) and calls shutdown(2) on it; the
         /// request is recorded (status 0) but not acted on.
         drop_connection,
-        slow_reply,       ///< the call is processed, then the answer waits `delay`
-        api_error,        ///< any Bot API error: `error_code`, `description`, `parameters`
+        slow_reply,  ///< the call is processed, then the answer waits `delay`
+        api_error,   ///< any Bot API error: `error_code`, `description`, `parameters`
     };
     Kind kind = Kind::internal_error;
     int retry_after_s = 1;
