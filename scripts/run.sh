@@ -44,11 +44,16 @@ echo "== Rendering ${#memes[@]} demo memes into out/demo/"
 i=0
 for meme in "${memes[@]}"; do
   name=$(basename "${meme%.*}")
-  args=("$meme" -o "out/demo/$name.mp4" --seed "$i" --variant $((i % 5)) --json)
+  args=("$meme" -o "out/demo/$name.mp4" --seed "$i" --variant $((i % 5)) --json -q)
   if ((${#tracks[@]})); then args+=(--music "${tracks[$((i % ${#tracks[@]}))]}"); fi
   "$render" "${args[@]}" >"out/demo/$name.json"
-  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(f"  {sys.argv[2]:<28} {r[\"width\"]}x{r[\"height\"]} {r[\"duration_seconds\"]:.1f}s {r[\"size_bytes\"]/1e6:.2f}MB render {r[\"render_seconds\"]:.2f}s peak RSS {r[\"peak_rss_bytes\"]/2**20:.0f}MB")' \
-    "out/demo/$name.json" "$name.mp4"
+  python3 - "out/demo/$name.json" "$name.mp4" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print("  %-30s %dx%d %5.1f s %6.2f MB  render %5.2f s  peak RSS %4.0f MB" % (
+    sys.argv[2], r["width"], r["height"], r["duration_seconds"], r["size_bytes"] / 1e6,
+    r["render_seconds"], r["peak_rss_bytes"] / 2**20))
+PY
   i=$((i + 1))
 done
 echo "Done: out/demo/*.mp4 (thumbnails beside them)."

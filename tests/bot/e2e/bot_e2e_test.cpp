@@ -425,3 +425,26 @@ TEST_CASE("the day's schedule survives a restart and /status shows it") {
     const auto texts = f.texts(kOwner);
     CHECK(texts.back().find("Next generation") != std::string::npos);
 }
+
+TEST_CASE("/cancel stops the running render, frees the guard and records the cancellation") {
+    Fixture f;
+    auto config = f.config;
+    config["render"]["min_seconds"] = 30.0;
+    config["render"]["max_seconds"] = 30.0;
+    config["render"]["size"] = "720x1280";
+    BotProcess bot(f.dir.path(), config);
+    REQUIRE(f.wait_ready());
+    f.api.push_message(kOwner, kOwner, "/cancel");
+    REQUIRE(f.wait_for_text(kOwner, "No generation is running."));
+    f.api.push_message(kOwner, kOwner, "/generate");
+    REQUIRE(f.api.wait_until([&] { return !bot.children().empty(); }, kWait));
+    f.api.push_message(kOwner, kOwner, "/cancel");
+    REQUIRE(f.wait_for_text(kOwner, "Generation cancelled."));
+    REQUIRE(Fixture::wait_unlocked(bot));
+    CHECK(f.api.call_count("sendVideo") == 0);
+    std::ifstream in(f.dir / "state" / "generation_state.json");
+    const auto state = json::parse(std::string(std::istreambuf_iterator<char>(in), {}));
+    CHECK(state["state"] == "cancelled");
+    f.api.push_message(kOwner, kOwner, "/status");
+    REQUIRE(f.wait_for_text(kOwner, "Generation: FREE"));
+}
