@@ -41,7 +41,8 @@ void write_text(const std::filesystem::path& file, const std::string& text) {
 int count_corrupt_files(const std::filesystem::path& dir, const std::string& prefix) {
     int n = 0;
     for (const auto& e : std::filesystem::directory_iterator(dir)) {
-        if (e.path().filename().string().rfind(prefix + ".corrupt-", 0) == 0) ++n;
+        if (e.path().filename().string().rfind(prefix + ".corrupt-", 0) == 0)
+            ++n;
     }
     return n;
 }
@@ -49,12 +50,16 @@ int count_corrupt_files(const std::filesystem::path& dir, const std::string& pre
 // "2025-10-03T15:30:45+07:00": digits where the pattern has 9, the rest literally.
 bool looks_like_timestamp(std::string_view text) {
     constexpr std::string_view pattern = "9999-99-99T99:99:99+99:99";
-    if (text.size() != pattern.size()) return false;
+    if (text.size() != pattern.size())
+        return false;
     for (std::size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
-        if (pattern[i] == '9' && (c < '0' || c > '9')) return false;
-        if (pattern[i] == '+' && c != '+' && c != '-') return false;
-        if (pattern[i] != '9' && pattern[i] != '+' && c != pattern[i]) return false;
+        if (pattern[i] == '9' && (c < '0' || c > '9'))
+            return false;
+        if (pattern[i] == '+' && c != '+' && c != '-')
+            return false;
+        if (pattern[i] != '9' && pattern[i] != '+' && c != pattern[i])
+            return false;
     }
     return true;
 }
@@ -65,10 +70,12 @@ MEMEGEN_TEST_CHILD("state-writer") {
     // Rewrites the state as fast as it can until killed; each record names its sequence.
     CrashStateStore store(args.at(0));
     for (long i = 0;; ++i) {
-        store.record(stage::generating,
-                     {{"seq", i}, {"label", "gen_0_0"}, {"padding", std::string(2000, 'x')},
-                      {"memory", {{"rss_mb", 1.0}}}});
-        if (i == 0) std::ofstream(std::filesystem::path(args.at(0)) / "writing") << "1";
+        store.record(stage::generating, {{"seq", i},
+                                         {"label", "gen_0_0"},
+                                         {"padding", std::string(2000, 'x')},
+                                         {"memory", {{"rss_mb", 1.0}}}});
+        if (i == 0)
+            std::ofstream(std::filesystem::path(args.at(0)) / "writing") << "1";
     }
 }
 
@@ -76,7 +83,8 @@ MEMEGEN_TEST_CHILD("die-generating") {
     CrashStateStore store(args.at(0));
     store.record(stage::generating, {{"label", "gen_1_2"}, {"index", 1}, {"attempt", 2}});
     std::ofstream(std::filesystem::path(args.at(0)) / "ready") << "1";
-    for (;;) std::this_thread::sleep_for(1s);
+    for (;;)
+        std::this_thread::sleep_for(1s);
 }
 
 MEMEGEN_TEST_CHILD("segfault") {
@@ -85,7 +93,8 @@ MEMEGEN_TEST_CHILD("segfault") {
     store.record(stage::generating, {{"label", "gen_0_0"}});
     // A real fault on an inaccessible page (a null store would be caught by UBSan first).
     void* page = ::mmap(nullptr, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (page == MAP_FAILED) return 3;
+    if (page == MAP_FAILED)
+        return 3;
     *static_cast<volatile int*>(page) = 42;
     return 0;
 }
@@ -139,7 +148,8 @@ TEST_CASE("the problem history keeps the most recent problems only") {
     CrashStateStore store(dir.path(), options);
     store.record(stage::generating, {{"label", "gen_0_0"}});
     CHECK_FALSE(store.last_problem());
-    for (int i = 0; i < 5; ++i) store.record_problem(stage::send_error, "error " + std::to_string(i));
+    for (int i = 0; i < 5; ++i)
+        store.record_problem(stage::send_error, "error " + std::to_string(i));
     store.record(stage::completed);
     const auto problems = store.recent_problems();
     REQUIRE(problems.size() == 3);
@@ -153,14 +163,24 @@ TEST_CASE("a corrupt state file is moved aside and reported, never thrown") {
     TempDir dir;
     CrashStateStore store(dir.path());
     std::string content;
-    SUBCASE("empty") { content = ""; }
-    SUBCASE("binary") { content = std::string("\x00\xff\xfe\x01garbage\x00", 12); }
-    SUBCASE("truncated JSON") { content = R"({"state": "generating", "details": {"ind)"; }
-    SUBCASE("wrong type of state") { content = R"({"state": 7, "timestamp": "x"})"; }
+    SUBCASE("empty") {
+        content = "";
+    }
+    SUBCASE("binary") {
+        content = std::string("\x00\xff\xfe\x01garbage\x00", 12);
+    }
+    SUBCASE("truncated JSON") {
+        content = R"({"state": "generating", "details": {"ind)";
+    }
+    SUBCASE("wrong type of state") {
+        content = R"({"state": 7, "timestamp": "x"})";
+    }
     SUBCASE("details not an object") {
         content = R"({"state": "idle", "details": [1], "timestamp": "2025-10-03T15:30:45+07:00"})";
     }
-    SUBCASE("a JSON array") { content = "[1, 2, 3]"; }
+    SUBCASE("a JSON array") {
+        content = "[1, 2, 3]";
+    }
     write_text(store.state_path(), content);
 
     CHECK_FALSE(store.current());
@@ -217,7 +237,8 @@ TEST_CASE("SIGKILL at random moments never leaves a torn state file") {
         CrashStateStore store(dir.path());
         int leftovers = 0;
         for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
-            if (e.path().filename().string().find(".tmp.") != std::string::npos) ++leftovers;
+            if (e.path().filename().string().find(".tmp.") != std::string::npos)
+                ++leftovers;
         }
         CHECK(leftovers == 0);
     }
@@ -271,11 +292,15 @@ TEST_CASE("an OOM kill seen in the cgroup's counter is named in the unclean end"
     options.monitor.sys_root = sys;
     const auto state_dir = dir / "state";
     std::filesystem::create_directories(state_dir);
-    write_text(state_dir / "generation_state.json", json{
-        {"state", "generating"},
-        {"details", {{"label", "scheduled job"}, {"pid", 31337}, {"pid_start", 1},
-                     {"oom_kill_count", 3}, {"memory", {{"rss_mb", 480.5}}}}},
-        {"timestamp", "2025-10-03T15:30:45+07:00"}}.dump());
+    write_text(state_dir / "generation_state.json", json{{"state", "generating"},
+                                                         {"details",
+                                                          {{"label", "scheduled job"},
+                                                           {"pid", 31337},
+                                                           {"pid_start", 1},
+                                                           {"oom_kill_count", 3},
+                                                           {"memory", {{"rss_mb", 480.5}}}}},
+                                                         {"timestamp", "2025-10-03T15:30:45+07:00"}}
+                                                        .dump());
     CrashStateStore store(state_dir, options);
     const auto problem = store.detect_unclean_end();
     REQUIRE(problem);

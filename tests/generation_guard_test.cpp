@@ -36,11 +36,14 @@ GenerationGuardOptions quiet() {
 void journal(const std::filesystem::path& file, const std::string& line) {
     // Plain checks, not doctest's: this also runs in child processes outside any test case.
     const int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) throw std::runtime_error("cannot open journal " + file.string());
+    if (fd < 0)
+        throw std::runtime_error("cannot open journal " + file.string());
     const std::string text = line + "\n";
-    const bool complete = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    const bool complete =
+        ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
     ::close(fd);
-    if (!complete) throw std::runtime_error("short write to journal " + file.string());
+    if (!complete)
+        throw std::runtime_error("short write to journal " + file.string());
 }
 
 // Walks the journal: every "enter X" must be followed by "exit X" before the next "enter".
@@ -52,11 +55,13 @@ int count_overlaps(const std::filesystem::path& file, int& holds) {
     holds = 0;
     while (std::getline(in, line)) {
         if (line.rfind("enter ", 0) == 0) {
-            if (!inside.empty()) ++overlaps;
+            if (!inside.empty())
+                ++overlaps;
             inside = line.substr(6);
             ++holds;
         } else if (line.rfind("exit ", 0) == 0) {
-            if (inside != line.substr(5)) ++overlaps;
+            if (inside != line.substr(5))
+                ++overlaps;
             inside.clear();
         }
     }
@@ -100,9 +105,11 @@ MEMEGEN_TEST_CHILD("guard-hold") {
     // args: state dir, label; takes the guard, says so on a marker file, then sleeps forever
     GenerationGuard guard(args.at(0), quiet());
     auto acquired = guard.try_acquire(args.at(1));
-    if (!acquired) return 3;
+    if (!acquired)
+        return 3;
     std::ofstream(std::filesystem::path(args.at(0)) / "holding") << "yes";
-    for (;;) std::this_thread::sleep_for(1s);
+    for (;;)
+        std::this_thread::sleep_for(1s);
 }
 
 namespace {
@@ -205,7 +212,8 @@ TEST_CASE("many threads never hold the guard at once") {
             }
         });
     }
-    for (auto& t : threads) t.join();
+    for (auto& t : threads)
+        t.join();
     int holds = 0;
     CHECK(count_overlaps(dir / "journal.txt", holds) == 0);
     CHECK(holds == 8 * 25);

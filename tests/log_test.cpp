@@ -9,7 +9,8 @@ TEST_CASE("a registered secret never reaches a log line") {
     std::vector<std::string> lines;
     memegen::set_log_sink([&](memegen::LogLevel, std::string_view m) { lines.emplace_back(m); });
     memegen::register_secret("123456:ABCdefSECRET");
-    memegen::log_error("POST https://api.telegram.org/bot{}/sendVideo failed", "123456:ABCdefSECRET");
+    memegen::log_error("POST https://api.telegram.org/bot{}/sendVideo failed",
+                       "123456:ABCdefSECRET");
     memegen::log_info("twice: 123456:ABCdefSECRET and 123456:ABCdefSECRET");
     memegen::set_log_sink({});
     REQUIRE(lines.size() == 2);

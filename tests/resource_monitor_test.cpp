@@ -31,7 +31,8 @@ std::uint64_t status_kib(const std::string& key) {
     std::ifstream in("/proc/self/status");
     std::string line;
     while (std::getline(in, line)) {
-        if (line.rfind(key, 0) == 0) return std::stoull(line.substr(key.size()));
+        if (line.rfind(key, 0) == 0)
+            return std::stoull(line.substr(key.size()));
     }
     return 0;
 }
@@ -43,8 +44,9 @@ struct FakeRoots {
     std::filesystem::path sys = dir.path() / "sys";
 
     explicit FakeRoots(const std::string& cgroup_file) {
-        write(proc / "meminfo",
-              "MemTotal:       16384000 kB\nMemFree:         1000 kB\nMemAvailable:    8192000 kB\n");
+        write(
+            proc / "meminfo",
+            "MemTotal:       16384000 kB\nMemFree:         1000 kB\nMemAvailable:    8192000 kB\n");
         for (const char* who : {"self", "4242"}) {
             write(proc / who / "status",
                   "Name:\tbot\nVmPeak:\t  900000 kB\nVmSize:\t  819200 kB\nVmHWM:\t  307200 kB\n"
@@ -54,7 +56,8 @@ struct FakeRoots {
                   "12345 838860800 51200\n");
             write(proc / who / "cgroup", cgroup_file);
             std::filesystem::create_directories(proc / who / "fd");
-            for (int fd = 0; fd < 7; ++fd) write(proc / who / "fd" / std::to_string(fd), "");
+            for (int fd = 0; fd < 7; ++fd)
+                write(proc / who / "fd" / std::to_string(fd), "");
         }
     }
     ResourceMonitorOptions options() const {
@@ -109,8 +112,8 @@ TEST_CASE("a snapshot of another process reads that process") {
     CHECK(s.pid == ::getppid());
     CHECK(s.rss_bytes > 0);
     SUBCASE("and a process that is gone is a SystemError naming its status file") {
-        CHECK_THROWS_WITH_AS(static_cast<void>(monitor.snapshot(999999999)), doctest::Contains("999999999/status"),
-                             memegen::SystemError);
+        CHECK_THROWS_WITH_AS(static_cast<void>(monitor.snapshot(999999999)),
+                             doctest::Contains("999999999/status"), memegen::SystemError);
     }
 }
 
@@ -126,7 +129,8 @@ TEST_CASE("without a cgroup limit, percent is relative to MemTotal") {
     CHECK(s.threads == 15);
     CHECK(s.open_fds == 7);
     CHECK(s.cpu_user_seconds == doctest::Approx(250.0 / static_cast<double>(sysconf(_SC_CLK_TCK))));
-    CHECK(s.cpu_system_seconds == doctest::Approx(50.0 / static_cast<double>(sysconf(_SC_CLK_TCK))));
+    CHECK(s.cpu_system_seconds ==
+          doctest::Approx(50.0 / static_cast<double>(sysconf(_SC_CLK_TCK))));
     CHECK(s.system_available_bytes == 8192000ull * 1024);
     CHECK(s.percent == doctest::Approx(100.0 * 204800 / 16384000));
     SUBCASE("and 'max' in memory.max means no limit") {

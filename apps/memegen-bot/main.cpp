@@ -19,7 +19,8 @@
 
 namespace {
 
-constexpr const char* kUsage = R"(Usage: memegen-bot [--config FILE] [--check-config] [--log-level LEVEL]
+constexpr const char* kUsage =
+    R"(Usage: memegen-bot [--config FILE] [--check-config] [--log-level LEVEL]
 
 A Telegram bot that renders meme videos on /generate and on a daily schedule,
 sends them to its owner for review, and publishes the chosen ones to a channel.
@@ -74,7 +75,8 @@ int main(int argc, char** argv) {
     if (!loaded.ok()) {
         std::cerr << "memegen-bot: the configuration has " << loaded.problems.size()
                   << " problem(s):\n";
-        for (const auto& p : loaded.problems) std::cerr << "  " << p.to_string() << "\n";
+        for (const auto& p : loaded.problems)
+            std::cerr << "  " << p.to_string() << "\n";
         return 1;
     }
     if (check_only) {
@@ -102,7 +104,8 @@ int main(int argc, char** argv) {
     std::thread signal_waiter([&] {
         int sig = 0;
         sigwait(&stop_signals, &sig);
-        if (sig != 0) memegen::log_info("received {}: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        if (sig != 0)
+            memegen::log_info("received {}: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
         stop.request_stop();
     });
 

@@ -23,12 +23,15 @@ using memegen::test::kOwner;
 
 namespace {
 
-double mib(std::uint64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
+double mib(std::uint64_t bytes) {
+    return static_cast<double>(bytes) / (1024.0 * 1024.0);
+}
 
 int count_texts(const FakeBotApi& api, const std::string& needle) {
     int n = 0;
     for (const auto& m : api.sent_messages(kOwner)) {
-        if (m.contains("text") && m["text"].get<std::string>().find(needle) != std::string::npos) ++n;
+        if (m.contains("text") && m["text"].get<std::string>().find(needle) != std::string::npos)
+            ++n;
     }
     return n;
 }
@@ -56,19 +59,23 @@ int main() {
     std::vector<double> status_ms;
     {
         BotProcess bot(dir.path(), config);
-        if (!api.wait_for_calls("setMyCommands", 1, 60s)) return 1;
+        if (!api.wait_for_calls("setMyCommands", 1, 60s))
+            return 1;
         std::this_thread::sleep_for(2s);
         idle_mb = mib(monitor.snapshot(bot.pid()).rss_bytes);
 
         // 50 generations at 180x320: 1 + 24 + 25.
         api.push_message(kOwner, kOwner, "/generate");
-        if (!api.wait_for_calls("sendVideo", 1, 600s)) return 1;
+        if (!api.wait_for_calls("sendVideo", 1, 600s))
+            return 1;
         std::this_thread::sleep_for(500ms);
         first_mb = mib(monitor.snapshot(bot.pid()).rss_bytes);
         api.push_message(kOwner, kOwner, "/generate 24");
-        if (!wait_texts(api, "Done. OK:", 1)) return 1;
+        if (!wait_texts(api, "Done. OK:", 1))
+            return 1;
         api.push_message(kOwner, kOwner, "/generate 25");
-        if (!wait_texts(api, "Done. OK:", 2)) return 1;
+        if (!wait_texts(api, "Done. OK:", 2))
+            return 1;
         std::this_thread::sleep_for(500ms);
         last_mb = mib(monitor.snapshot(bot.pid()).rss_bytes);
         drift_mb = last_mb - first_mb;
@@ -84,7 +91,8 @@ int main() {
         long_render["render"]["max_seconds"] = 10.0;
         long_render["render"]["preset"] = "medium";
         BotProcess bot(dir.path(), long_render);
-        if (!api.wait_for_calls("setMyCommands", 2, 60s)) return 1;
+        if (!api.wait_for_calls("setMyCommands", 2, 60s))
+            return 1;
         api.push_message(kOwner, kOwner, "/generate");
         const auto deadline = std::chrono::steady_clock::now() + 60s;
         while (bot.children().empty() && std::chrono::steady_clock::now() < deadline) {
@@ -95,9 +103,11 @@ int main() {
             const int before = count_texts(api, "System status");
             const auto start = std::chrono::steady_clock::now();
             api.push_message(kOwner, kOwner, "/status");
-            if (!wait_texts(api, "System status", before + 1, 30s)) return 1;
+            if (!wait_texts(api, "System status", before + 1, 30s))
+                return 1;
             status_ms.push_back(
-                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                    .count());
             std::this_thread::sleep_for(200ms);
         }
         bot.signal(SIGTERM);
@@ -112,10 +122,12 @@ int main() {
         in_process["render"]["max_seconds"] = 10.0;
         in_process["render"]["preset"] = "medium";
         BotProcess bot(dir.path(), in_process);
-        if (!api.wait_for_calls("setMyCommands", 3, 60s)) return 1;
+        if (!api.wait_for_calls("setMyCommands", 3, 60s))
+            return 1;
         const auto videos = api.call_count("sendVideo");
         api.push_message(kOwner, kOwner, "/generate");
-        if (!api.wait_for_calls("sendVideo", videos + 1, 600s)) return 1;
+        if (!api.wait_for_calls("sendVideo", videos + 1, 600s))
+            return 1;
         in_process_peak = mib(monitor.snapshot(bot.pid()).peak_rss_bytes);
         bot.signal(SIGTERM);
         bot.wait_exit(30s);
@@ -124,14 +136,18 @@ int main() {
     std::printf("%-58s %10s %10s\n", "measure", "value", "target");
     std::printf("%-58s %8.1f MB %7s MB  %s\n", "idle RSS after start-up", idle_mb, "25",
                 idle_mb <= 25 ? "met" : "NOT met");
-    std::printf("%-58s %8.1f MB %10s\n", "RSS after the 1st generation (180x320, child render)", first_mb, "");
+    std::printf("%-58s %8.1f MB %10s\n", "RSS after the 1st generation (180x320, child render)",
+                first_mb, "");
     std::printf("%-58s %8.1f MB %10s\n", "RSS after the 50th generation", last_mb, "");
     std::printf("%-58s %+8.1f MB %7s MB  %s\n", "drift over 50 generations", drift_mb, "5",
                 drift_mb <= 5 ? "met" : "NOT met");
-    std::printf("%-58s %8.0f ms %7s ms  %s\n", "/status reply during a 1080x1920 render (median of 5)",
-                status_ms[status_ms.size() / 2], "200", status_ms[status_ms.size() / 2] <= 200 ? "met" : "NOT met");
+    std::printf("%-58s %8.0f ms %7s ms  %s\n",
+                "/status reply during a 1080x1920 render (median of 5)",
+                status_ms[status_ms.size() / 2], "200",
+                status_ms[status_ms.size() / 2] <= 200 ? "met" : "NOT met");
     std::printf("%-58s %8.0f ms\n", "/status reply, slowest of 5", status_ms.back());
-    std::printf("%-58s %8.1f MB %7s MB  %s\n", "bot peak RSS, in-process 1080x1920 10 s render (medium)",
-                in_process_peak, "200", in_process_peak <= 200 ? "met" : "NOT met");
+    std::printf("%-58s %8.1f MB %7s MB  %s\n",
+                "bot peak RSS, in-process 1080x1920 10 s render (medium)", in_process_peak, "200",
+                in_process_peak <= 200 ? "met" : "NOT met");
     return 0;
 }

@@ -24,16 +24,19 @@ double naive_snapshot() {
     std::ifstream status("/proc/self/status");
     std::string line;
     while (std::getline(status, line)) {
-        if (line.rfind("VmRSS:", 0) == 0) rss = std::stod(line.substr(6));
+        if (line.rfind("VmRSS:", 0) == 0)
+            rss = std::stod(line.substr(6));
     }
     std::ifstream stat("/proc/self/stat");
     std::string stat_text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
     int fds = 0;
-    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++fds;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd"))
+        ++fds;
     double total = 0;
     std::ifstream meminfo("/proc/meminfo");
     while (std::getline(meminfo, line)) {
-        if (line.rfind("MemTotal:", 0) == 0) total = std::stod(line.substr(9));
+        if (line.rfind("MemTotal:", 0) == 0)
+            total = std::stod(line.substr(9));
     }
     return rss / total + fds + static_cast<double>(stat_text.size());
 }
@@ -75,7 +78,8 @@ int main(int argc, char** argv) {
     std::sort(naive.begin(), naive.end());
     std::printf("snapshot_cost: %d snapshots each\n", rounds);
     std::printf("%-32s %10s %10s\n", "", "median us", "p99 us");
-    std::printf("%-32s %10.1f %10.1f\n", "ResourceMonitor::snapshot()", at(ours, 0.5), at(ours, 0.99));
+    std::printf("%-32s %10.1f %10.1f\n", "ResourceMonitor::snapshot()", at(ours, 0.5),
+                at(ours, 0.99));
     std::printf("%-32s %10.1f %10.1f\n", "naive iostreams", at(naive, 0.5), at(naive, 0.99));
     std::printf("ratio ours/naive (median): %.2f; target: median < 50 us -> %s\n",
                 at(ours, 0.5) / at(naive, 0.5), at(ours, 0.5) < 50.0 ? "met" : "NOT met");

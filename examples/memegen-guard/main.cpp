@@ -11,7 +11,8 @@
 
 namespace {
 
-constexpr const char* kUsage = R"(Usage: memegen-guard [--state-dir DIR] [--label TEXT] [--hold S] [--wait S] [--status]
+constexpr const char* kUsage =
+    R"(Usage: memegen-guard [--state-dir DIR] [--label TEXT] [--hold S] [--wait S] [--status]
 
 Takes the one-generation-at-a-time guard of DIR (default ./state) and holds
 it for S seconds, the way a render does. Run a second one meanwhile, from
@@ -29,7 +30,9 @@ Exit status: 0 held and released, 1 busy (or timed out), 2 usage error.
 )";
 
 std::stop_source g_stop;
-extern "C" void on_signal(int) { g_stop.request_stop(); }
+extern "C" void on_signal(int) {
+    g_stop.request_stop();
+}
 
 }  // namespace
 
@@ -57,7 +60,8 @@ int main(int argc, char** argv) {
             } else if (arg == "--wait" && has_value) {
                 wait = std::stod(argv[++i]);
             } else {
-                std::cerr << "memegen-guard: unknown or incomplete option '" << arg << "'\n" << kUsage;
+                std::cerr << "memegen-guard: unknown or incomplete option '" << arg << "'\n"
+                          << kUsage;
                 return 2;
             }
         } catch (const std::exception&) {
@@ -79,10 +83,11 @@ int main(int argc, char** argv) {
             }
             return 0;
         }
-        auto acquired = wait > 0 ? guard.acquire(label,
-                                                 std::chrono::milliseconds(static_cast<long>(wait * 1000)),
-                                                 g_stop.get_token())
-                                 : guard.try_acquire(label);
+        auto acquired =
+            wait > 0
+                ? guard.acquire(label, std::chrono::milliseconds(static_cast<long>(wait * 1000)),
+                                g_stop.get_token())
+                : guard.try_acquire(label);
         if (!acquired) {
             std::cout << memegen::busy_message(acquired.holder()) << "\n";
             if (acquired.holder()) {
@@ -97,7 +102,8 @@ int main(int argc, char** argv) {
         std::condition_variable_any cv;
         std::unique_lock lock(m);
         cv.wait_for(lock, g_stop.get_token(),
-                    std::chrono::milliseconds(static_cast<long>(hold * 1000)), [] { return false; });
+                    std::chrono::milliseconds(static_cast<long>(hold * 1000)),
+                    [] { return false; });
     } catch (const std::exception& e) {
         std::cerr << "memegen-guard: " << e.what() << "\n";
         return 1;

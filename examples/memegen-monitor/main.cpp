@@ -13,7 +13,8 @@
 
 namespace {
 
-constexpr const char* kUsage = R"(Usage: memegen-monitor [--pid PID] [--json] [--watch MS] [--count N]
+constexpr const char* kUsage =
+    R"(Usage: memegen-monitor [--pid PID] [--json] [--watch MS] [--count N]
 
 Prints the memory, threads and CPU time of a process, read from /proc:
 RSS, VMS, peak RSS, percent of the memory the process may use (its cgroup's
@@ -43,7 +44,8 @@ std::optional<long> parse_number(const char* text) {
     char* end = nullptr;
     errno = 0;
     const long value = std::strtol(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0' || value < 0) return std::nullopt;
+    if (errno != 0 || end == text || *end != '\0' || value < 0)
+        return std::nullopt;
     return value;
 }
 
@@ -69,9 +71,12 @@ int main(int argc, char** argv) {
                           << argv[i] << "'\n";
                 return 2;
             }
-            if (arg == "--pid") pid = static_cast<pid_t>(*value);
-            if (arg == "--watch") watch_ms = *value;
-            if (arg == "--count") count = *value;
+            if (arg == "--pid")
+                pid = static_cast<pid_t>(*value);
+            if (arg == "--watch")
+                watch_ms = *value;
+            if (arg == "--count")
+                count = *value;
         } else {
             std::cerr << "memegen-monitor: unknown or incomplete option '" << arg << "'\n"
                       << kUsage;
@@ -87,7 +92,8 @@ int main(int argc, char** argv) {
             } else {
                 print_text(s);
             }
-            if (watch_ms == 0 || (count > 0 && n + 1 >= count)) break;
+            if (watch_ms == 0 || (count > 0 && n + 1 >= count))
+                break;
             std::this_thread::sleep_for(std::chrono::milliseconds(watch_ms));
         }
     } catch (const std::exception& e) {

@@ -9,7 +9,8 @@
 
 namespace {
 
-constexpr const char* kUsage = R"(Usage: memegen-state [--state-dir DIR] [--json] [--detect] [--problems N]
+constexpr const char* kUsage =
+    R"(Usage: memegen-state [--state-dir DIR] [--json] [--detect] [--problems N]
 
 Prints generation_state.json and the last problems of DIR (default ./state).
 
@@ -55,7 +56,8 @@ int main(int argc, char** argv) {
     }
     try {
         memegen::CrashStateStore store(dir);
-        if (detect) store.detect_unclean_end();
+        if (detect)
+            store.detect_unclean_end();
         const auto state = store.current();
         auto problems = store.recent_problems();
         if (problems.size() > show) {

@@ -36,16 +36,17 @@ namespace {
 constexpr std::array kFatalSignals{SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL};
 
 std::atomic<int> g_crash_fd{-1};
-long g_utc_offset_seconds = 0;              // fixed at install: localtime_r is not signal-safe
+long g_utc_offset_seconds = 0;                   // fixed at install: localtime_r is not signal-safe
 volatile sig_atomic_t g_terminate_recorded = 0;  // the abort() after terminate needs no 2nd record
 std::mutex g_install_mutex;
-alignas(16) char g_alt_stack[64 * 1024];    // so a stack overflow can still be reported
+alignas(16) char g_alt_stack[64 * 1024];  // so a stack overflow can still be reported
 
 // A tiny fixed buffer writer for the signal path: no allocation, no locale, no stdio.
 class SignalSafeLine {
-public:
+  public:
     void text(std::string_view s) noexcept {
-        for (char c : s) put(c);
+        for (char c : s)
+            put(c);
     }
     void number(std::uint64_t v, int min_digits = 1) noexcept {
         char digits[24];
@@ -54,8 +55,10 @@ public:
             digits[n++] = static_cast<char>('0' + v % 10);
             v /= 10;
         } while (v != 0 && n < 24);
-        for (int i = n; i < min_digits; ++i) put('0');
-        while (n > 0) put(digits[--n]);
+        for (int i = n; i < min_digits; ++i)
+            put('0');
+        while (n > 0)
+            put(digits[--n]);
     }
     void hex(std::uintptr_t v) noexcept {
         text("0x");
@@ -65,16 +68,18 @@ public:
             digits[n++] = "0123456789abcdef"[v & 0xf];
             v >>= 4;
         } while (v != 0);
-        while (n > 0) put(digits[--n]);
+        while (n > 0)
+            put(digits[--n]);
     }
     void flush(int fd) noexcept {
         [[maybe_unused]] const bool ok = detail::write_all(fd, std::string_view(buffer_, used_));
         used_ = 0;
     }
 
-private:
+  private:
     void put(char c) noexcept {
-        if (used_ < sizeof buffer_) buffer_[used_++] = c;
+        if (used_ < sizeof buffer_)
+            buffer_[used_++] = c;
     }
     char buffer_[1024];
     std::size_t used_ = 0;
@@ -113,7 +118,8 @@ void write_timestamp(SignalSafeLine& line) noexcept {
     line.number(static_cast<std::uint64_t>(secs % 60), 2);
     long offset = g_utc_offset_seconds;
     line.text(offset < 0 ? "-" : "+");
-    if (offset < 0) offset = -offset;
+    if (offset < 0)
+        offset = -offset;
     line.number(static_cast<std::uint64_t>(offset / 3600), 2);
     line.text(":");
     line.number(static_cast<std::uint64_t>(offset % 3600 / 60), 2);
@@ -131,7 +137,8 @@ void write_memory(int fd) noexcept {
                 line.text(key);
                 line.text(" ");
                 line.number(*value);
-                if (key != "Threads:") line.text(" kB");
+                if (key != "Threads:")
+                    line.text(" kB");
             }
         }
     } else {
@@ -165,12 +172,18 @@ void write_record_head(int fd, std::string_view cause_a, std::string_view cause_
 
 std::string_view signal_name(int sig) noexcept {
     switch (sig) {
-        case SIGSEGV: return "SIGSEGV";
-        case SIGABRT: return "SIGABRT";
-        case SIGBUS: return "SIGBUS";
-        case SIGFPE: return "SIGFPE";
-        case SIGILL: return "SIGILL";
-        default: return "signal";
+        case SIGSEGV:
+            return "SIGSEGV";
+        case SIGABRT:
+            return "SIGABRT";
+        case SIGBUS:
+            return "SIGBUS";
+        case SIGFPE:
+            return "SIGFPE";
+        case SIGILL:
+            return "SIGILL";
+        default:
+            return "signal";
     }
 }
 
@@ -231,7 +244,8 @@ std::string describe_current_exception() {
             cause = "uncaught exception";
         }
         for (char& c : cause) {
-            if (c == '\n') c = ' ';  // one record head per line, so the cause stays on it
+            if (c == '\n')
+                c = ' ';  // one record head per line, so the cause stays on it
         }
         write_exception_record(fd, redact(cause));
         g_terminate_recorded = 1;
@@ -244,7 +258,8 @@ std::string describe_current_exception() {
 void install_crash_handlers(const std::filesystem::path& crash_log) {
     std::lock_guard lock(g_install_mutex);
     detail::UniqueFd fd(::open(crash_log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
-    if (!fd) detail::throw_errno("cannot open crash log", crash_log);
+    if (!fd)
+        detail::throw_errno("cannot open crash log", crash_log);
 
     g_utc_offset_seconds = detail::local_tm(std::time(nullptr)).tm_gmtoff;
     // backtrace() loads libgcc lazily (and may allocate) on its first call: do that here.
@@ -260,20 +275,24 @@ void install_crash_handlers(const std::filesystem::path& crash_log) {
     action.sa_sigaction = on_fatal_signal;
     action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESETHAND;
     sigemptyset(&action.sa_mask);
-    for (int sig : kFatalSignals) sigaction(sig, &action, nullptr);
+    for (int sig : kFatalSignals)
+        sigaction(sig, &action, nullptr);
     std::set_terminate(on_terminate);
 
     const int old = g_crash_fd.exchange(fd.release());
-    if (old >= 0) ::close(old);
+    if (old >= 0)
+        ::close(old);
 }
 
 void append_crash_record(const std::filesystem::path& crash_log, std::string_view cause) noexcept {
     detail::UniqueFd fd(::open(crash_log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
-    if (!fd) return;
+    if (!fd)
+        return;
     try {
         std::string clean = redact(std::string(cause));
         for (char& c : clean) {
-            if (c == '\n') c = ' ';
+            if (c == '\n')
+                c = ' ';
         }
         write_exception_record(fd.get(), clean);
     } catch (...) {

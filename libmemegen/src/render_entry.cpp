@@ -23,9 +23,11 @@ memegen::RenderOptions options_from(const nlohmann::json& j) {
     o.preset = j.value("preset", o.preset);
     const auto background = j.value("background", std::string("black"));
     const auto parsed = memegen::parse_background(background);
-    if (!parsed) throw memegen::MediaError("unknown background '" + background + "'");
+    if (!parsed)
+        throw memegen::MediaError("unknown background '" + background + "'");
     o.background = *parsed;
-    if (const auto font = j.value("font", std::string{}); !font.empty()) o.font = font;
+    if (const auto font = j.value("font", std::string{}); !font.empty())
+        o.font = font;
     o.min_seconds = j.value("min_seconds", o.min_seconds);
     o.max_seconds = j.value("max_seconds", o.max_seconds);
     o.max_video_seconds = j.value("max_video_seconds", o.max_video_seconds);
@@ -43,7 +45,8 @@ memegen::RenderOptions options_from(const nlohmann::json& j) {
         std::vector<memegen::Effect> effects;
         for (const auto& name : j["effects"]) {
             const auto effect = memegen::parse_effect(name.get<std::string>());
-            if (!effect) throw memegen::MediaError("unknown effect '" + name.get<std::string>() + "'");
+            if (!effect)
+                throw memegen::MediaError("unknown effect '" + name.get<std::string>() + "'");
             effects.push_back(*effect);
         }
         o.effects = effects;
@@ -53,7 +56,8 @@ memegen::RenderOptions options_from(const nlohmann::json& j) {
 
 char* copy_out(const std::string& text) {
     char* out = static_cast<char*>(std::malloc(text.size() + 1));
-    if (out != nullptr) std::memcpy(out, text.c_str(), text.size() + 1);
+    if (out != nullptr)
+        std::memcpy(out, text.c_str(), text.size() + 1);
     return out;
 }
 
@@ -69,7 +73,8 @@ extern "C" char* memegen_render_json(const char* request_json, memegen_render_po
         if (poll != nullptr) {
             options.stop = stop.get_token();
             options.on_progress = [&](const memegen::RenderProgress& p) {
-                if (poll(user, p.fraction) != 0) stop.request_stop();
+                if (poll(user, p.fraction) != 0)
+                    stop.request_stop();
             };
         }
         memegen::MemeRenderer renderer;
@@ -90,4 +95,6 @@ extern "C" char* memegen_render_json(const char* request_json, memegen_render_po
     }
 }
 
-extern "C" void memegen_free_string(char* text) { std::free(text); }
+extern "C" void memegen_free_string(char* text) {
+    std::free(text);
+}

@@ -254,8 +254,10 @@ TEST_CASE("a video keeps its length and its own sound when no music is given") {
     SUBCASE("MOV, MKV and WebM containers too") {
         for (const auto& input : {fixtures().mov, fixtures().mkv, fixtures().webm}) {
             CAPTURE(input);
-            const auto other =
-                renderer.render(input, out / ("o" + input.extension().string() + ".mp4"), o);
+            std::string name = "o";
+            name += input.extension().string();
+            name += ".mp4";
+            const auto other = renderer.render(input, out / name, o);
             check_output(other, o);
             CHECK(other.audio_source == "meme");
         }
@@ -336,7 +338,10 @@ TEST_CASE("the same inputs and seed give identical bytes; other variant groups d
     std::set<std::string> candidates{memegen::test::read_bytes(first.output)};
     for (int g = 1; g < 5; ++g) {
         o.variant_group = g;
-        const auto r = renderer.render(fixtures().gif, out / ("g" + std::to_string(g) + ".mp4"), o);
+        std::string name = "g";
+        name += std::to_string(g);
+        name += ".mp4";
+        const auto r = renderer.render(fixtures().gif, out / name, o);
         CHECK(r.effects != first.effects);
         candidates.insert(memegen::test::read_bytes(r.output));
     }

@@ -30,7 +30,8 @@ inline std::map<std::string, ChildRole>& child_roles() {
 
 inline int run_child_role(const std::string& name, const std::vector<std::string>& args) {
     const auto it = child_roles().find(name);
-    if (it == child_roles().end()) return 97;
+    if (it == child_roles().end())
+        return 97;
     return it->second(args);
 }
 
@@ -51,12 +52,13 @@ struct ChildExit {
 /// A child process running `--child ROLE ARGS...` of this binary; killed (SIGKILL) and reaped
 /// on destruction if still running.
 class Child {
-public:
+  public:
     Child(const std::string& role, const std::vector<std::string>& args) {
         std::vector<std::string> argv_strings{"/proc/self/exe", "--child", role};
         argv_strings.insert(argv_strings.end(), args.begin(), args.end());
         std::vector<char*> argv;
-        for (auto& s : argv_strings) argv.push_back(s.data());
+        for (auto& s : argv_strings)
+            argv.push_back(s.data());
         argv.push_back(nullptr);
         if (posix_spawn(&pid_, "/proc/self/exe", nullptr, nullptr, argv.data(), environ) != 0) {
             throw std::runtime_error("posix_spawn failed for child role " + role);
@@ -78,7 +80,8 @@ public:
 
     /// Waits for the child to end and says how.
     ChildExit wait() {
-        if (exit_) return *exit_;
+        if (exit_)
+            return *exit_;
         int status = 0;
         while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
         }
@@ -117,7 +120,7 @@ public:
         return std::nullopt;
     }
 
-private:
+  private:
     pid_t pid_ = -1;
     std::optional<ChildExit> exit_;
 };
@@ -127,11 +130,10 @@ private:
 #define MEMEGEN_TEST_CONCAT_(a, b) a##b
 #define MEMEGEN_TEST_CONCAT(a, b) MEMEGEN_TEST_CONCAT_(a, b)
 /// Registers a child role: MEMEGEN_TEST_CHILD("name") { ... return exit code; }
-#define MEMEGEN_TEST_CHILD(name)                                                               \
-    static int MEMEGEN_TEST_CONCAT(memegen_child_fn_, __LINE__)(                               \
-        const std::vector<std::string>& args);                                                 \
-    static const ::memegen::test::ChildRoleRegistrar MEMEGEN_TEST_CONCAT(memegen_child_reg_,   \
-                                                                        __LINE__)(            \
-        name, &MEMEGEN_TEST_CONCAT(memegen_child_fn_, __LINE__));                              \
-    static int MEMEGEN_TEST_CONCAT(memegen_child_fn_, __LINE__)(                               \
-        [[maybe_unused]] const std::vector<std::string>& args)
+#define MEMEGEN_TEST_CHILD(name)                                                                \
+    static int MEMEGEN_TEST_CONCAT(memegen_child_fn_,                                           \
+                                   __LINE__)(const std::vector<std::string>& args);             \
+    static const ::memegen::test::ChildRoleRegistrar MEMEGEN_TEST_CONCAT(                       \
+        memegen_child_reg_, __LINE__)(name, &MEMEGEN_TEST_CONCAT(memegen_child_fn_, __LINE__)); \
+    static int MEMEGEN_TEST_CONCAT(                                                             \
+        memegen_child_fn_, __LINE__)([[maybe_unused]] const std::vector<std::string>& args)

@@ -11,11 +11,12 @@ namespace memegen::test {
 
 /// A unique temporary directory (mkdtemp), removed with its content on destruction.
 class TempDir {
-public:
+  public:
     explicit TempDir(const std::string& prefix = "memegen-test") {
         const auto base = std::filesystem::temp_directory_path();
         std::string pattern = (base / (prefix + "-XXXXXX")).string();
-        if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+        if (::mkdtemp(pattern.data()) == nullptr)
+            throw std::runtime_error("mkdtemp failed");
         path_ = pattern;
     }
     TempDir(const TempDir&) = delete;
@@ -26,9 +27,11 @@ public:
     }
 
     [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
-    [[nodiscard]] std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+    [[nodiscard]] std::filesystem::path operator/(const std::string& name) const {
+        return path_ / name;
+    }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 

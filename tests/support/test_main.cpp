@@ -15,7 +15,8 @@
 
 int main(int argc, char** argv) {
     if (argc >= 3 && std::strcmp(argv[1], "--child") == 0) {
-        return memegen::test::run_child_role(argv[2], std::vector<std::string>(argv + 3, argv + argc));
+        return memegen::test::run_child_role(argv[2],
+                                             std::vector<std::string>(argv + 3, argv + argc));
     }
     doctest::Context context(argc, argv);
     return context.run();

@@ -31,12 +31,15 @@ std::string who_of(const nlohmann::json& user) {
     return "user " + std::to_string(user.value("id", std::int64_t{0}));
 }
 
-std::string mb(std::uint64_t bytes) { return fmt::format("{:.1f}", bytes / 1e6); }
+std::string mb(std::uint64_t bytes) {
+    return fmt::format("{:.1f}", bytes / 1e6);
+}
 
 std::string effects_text(const std::vector<std::string>& effects) {
     std::string out;
     for (const auto& e : effects) {
-        if (!out.empty()) out += ", ";
+        if (!out.empty())
+            out += ", ";
         out += e;
     }
     return out.empty() ? "none" : out;
@@ -53,7 +56,8 @@ std::uint64_t fresh_seed() {
 // a regenerate all, x already published.
 std::pair<std::string, std::string> split_callback(const std::string& data) {
     const auto colon = data.find(':');
-    if (colon == std::string::npos) return {data, ""};
+    if (colon == std::string::npos)
+        return {data, ""};
     return {data.substr(0, colon), data.substr(colon + 1)};
 }
 
@@ -66,7 +70,8 @@ Bot::Bot(BotConfig config)
           BotApiOptions o;
           o.token = config_.token;
           o.base_url = config_.api_url;
-          if (config_.ca_file) o.ca_file = config_.ca_file->string();
+          if (config_.ca_file)
+              o.ca_file = config_.ca_file->string();
           return o;
       }()),
       state_(config_.state_dir),
@@ -80,7 +85,8 @@ Bot::Bot(BotConfig config)
           o.isolate = config_.render_isolation == RenderIsolation::process;
           return o;
       }()) {
-    for (const auto& p : offsets_.problems()) log_warning("{}", p);
+    for (const auto& p : offsets_.problems())
+        log_warning("{}", p);
 }
 
 Bot::~Bot() {
@@ -116,7 +122,8 @@ std::optional<nlohmann::json> Bot::say(const std::string& chat, const std::strin
         for (std::size_t i = 0; i < parts.size(); ++i) {
             // The keyboard belongs under the last part.
             MessageOptions part_options = options;
-            if (i + 1 < parts.size()) part_options.reply_markup.reset();
+            if (i + 1 < parts.size())
+                part_options.reply_markup.reset();
             last = api_.send_message(chat, parts[i], part_options, stop_.get_token());
         }
         return last;
@@ -164,9 +171,11 @@ BotExit Bot::run(std::stop_token outer) {
         log_info("connected to the Bot API as @{}", me.value("username", std::string("?")));
         api_.delete_webhook(false, stop);
         api_.set_my_commands(
-            {{"generate", text_.ru() ? "Сделать мем (или /generate N)" : "Make a meme (or /generate N)"},
+            {{"generate",
+              text_.ru() ? "Сделать мем (или /generate N)" : "Make a meme (or /generate N)"},
              {"status", text_.ru() ? "Память, блокировка, расписание" : "Memory, lock, schedule"},
-             {"runscheduled", text_.ru() ? "Плановая генерация сейчас" : "Run the scheduled job now"},
+             {"runscheduled",
+              text_.ru() ? "Плановая генерация сейчас" : "Run the scheduled job now"},
              {"cancel", text_.ru() ? "Отменить генерацию" : "Cancel the generation"},
              {"clearhistory", text_.ru() ? "Забыть источники" : "Forget used sources"},
              {"help", text_.ru() ? "Справка" : "Help"}},
@@ -176,7 +185,8 @@ BotExit Bot::run(std::stop_token outer) {
             log_error("the bot token was rejected (401): check TELEGRAM_BOT_TOKEN");
             return BotExit::token_rejected;
         }
-        if (stop.stop_requested()) return BotExit::clean;
+        if (stop.stop_requested())
+            return BotExit::clean;
         log_error("cannot start: {}", e.what());
         state_.record_problem(stage::init_error, e.what());
         return BotExit::startup_failed;
@@ -186,7 +196,8 @@ BotExit Bot::run(std::stop_token outer) {
         std::lock_guard lock(scheduler_mutex_);
         scheduler_ = std::make_unique<Scheduler>(config_.state_dir, ScheduleSettings::from(config_),
                                                  Clock::now());
-        for (const auto& p : scheduler_->startup().problems) log_warning("schedule: {}", p);
+        for (const auto& p : scheduler_->startup().problems)
+            log_warning("schedule: {}", p);
         if (!scheduler_->startup().missed.empty()) {
             log_warning("schedule: {} slot(s) passed while the bot was down ({})",
                         scheduler_->startup().missed.size(),
@@ -200,7 +211,8 @@ BotExit Bot::run(std::stop_token outer) {
     monitor_.log_resource_usage("bot_start");
 
     worker_ = std::jthread([this](std::stop_token) { worker_loop(stop_.get_token()); });
-    scheduler_thread_ = std::jthread([this](std::stop_token) { scheduler_loop(stop_.get_token()); });
+    scheduler_thread_ =
+        std::jthread([this](std::stop_token) { scheduler_loop(stop_.get_token()); });
 
     const std::vector<std::string> allowed{"message", "callback_query"};
     int conflict_waits = 0;
@@ -215,7 +227,8 @@ BotExit Bot::run(std::stop_token outer) {
                 token_rejected_ = true;
                 break;
             }
-            if (stop.stop_requested()) break;
+            if (stop.stop_requested())
+                break;
             if (e.is_conflict()) {
                 log_error(
                     "getUpdates conflict (409): another instance is polling with this token, or "
@@ -226,13 +239,13 @@ BotExit Bot::run(std::stop_token outer) {
             }
             std::mutex m;
             std::unique_lock lock(m);
-            std::condition_variable_any().wait_for(lock, stop,
-                                                   std::chrono::seconds(conflict_waits ? 30 : 5),
-                                                   [] { return false; });
+            std::condition_variable_any().wait_for(
+                lock, stop, std::chrono::seconds(conflict_waits ? 30 : 5), [] { return false; });
             continue;
         }
         for (const auto& update : updates) {
-            if (!update.contains("update_id")) continue;
+            if (!update.contains("update_id"))
+                continue;
             const auto id = update["update_id"].get<std::int64_t>();
             UpdateDecision decision = UpdateDecision::handle;
             try {
@@ -244,7 +257,8 @@ BotExit Bot::run(std::stop_token outer) {
                 log_warning("update {} failed {} times; skipped", id, config_.max_attempts);
                 continue;
             }
-            if (decision == UpdateDecision::already_handled) continue;
+            if (decision == UpdateDecision::already_handled)
+                continue;
             try {
                 handle_update(update);
             } catch (const std::exception& e) {
@@ -255,19 +269,23 @@ BotExit Bot::run(std::stop_token outer) {
             } catch (const std::exception& e) {
                 log_error("cannot record update {}: {}", id, e.what());
             }
-            if (stop.stop_requested()) break;
+            if (stop.stop_requested())
+                break;
         }
     }
 
     // Shutdown: cancel the render, let the worker and scheduler end, confirm the offset.
     {
         std::lock_guard lock(jobs_mutex_);
-        if (current_job_stop_) current_job_stop_->request_stop();
+        if (current_job_stop_)
+            current_job_stop_->request_stop();
     }
     stop_.request_stop();
     jobs_cv_.notify_all();
-    if (worker_.joinable()) worker_.join();
-    if (scheduler_thread_.joinable()) scheduler_thread_.join();
+    if (worker_.joinable())
+        worker_.join();
+    if (scheduler_thread_.joinable())
+        scheduler_thread_.join();
     if (!token_rejected_) {
         try {
             // A zero-timeout poll with the next offset confirms what was handled.
@@ -298,19 +316,25 @@ void Bot::handle_update(const nlohmann::json& update) {
 }
 
 void Bot::handle_message(const nlohmann::json& message) {
-    if (!message.contains("from") || !message.contains("chat")) return;
+    if (!message.contains("from") || !message.contains("chat"))
+        return;
     const auto user = message["from"].value("id", std::int64_t{0});
     const auto chat = chat_of(message);
     const std::string text = message.value("text", std::string{});
-    if (text.empty() || text[0] != '/') return;
+    if (text.empty() || text[0] != '/')
+        return;
 
     // "/generate@my_bot 3" → command "generate", argument "3".
     const auto space = text.find_first_of(" \n");
-    std::string command = text.substr(1, space == std::string::npos ? std::string::npos : space - 1);
-    if (const auto at = command.find('@'); at != std::string::npos) command.resize(at);
+    std::string command =
+        text.substr(1, space == std::string::npos ? std::string::npos : space - 1);
+    if (const auto at = command.find('@'); at != std::string::npos)
+        command.resize(at);
     std::string argument = space == std::string::npos ? "" : text.substr(space + 1);
-    while (!argument.empty() && (argument.back() == ' ' || argument.back() == '\n')) argument.pop_back();
-    while (!argument.empty() && argument.front() == ' ') argument.erase(0, 1);
+    while (!argument.empty() && (argument.back() == ' ' || argument.back() == '\n'))
+        argument.pop_back();
+    while (!argument.empty() && argument.front() == ' ')
+        argument.erase(0, 1);
 
     const bool admin = config_.is_admin(user);
     if (!admin && !(config_.open_generate && command == "generate" && argument.empty())) {
@@ -416,28 +440,37 @@ void Bot::command_cancel(const std::string& chat) {
 
 std::string Bot::status_text() {
     const bool ru = text_.ru();
-    std::string out = ru ? "📊 <b>Состояние системы</b>\n\n💾 Память:\n" : "📊 <b>System status</b>\n\n💾 Memory:\n";
+    std::string out =
+        ru ? "📊 <b>Состояние системы</b>\n\n💾 Память:\n" : "📊 <b>System status</b>\n\n💾 Memory:\n";
     const auto s = monitor_.snapshot();
-    out += fmt::format(fmt::runtime(ru ? "  RSS: {:.2f} MB\n  VMS: {:.2f} MB\n  Использование: {:.1f}%\n  Потоки: {}\n" : "  RSS: {:.2f} MB\n  VMS: {:.2f} MB\n  Usage: {:.1f}%\n  Threads: {}\n"),
-                       s.rss_mb(), s.vms_mb(), s.percent, s.threads);
+    out += fmt::format(
+        fmt::runtime(
+            ru ? "  RSS: {:.2f} MB\n  VMS: {:.2f} MB\n  Использование: {:.1f}%\n  Потоки: {}\n"
+               : "  RSS: {:.2f} MB\n  VMS: {:.2f} MB\n  Usage: {:.1f}%\n  Threads: {}\n"),
+        s.rss_mb(), s.vms_mb(), s.percent, s.threads);
     {
         std::lock_guard lock(stats_mutex_);
         if (last_render_peak_ > 0) {
-            out += fmt::format(fmt::runtime(ru ? "  Пик последнего рендера: {:.1f} MB\n" : "  Last render peak: {:.1f} MB\n"),
+            out += fmt::format(fmt::runtime(ru ? "  Пик последнего рендера: {:.1f} MB\n"
+                                               : "  Last render peak: {:.1f} MB\n"),
                                ResourceSnapshot::mib(last_render_peak_));
         }
     }
     out += "\n";
     if (const auto holder = guard_.holder()) {
-        out += fmt::format(fmt::runtime(ru ? "🔒 Генерация: ЗАНЯТО ({}, запущена {} сек. назад)\n" : "🔒 Generation: LOCKED ({}, started {} s ago)\n"),
+        out += fmt::format(fmt::runtime(ru ? "🔒 Генерация: ЗАНЯТО ({}, запущена {} сек. назад)\n"
+                                           : "🔒 Generation: LOCKED ({}, started {} s ago)\n"),
                            escape_html(holder->label), holder->seconds_held());
     } else {
         out += ru ? "🔓 Генерация: СВОБОДНО\n" : "🔓 Generation: FREE\n";
     }
     if (const auto problem = state_.last_problem()) {
-        out += fmt::format(fmt::runtime(ru ? "\n⚠️ Последняя проблема:\n  Этап: {}\n  Ошибка: {}\n  Время: {}\n" : "\n⚠️ Last problem:\n  Stage: {}\n  Error: {}\n  Time: {}\n"),
-                           escape_html(problem->stage), truncate_html(escape_html(problem->error), 600),
-                           escape_html(problem->timestamp));
+        out += fmt::format(
+            fmt::runtime(ru ? "\n⚠️ Последняя проблема:\n  Этап: {}\n  Ошибка: {}\n  Время: "
+                              "{}\n"
+                            : "\n⚠️ Last problem:\n  Stage: {}\n  Error: {}\n  Time: {}\n"),
+            escape_html(problem->stage), truncate_html(escape_html(problem->error), 600),
+            escape_html(problem->timestamp));
     }
     const auto now = Clock::now();
     std::lock_guard lock(scheduler_mutex_);
@@ -449,9 +482,11 @@ std::string Bot::status_text() {
         if (const auto today = scheduler_->plan_for_day_of(now)) {
             std::string slots;
             for (const auto& slot : today->slots) {
-                if (!slots.empty()) slots += ", ";
+                if (!slots.empty())
+                    slots += ", ";
                 slots += local_clock_text(slot.when).substr(0, 5);
-                if (slot.status != SlotStatus::pending) slots += " " + std::string(to_string(slot.status));
+                if (slot.status != SlotStatus::pending)
+                    slots += " " + std::string(to_string(slot.status));
             }
             out += fmt::format(fmt::runtime(ru ? "📅 Сегодня: {}\n" : "📅 Today: {}\n"), slots);
         }
@@ -462,12 +497,15 @@ std::string Bot::status_text() {
     const auto today = local_date_of(now).to_string();
     const int done = stats_date_ == today ? done_today_ : 0;
     const int failed = stats_date_ == today ? failed_today_ : 0;
-    out += fmt::format(fmt::runtime(ru ? "🎬 Генераций сегодня: {} успешно / {} с ошибкой" : "🎬 Generations today: {} done / {} failed"),
+    out += fmt::format(fmt::runtime(ru ? "🎬 Генераций сегодня: {} успешно / {} с ошибкой"
+                                       : "🎬 Generations today: {} done / {} failed"),
                        done, failed);
     return out;
 }
 
-void Bot::command_status(const std::string& chat) { say(chat, status_text()); }
+void Bot::command_status(const std::string& chat) {
+    say(chat, status_text());
+}
 
 void Bot::handle_callback(const nlohmann::json& query) {
     const std::string id = query.value("id", std::string{});
@@ -477,8 +515,8 @@ void Bot::handle_callback(const nlohmann::json& query) {
         return;
     }
     const auto [verb, target] = split_callback(query.value("data", std::string{}));
-    const std::string chat = query.contains("message") ? chat_of(query["message"])
-                                                        : std::to_string(config_.owner_id);
+    const std::string chat =
+        query.contains("message") ? chat_of(query["message"]) : std::to_string(config_.owner_id);
     const auto who = who_of(query["from"]);
     if (verb == "p") {
         publish(query, target);
@@ -512,7 +550,8 @@ void Bot::handle_callback(const nlohmann::json& query) {
         answer(id, text_.stale_button());
         return;
     }
-    if (start_job(std::move(job), chat, id)) answer(id, text_.working());
+    if (start_job(std::move(job), chat, id))
+        answer(id, text_.working());
 }
 
 void Bot::publish(const nlohmann::json& query, const std::string& candidate_id) {
@@ -528,12 +567,14 @@ void Bot::publish(const nlohmann::json& query, const std::string& candidate_id) 
     }
     // review → publishing happens once, so a double press cannot post twice.
     if (!candidates_.transition(candidate_id, "review", "publishing")) {
-        answer(id, candidate->status == "replaced" ? text_.stale_button() : text_.already_published());
+        answer(id,
+               candidate->status == "replaced" ? text_.stale_button() : text_.already_published());
         return;
     }
     try {
-        const auto sent = api_.send_video_by_file_id(config_.channel->to_string(), candidate->file_id,
-                                                     "", MessageOptions{}, stop_.get_token());
+        const auto sent =
+            api_.send_video_by_file_id(config_.channel->to_string(), candidate->file_id, "",
+                                       MessageOptions{}, stop_.get_token());
         auto updated = *candidates_.get(candidate_id);
         updated.status = "published";
         updated.published_message_id = sent.value("message_id", std::int64_t{0});
@@ -544,10 +585,12 @@ void Bot::publish(const nlohmann::json& query, const std::string& candidate_id) 
             api_.edit_message_reply_markup(
                 candidate->chat, candidate->message_id,
                 nlohmann::json{{"inline_keyboard",
-                                {{{{"text", text_.button_published()}, {"callback_data", "x:" + candidate_id}}}}}},
+                                {{{{"text", text_.button_published()},
+                                   {"callback_data", "x:" + candidate_id}}}}}},
                 stop_.get_token());
         } catch (const TelegramError& e) {
-            if (!e.is_not_modified()) note_telegram_error(e, "editMessageReplyMarkup");
+            if (!e.is_not_modified())
+                note_telegram_error(e, "editMessageReplyMarkup");
         }
     } catch (const std::exception& e) {
         candidates_.transition(candidate_id, "publishing", "review");
@@ -566,13 +609,15 @@ void Bot::worker_loop(std::stop_token stop) {
             std::unique_lock lock(jobs_mutex_);
             jobs_cv_.wait(lock, stop, [this] { return !jobs_.empty(); });
             if (jobs_.empty()) {
-                if (stop.stop_requested()) return;
+                if (stop.stop_requested())
+                    return;
                 continue;
             }
             job = std::move(jobs_.front());
             jobs_.pop_front();
             current_job_stop_.emplace();
-            if (stop.stop_requested()) current_job_stop_->request_stop();
+            if (stop.stop_requested())
+                current_job_stop_->request_stop();
         }
         run_job(job);
         {
@@ -591,11 +636,17 @@ void Bot::run_job(Job& job) {
     }
     try {
         switch (job.kind) {
-            case JobKind::generate: run_generate(job, stop); break;
+            case JobKind::generate:
+                run_generate(job, stop);
+                break;
             case JobKind::scheduled:
-            case JobKind::regenerate_all: run_scheduled(job, stop); break;
+            case JobKind::regenerate_all:
+                run_scheduled(job, stop);
+                break;
             case JobKind::change_track:
-            case JobKind::regenerate: run_replace(job, stop); break;
+            case JobKind::regenerate:
+                run_replace(job, stop);
+                break;
         }
     } catch (const std::exception& e) {
         // A bug or an unexpected failure: recorded, told, and the bot goes on.
@@ -626,7 +677,8 @@ std::optional<Bot::Made> Bot::generate_one(const Job& job, int index, int varian
                                            const std::string& avoid_music) {
     std::set<std::filesystem::path> failed_sources;
     for (int attempt = 0; attempt < config_.max_attempts; ++attempt) {
-        if (stop.stop_requested()) return std::nullopt;
+        if (stop.stop_requested())
+            return std::nullopt;
         const auto context = fmt::format("gen_{}_{}", index, attempt);
         monitor_.log_resource_usage(context + "_start");
         std::set<std::filesystem::path> exclude = used_in_batch;
@@ -638,7 +690,8 @@ std::optional<Bot::Made> Bot::generate_one(const Job& job, int index, int varian
             media = picker_.pick_meme(failed_sources);
         }
         if (!media) {
-            state_.record_problem(stage::generation_error, "no usable meme in " + config_.media_dir.string(),
+            state_.record_problem(stage::generation_error,
+                                  "no usable meme in " + config_.media_dir.string(),
                                   {{"label", job.label}, {"index", index}, {"attempt", attempt}});
             say(job.chat, text_.no_media());
             return std::nullopt;
@@ -682,9 +735,12 @@ std::optional<Bot::Made> Bot::generate_one(const Job& job, int index, int varian
                 std::lock_guard lock(stats_mutex_);
                 last_render_peak_ = outcome.result->peak_rss_bytes;
             }
-            log_info("[{}] rendered {} in {:.1f} s, peak RSS {:.1f}MB", context, media->filename().string(),
-                     outcome.result->render_seconds, ResourceSnapshot::mib(outcome.result->peak_rss_bytes));
-            state_.record(stage::completed, {{"label", job.label}, {"context", context}, {"index", index},
+            log_info("[{}] rendered {} in {:.1f} s, peak RSS {:.1f}MB", context,
+                     media->filename().string(), outcome.result->render_seconds,
+                     ResourceSnapshot::mib(outcome.result->peak_rss_bytes));
+            state_.record(stage::completed, {{"label", job.label},
+                                             {"context", context},
+                                             {"index", index},
                                              {"attempt", attempt}});
             used_in_batch.insert(*media);
             return Made{*outcome.result, media->string(), request.music.string(), request.seed,
@@ -694,22 +750,28 @@ std::optional<Bot::Made> Bot::generate_one(const Job& job, int index, int varian
             state_.record(stage::cancelled, {{"label", job.label}, {"context", context}});
             return std::nullopt;
         }
-        nlohmann::json details = {{"label", job.label}, {"context", context}, {"index", index},
-                                  {"attempt", attempt}, {"media", media->string()},
-                                  {"failure", to_string(outcome.failure)}};
-        if (outcome.exit_code) details["exit_code"] = *outcome.exit_code;
-        if (outcome.signal) details["signal"] = *outcome.signal;
-        if (outcome.last_child_sample) details["child_memory"] = *outcome.last_child_sample;
+        nlohmann::json details = {
+            {"label", job.label},       {"context", context},
+            {"index", index},           {"attempt", attempt},
+            {"media", media->string()}, {"failure", to_string(outcome.failure)}};
+        if (outcome.exit_code)
+            details["exit_code"] = *outcome.exit_code;
+        if (outcome.signal)
+            details["signal"] = *outcome.signal;
+        if (outcome.last_child_sample)
+            details["child_memory"] = *outcome.last_child_sample;
         log_error("[{}] render failed: {}", context, outcome.error);
         state_.record_problem(stage::generation_error, outcome.error, details);
         monitor_.log_resource_usage(context + "_error");
-        if (outcome.failure == RenderFailureKind::killed || outcome.failure == RenderFailureKind::crashed) {
+        if (outcome.failure == RenderFailureKind::killed ||
+            outcome.failure == RenderFailureKind::crashed) {
             say(job.chat, text_.generation_failed(escape_html(outcome.error)));
         }
         failed_sources.insert(*media);
         std::error_code ec;
         std::filesystem::remove(request.output, ec);
-        if (!fixed_media.empty()) break;  // the same source would fail the same way
+        if (!fixed_media.empty())
+            break;  // the same source would fail the same way
     }
     return std::nullopt;
 }
@@ -725,11 +787,13 @@ std::optional<Candidate> Bot::send_candidate(const Made& made, const std::string
     c.variant_group = made.variant_group;
     c.chat = chat;
     const auto& r = made.result;
-    c.caption = fmt::format(
-        "🎬 {}\n🎵 {}\n⏱ {:.1f} s · {} MB · {}×{}\n✨ {}",
-        escape_html(std::filesystem::path(made.media).filename().string()),
-        made.music.empty() ? std::string("—") : escape_html(std::filesystem::path(made.music).stem().string()),
-        r.duration_seconds, mb(r.size_bytes), r.width, r.height, escape_html(effects_text(r.effects)));
+    c.caption = fmt::format("🎬 {}\n🎵 {}\n⏱ {:.1f} s · {} MB · {}×{}\n✨ {}",
+                            escape_html(std::filesystem::path(made.media).filename().string()),
+                            made.music.empty()
+                                ? std::string("—")
+                                : escape_html(std::filesystem::path(made.music).stem().string()),
+                            r.duration_seconds, mb(r.size_bytes), r.width, r.height,
+                            escape_html(effects_text(r.effects)));
     c.caption = truncate_html(c.caption, kMaxCaptionLength);
     VideoUpload upload;
     upload.chat_id = chat;
@@ -738,13 +802,15 @@ std::optional<Candidate> Bot::send_candidate(const Made& made, const std::string
     upload.width = r.width;
     upload.height = r.height;
     upload.duration = static_cast<int>(r.duration_seconds + 0.5);
-    if (!r.thumbnail.empty() && std::filesystem::exists(r.thumbnail)) upload.thumbnail = r.thumbnail;
+    if (!r.thumbnail.empty() && std::filesystem::exists(r.thumbnail))
+        upload.thumbnail = r.thumbnail;
     upload.caption = c.caption;
     upload.options.reply_markup = review_keyboard(c.id);
     const auto cleanup = [&] {
         std::error_code ec;
         std::filesystem::remove(r.output, ec);
-        if (!r.thumbnail.empty()) std::filesystem::remove(r.thumbnail, ec);
+        if (!r.thumbnail.empty())
+            std::filesystem::remove(r.thumbnail, ec);
     };
     try {
         const auto sent = api_.send_video(upload, stop_.get_token());
@@ -769,26 +835,31 @@ std::optional<Candidate> Bot::send_candidate(const Made& made, const std::string
 void Bot::run_generate(Job& job, std::stop_token stop) {
     const auto started = std::chrono::steady_clock::now();
     const bool batch = job.count > 1;
-    if (batch) monitor_.log_resource_usage("batch_start");
+    if (batch)
+        monitor_.log_resource_usage("batch_start");
     const auto batch_id = CandidateStore::new_id();
     std::optional<std::int64_t> progress_message;
     auto last_edit = std::chrono::steady_clock::now() - std::chrono::hours(1);
     const auto show_progress = [&](int done, int failed, bool force) {
-        if (!batch) return;
+        if (!batch)
+            return;
         const auto now = std::chrono::steady_clock::now();
-        if (!force && now - last_edit < std::chrono::seconds(3)) return;
+        if (!force && now - last_edit < std::chrono::seconds(3))
+            return;
         last_edit = now;
         const auto text = text_.batch_progress(done, job.count, failed);
         try {
             if (!progress_message) {
-                const auto sent = api_.send_message(job.chat, text, MessageOptions{}, stop_.get_token());
+                const auto sent =
+                    api_.send_message(job.chat, text, MessageOptions{}, stop_.get_token());
                 progress_message = sent.value("message_id", std::int64_t{0});
             } else {
                 api_.edit_message_text(job.chat, *progress_message, text, MessageOptions{},
                                        stop_.get_token());
             }
         } catch (const TelegramError& e) {
-            if (!e.is_not_modified()) note_telegram_error(e, "progress message");
+            if (!e.is_not_modified())
+                note_telegram_error(e, "progress message");
         }
     };
     show_progress(0, 0, true);
@@ -798,8 +869,10 @@ void Bot::run_generate(Job& job, std::stop_token stop) {
     for (int index = 0; index < job.count && !stop.stop_requested(); ++index) {
         const auto made = generate_one(job, index, index % 5, used, stop);
         bool sent = false;
-        if (made) sent = send_candidate(*made, job.chat, batch_id).has_value();
-        if (stop.stop_requested() && !made) break;
+        if (made)
+            sent = send_candidate(*made, job.chat, batch_id).has_value();
+        if (stop.stop_requested() && !made)
+            break;
         count_generation(sent);
         (sent ? ok : failed) += 1;
         show_progress(ok + failed, failed, false);
@@ -816,20 +889,24 @@ void Bot::run_generate(Job& job, std::stop_token stop) {
         state_.record(stage::idle, {{"label", job.label}, {"ok", ok}, {"failed", failed}});
     } else if (failed > 0) {
         const auto problem = state_.last_problem();
-        say(job.chat, text_.generation_failed(escape_html(problem ? problem->error : "unknown error")));
+        say(job.chat,
+            text_.generation_failed(escape_html(problem ? problem->error : "unknown error")));
     } else {
         state_.record(stage::idle, {{"label", job.label}});
     }
-    if (batch) monitor_.log_resource_usage("batch_end");
+    if (batch)
+        monitor_.log_resource_usage("batch_end");
 }
 
 void Bot::run_scheduled(Job& job, std::stop_token stop) {
     monitor_.log_resource_usage("scheduled_start");
-    const auto batch_id = job.kind == JobKind::regenerate_all ? job.batch_id : CandidateStore::new_id();
+    const auto batch_id =
+        job.kind == JobKind::regenerate_all ? job.batch_id : CandidateStore::new_id();
     if (job.kind == JobKind::regenerate_all) {
         // The old candidates of that batch are replaced: their buttons become stale.
         for (const auto& c : candidates_.batch(job.batch_id)) {
-            if (c.status == "review") candidates_.transition(c.id, "review", "replaced");
+            if (c.status == "review")
+                candidates_.transition(c.id, "review", "replaced");
         }
     }
     std::set<std::filesystem::path> used;
@@ -853,7 +930,8 @@ void Bot::run_scheduled(Job& job, std::stop_token stop) {
         upload.width = made.front().result.width;
         upload.height = made.front().result.height;
         upload.duration = static_cast<int>(made.front().result.duration_seconds + 0.5);
-        if (std::filesystem::exists(made.front().result.thumbnail)) upload.thumbnail = made.front().result.thumbnail;
+        if (std::filesystem::exists(made.front().result.thumbnail))
+            upload.thumbnail = made.front().result.thumbnail;
         try {
             api_.send_video(upload, stop_.get_token());
             any_sent = true;
@@ -868,7 +946,8 @@ void Bot::run_scheduled(Job& job, std::stop_token stop) {
             std::filesystem::remove(m.result.thumbnail, ec);
         }
     } else if (!stop.stop_requested()) {
-        if (!made.empty()) say(job.chat, text_.scheduled_intro(static_cast<int>(made.size())));
+        if (!made.empty())
+            say(job.chat, text_.scheduled_intro(static_cast<int>(made.size())));
         for (const auto& m : made) {
             const bool sent = send_candidate(m, job.chat, batch_id).has_value();
             any_sent = any_sent || sent;
@@ -877,7 +956,8 @@ void Bot::run_scheduled(Job& job, std::stop_token stop) {
         if (any_sent) {
             say(job.chat, text_.scheduled_done(static_cast<int>(made.size()), failed),
                 nlohmann::json{{"inline_keyboard",
-                                {{{{"text", text_.button_regenerate_all()}, {"callback_data", "a:" + batch_id}}}}}});
+                                {{{{"text", text_.button_regenerate_all()},
+                                   {"callback_data", "a:" + batch_id}}}}}});
         }
     }
     if (job.slot) {
@@ -912,17 +992,21 @@ void Bot::run_replace(Job& job, std::stop_token stop) {
         made = generate_one(job, 0, (old->variant_group + 1) % 5, used, stop);
     }
     if (!made) {
-        if (!stop.stop_requested()) count_generation(false);
-        if (stop.stop_requested()) say(job.chat, text_.cancelled());
+        if (!stop.stop_requested())
+            count_generation(false);
+        if (stop.stop_requested())
+            say(job.chat, text_.cancelled());
         return;
     }
     const auto sent = send_candidate(*made, old->chat, old->batch);
     count_generation(sent.has_value());
     if (sent && candidates_.transition(old->id, "review", "replaced")) {
         try {
-            api_.edit_message_reply_markup(old->chat, old->message_id, std::nullopt, stop_.get_token());
+            api_.edit_message_reply_markup(old->chat, old->message_id, std::nullopt,
+                                           stop_.get_token());
         } catch (const TelegramError& e) {
-            if (!e.is_not_modified()) note_telegram_error(e, "editMessageReplyMarkup");
+            if (!e.is_not_modified())
+                note_telegram_error(e, "editMessageReplyMarkup");
         }
     }
     state_.record(stage::idle, {{"label", job.label}});
@@ -938,15 +1022,17 @@ void Bot::scheduler_loop(std::stop_token stop) {
         std::chrono::seconds sleep_for{30};
         {
             std::lock_guard lock(scheduler_mutex_);
-            if (!scheduler_ || config_.daily_generations == 0) return;
+            if (!scheduler_ || config_.daily_generations == 0)
+                return;
             const auto now = Clock::now();
             const auto slots = scheduler_->due(now);
             if (!slots.empty()) {
                 due = slots.front();
                 scheduler_->mark(*due, SlotStatus::running);
             } else if (const auto next = scheduler_->next_slot(now)) {
-                sleep_for = std::clamp(std::chrono::duration_cast<std::chrono::seconds>(*next - now),
-                                       std::chrono::seconds(1), std::chrono::seconds(30));
+                sleep_for =
+                    std::clamp(std::chrono::duration_cast<std::chrono::seconds>(*next - now),
+                               std::chrono::seconds(1), std::chrono::seconds(30));
             }
         }
         if (due) {
@@ -966,14 +1052,16 @@ void Bot::scheduler_loop(std::stop_token stop) {
                 }
                 jobs_cv_.notify_all();
             } else if (!stop.stop_requested()) {
-                const auto holder = acquired.holder() ? acquired.holder()->label : std::string("unknown");
-                log_warning("scheduled job skipped: the guard stayed held by '{}' for {} min", holder,
-                            config_.scheduled_wait_minutes);
-                state_.record_problem(stage::batch_error,
-                                      fmt::format("scheduled job skipped: the generation lock stayed "
-                                                  "held by '{}' for {} min",
-                                                  holder, config_.scheduled_wait_minutes),
-                                      {{"label", "scheduled job"}});
+                const auto holder =
+                    acquired.holder() ? acquired.holder()->label : std::string("unknown");
+                log_warning("scheduled job skipped: the guard stayed held by '{}' for {} min",
+                            holder, config_.scheduled_wait_minutes);
+                state_.record_problem(
+                    stage::batch_error,
+                    fmt::format("scheduled job skipped: the generation lock stayed "
+                                "held by '{}' for {} min",
+                                holder, config_.scheduled_wait_minutes),
+                    {{"label", "scheduled job"}});
                 {
                     std::lock_guard lock(scheduler_mutex_);
                     scheduler_->mark(*due, SlotStatus::skipped);

@@ -37,14 +37,14 @@ namespace memegen::bot {
 
 /// Exit statuses of Bot::run().
 enum class BotExit : int {
-    clean = 0,             ///< stopped by SIGINT/SIGTERM
-    token_rejected = 2,    ///< 401: the bot token was rejected
-    startup_failed = 3,    ///< state directory or Telegram unusable at start
+    clean = 0,           ///< stopped by SIGINT/SIGTERM
+    token_rejected = 2,  ///< 401: the bot token was rejected
+    startup_failed = 3,  ///< state directory or Telegram unusable at start
 };
 
 /// The running bot. Construct, then run() until a stop is requested.
 class Bot {
-public:
+  public:
     /// `config` must be valid (load_config() without problems); the timezone already applied.
     explicit Bot(BotConfig config);
     ~Bot();
@@ -54,16 +54,16 @@ public:
     /// Polls and serves until `stop` is requested or the token is rejected.
     BotExit run(std::stop_token stop);
 
-private:
+  private:
     enum class JobKind { generate, scheduled, change_track, regenerate, regenerate_all };
 
     struct Job {
         JobKind kind = JobKind::generate;
         int count = 1;
-        std::string chat;          // where replies go
-        std::string label;         // guard label / state label
-        std::string candidate_id;  // change_track / regenerate
-        std::string batch_id;      // regenerate_all
+        std::string chat;            // where replies go
+        std::string label;           // guard label / state label
+        std::string candidate_id;    // change_track / regenerate
+        std::string batch_id;        // regenerate_all
         std::optional<SlotId> slot;  // scheduled
         std::optional<GenerationGuard::Ticket> ticket;
     };

@@ -14,12 +14,18 @@ constexpr std::size_t kKeep = 500;
 }
 
 void to_json(nlohmann::json& j, const Candidate& c) {
-    j = {{"id", c.id},           {"batch", c.batch},
-         {"media", c.media},     {"music", c.music},
-         {"seed", c.seed},       {"variant_group", c.variant_group},
-         {"file_id", c.file_id}, {"chat", c.chat},
-         {"message_id", c.message_id}, {"caption", c.caption},
-         {"status", c.status},   {"published_message_id", c.published_message_id}};
+    j = {{"id", c.id},
+         {"batch", c.batch},
+         {"media", c.media},
+         {"music", c.music},
+         {"seed", c.seed},
+         {"variant_group", c.variant_group},
+         {"file_id", c.file_id},
+         {"chat", c.chat},
+         {"message_id", c.message_id},
+         {"caption", c.caption},
+         {"status", c.status},
+         {"published_message_id", c.published_message_id}};
 }
 
 void from_json(const nlohmann::json& j, Candidate& c) {
@@ -37,14 +43,18 @@ void from_json(const nlohmann::json& j, Candidate& c) {
     c.published_message_id = j.value("published_message_id", std::int64_t{0});
 }
 
-CandidateStore::CandidateStore(std::filesystem::path file) : file_(std::move(file)) { load(); }
+CandidateStore::CandidateStore(std::filesystem::path file) : file_(std::move(file)) {
+    load();
+}
 
 void CandidateStore::load() {
     try {
         const auto text = detail::read_file(file_);
-        if (!text) return;
+        if (!text)
+            return;
         const auto j = nlohmann::json::parse(*text);
-        for (const auto& item : j.at("candidates")) items_.push_back(item.get<Candidate>());
+        for (const auto& item : j.at("candidates"))
+            items_.push_back(item.get<Candidate>());
     } catch (const std::exception& e) {
         auto aside = file_;
         aside += ".corrupt-" + detail::compact_local_timestamp();
@@ -79,7 +89,8 @@ void CandidateStore::put(const Candidate& candidate) {
 std::optional<Candidate> CandidateStore::get(const std::string& id) {
     std::lock_guard lock(mutex_);
     for (const auto& c : items_) {
-        if (c.id == id) return c;
+        if (c.id == id)
+            return c;
     }
     return std::nullopt;
 }
@@ -88,7 +99,8 @@ std::vector<Candidate> CandidateStore::batch(const std::string& batch_id) {
     std::lock_guard lock(mutex_);
     std::vector<Candidate> out;
     for (const auto& c : items_) {
-        if (c.batch == batch_id) out.push_back(c);
+        if (c.batch == batch_id)
+            out.push_back(c);
     }
     return out;
 }
@@ -98,7 +110,8 @@ bool CandidateStore::transition(const std::string& id, const std::string& from,
     std::lock_guard lock(mutex_);
     for (auto& c : items_) {
         if (c.id == id) {
-            if (c.status != from) return false;
+            if (c.status != from)
+                return false;
             c.status = to;
             save();
             return true;
@@ -111,7 +124,8 @@ std::string CandidateStore::new_id() {
     static thread_local std::mt19937_64 random(std::random_device{}());
     static constexpr char kAlphabet[] = "abcdefghijkmnpqrstuvwxyz23456789";
     std::string id;
-    for (int i = 0; i < 10; ++i) id += kAlphabet[random() % (sizeof kAlphabet - 1)];
+    for (int i = 0; i < 10; ++i)
+        id += kAlphabet[random() % (sizeof kAlphabet - 1)];
     return id;
 }
 

@@ -19,16 +19,16 @@ namespace memegen::bot {
 
 /// One meme sent for review.
 struct Candidate {
-    std::string id;            ///< short random id used in callback data
-    std::string batch;         ///< the job that made it (Regenerate all)
-    std::string media;         ///< source meme file
-    std::string music;         ///< music file, or empty
+    std::string id;     ///< short random id used in callback data
+    std::string batch;  ///< the job that made it (Regenerate all)
+    std::string media;  ///< source meme file
+    std::string music;  ///< music file, or empty
     std::uint64_t seed = 0;
     int variant_group = 0;
-    std::string file_id;       ///< Telegram's id of the uploaded video (publish without re-upload)
-    std::string chat;          ///< review chat id
+    std::string file_id;  ///< Telegram's id of the uploaded video (publish without re-upload)
+    std::string chat;     ///< review chat id
     std::int64_t message_id = 0;
-    std::string caption;       ///< the HTML caption sent with it
+    std::string caption;            ///< the HTML caption sent with it
     std::string status = "review";  ///< review | publishing | published | replaced
     std::int64_t published_message_id = 0;
 };
@@ -38,7 +38,7 @@ void from_json(const nlohmann::json& j, Candidate& c);
 
 /// Thread-safe, persistent map of candidates by id.
 class CandidateStore {
-public:
+  public:
     explicit CandidateStore(std::filesystem::path file);
 
     /// Adds or replaces `candidate` and saves.
@@ -53,7 +53,7 @@ public:
     /// A fresh 10-character id.
     [[nodiscard]] static std::string new_id();
 
-private:
+  private:
     void load();
     void save();
 

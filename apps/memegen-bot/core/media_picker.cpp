@@ -14,8 +14,10 @@ MediaKind media_kind_of(const std::filesystem::path& path) {
     std::string ext = path.extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".webp") return MediaKind::still;
-    if (ext == ".gif") return MediaKind::gif;
+    if (ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".webp")
+        return MediaKind::still;
+    if (ext == ".gif")
+        return MediaKind::gif;
     if (ext == ".mp4" || ext == ".mov" || ext == ".webm" || ext == ".mkv" || ext == ".m4v") {
         return MediaKind::video;
     }
@@ -38,33 +40,45 @@ std::vector<std::filesystem::path> MediaPicker::scan(const std::filesystem::path
     std::vector<std::filesystem::path> files;
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-        if (!entry.is_regular_file(ec) || entry.file_size(ec) == 0) continue;
+        if (!entry.is_regular_file(ec) || entry.file_size(ec) == 0)
+            continue;
         const auto kind = media_kind_of(entry.path());
-        if (audio ? kind == MediaKind::audio : (kind != MediaKind::audio && kind != MediaKind::unknown)) {
+        if (audio ? kind == MediaKind::audio
+                  : (kind != MediaKind::audio && kind != MediaKind::unknown)) {
             files.push_back(entry.path());
         }
     }
-    if (ec) log_warning("cannot list {}: {}", dir.string(), ec.message());
+    if (ec)
+        log_warning("cannot list {}: {}", dir.string(), ec.message());
     std::sort(files.begin(), files.end());
     return files;
 }
 
-std::vector<std::filesystem::path> MediaPicker::memes() { return scan(media_dir_, false); }
-std::vector<std::filesystem::path> MediaPicker::tracks() { return scan(music_dir_, true); }
+std::vector<std::filesystem::path> MediaPicker::memes() {
+    return scan(media_dir_, false);
+}
+std::vector<std::filesystem::path> MediaPicker::tracks() {
+    return scan(music_dir_, true);
+}
 
 void MediaPicker::load() {
-    if (loaded_) return;
+    if (loaded_)
+        return;
     loaded_ = true;
     try {
         const auto text = detail::read_file(history_file_);
-        if (!text) return;
+        if (!text)
+            return;
         const auto j = nlohmann::json::parse(*text, nullptr, false);
-        if (!j.is_object()) throw StateError("not a JSON object");
+        if (!j.is_object())
+            throw StateError("not a JSON object");
         for (const auto& m : j.value("memes", nlohmann::json::array())) {
-            if (m.is_string()) used_memes_.push_back(m.get<std::string>());
+            if (m.is_string())
+                used_memes_.push_back(m.get<std::string>());
         }
         for (const auto& m : j.value("music", nlohmann::json::array())) {
-            if (m.is_string()) used_tracks_.push_back(m.get<std::string>());
+            if (m.is_string())
+                used_tracks_.push_back(m.get<std::string>());
         }
     } catch (const std::exception& e) {
         // A broken history only costs repeats; move it aside and start over.
@@ -72,8 +86,8 @@ void MediaPicker::load() {
         aside += ".corrupt-" + detail::compact_local_timestamp();
         std::error_code ec;
         std::filesystem::rename(history_file_, aside, ec);
-        log_warning("{} was unreadable ({}); moved aside, history restarted", history_file_.string(),
-                    e.what());
+        log_warning("{} was unreadable ({}); moved aside, history restarted",
+                    history_file_.string(), e.what());
     }
 }
 
@@ -109,12 +123,14 @@ std::optional<std::filesystem::path> MediaPicker::pick(
                 break;
             }
         }
-        if (chosen.empty()) return std::nullopt;
+        if (chosen.empty())
+            return std::nullopt;
     }
     used.erase(std::remove(used.begin(), used.end(), chosen.string()), used.end());
     used.push_back(chosen.string());
     // Remember at most what the library holds: forgetting the oldest ends a round.
-    while (used.size() > files.size()) used.erase(used.begin());
+    while (used.size() > files.size())
+        used.erase(used.begin());
     return chosen;
 }
 
@@ -132,7 +148,8 @@ std::optional<std::filesystem::path> MediaPicker::pick_music(const std::filesyst
     load();
     const auto files = scan(music_dir_, true);
     std::set<std::filesystem::path> exclude;
-    if (!avoid.empty() && files.size() > 1) exclude.insert(avoid);
+    if (!avoid.empty() && files.size() > 1)
+        exclude.insert(avoid);
     auto chosen = pick(files, used_tracks_, exclude);
     save();
     return chosen;

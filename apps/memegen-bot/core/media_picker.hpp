@@ -24,14 +24,15 @@ enum class MediaKind { still, gif, video, audio, unknown };
 
 /// The media and music libraries with their use history.
 class MediaPicker {
-public:
+  public:
     /// Scans nothing yet; `history_file` is where used sources are remembered.
     MediaPicker(std::filesystem::path media_dir, std::filesystem::path music_dir,
                 std::filesystem::path history_file, std::uint64_t seed);
 
     /// A meme not used before (nor in `exclude`), or the least recently used one when all
     /// were; nullopt if the library has no usable file. Records the use.
-    std::optional<std::filesystem::path> pick_meme(const std::set<std::filesystem::path>& exclude = {});
+    std::optional<std::filesystem::path> pick_meme(
+        const std::set<std::filesystem::path>& exclude = {});
 
     /// A music track, rotating the same way (and not `avoid`, if there is another one).
     std::optional<std::filesystem::path> pick_music(const std::filesystem::path& avoid = {});
@@ -43,7 +44,7 @@ public:
     [[nodiscard]] std::vector<std::filesystem::path> memes();
     [[nodiscard]] std::vector<std::filesystem::path> tracks();
 
-private:
+  private:
     std::optional<std::filesystem::path> pick(const std::vector<std::filesystem::path>& files,
                                               std::vector<std::string>& used,
                                               const std::set<std::filesystem::path>& exclude);

@@ -5,16 +5,20 @@
 namespace memegen::bot {
 
 std::string Messages::busy(long long seconds_ago) const {
-    return ru() ? fmt::format("⚠️ Генерация уже выполняется (запущена {} сек. назад). "
-                              "Пожалуйста, дождитесь завершения.",
-                              seconds_ago)
-                : fmt::format("⚠️ A generation is already running (started {} s ago). "
-                              "Please wait until it finishes.",
-                              seconds_ago);
+    return ru() ? fmt::format(
+                      "⚠️ Генерация уже выполняется (запущена {} сек. "
+                      "назад). "
+                      "Пожалуйста, дождитесь завершения.",
+                      seconds_ago)
+                : fmt::format(
+                      "⚠️ A generation is already running (started {} s ago). "
+                      "Please wait until it finishes.",
+                      seconds_ago);
 }
 
 std::string Messages::busy_unknown() const {
-    return ru() ? "⚠️ Генерация уже выполняется. Пожалуйста, дождитесь завершения."
+    return ru() ? "⚠️ Генерация уже выполняется. Пожалуйста, дождитесь "
+                  "завершения."
                 : "⚠️ A generation is already running. Please wait until it finishes.";
 }
 
@@ -50,8 +54,9 @@ std::string Messages::cooldown(long long seconds) const {
 }
 
 std::string Messages::generate_usage(int max_batch) const {
-    return ru() ? fmt::format("Использование: /generate или /generate N, где 1 ≤ N ≤ {}.", max_batch)
-                : fmt::format("Usage: /generate or /generate N, with 1 ≤ N ≤ {}.", max_batch);
+    return ru()
+               ? fmt::format("Использование: /generate или /generate N, где 1 ≤ N ≤ {}.", max_batch)
+               : fmt::format("Usage: /generate or /generate N, with 1 ≤ N ≤ {}.", max_batch);
 }
 
 std::string Messages::batch_progress(int done, int total, int failed) const {
@@ -60,8 +65,9 @@ std::string Messages::batch_progress(int done, int total, int failed) const {
 }
 
 std::string Messages::batch_summary(int ok, int failed, long long seconds) const {
-    return ru() ? fmt::format("Готово. Успешно: {}, ошибок: {}. Время: {} сек.", ok, failed, seconds)
-                : fmt::format("Done. OK: {}, failed: {}. Time: {} s", ok, failed, seconds);
+    return ru()
+               ? fmt::format("Готово. Успешно: {}, ошибок: {}. Время: {} сек.", ok, failed, seconds)
+               : fmt::format("Done. OK: {}, failed: {}. Time: {} s", ok, failed, seconds);
 }
 
 std::string Messages::generation_failed(std::string_view error_html) const {
@@ -82,38 +88,54 @@ std::string Messages::nothing_to_cancel() const {
 std::string Messages::cancelling() const {
     return ru() ? "Отменяю…" : "Cancelling…";
 }
-std::string Messages::published() const { return ru() ? "Опубликовано ✅" : "Published ✅"; }
+std::string Messages::published() const {
+    return ru() ? "Опубликовано ✅" : "Published ✅";
+}
 std::string Messages::already_published() const {
     return ru() ? "Уже опубликовано." : "Already published.";
 }
 std::string Messages::no_channel() const {
-    return ru() ? "Канал для публикации не настроен (channel)." : "No channel is configured (channel).";
+    return ru() ? "Канал для публикации не настроен (channel)."
+                : "No channel is configured (channel).";
 }
 std::string Messages::stale_button() const {
     return ru() ? "Эта кнопка устарела: кандидата больше нет."
                 : "This button is stale: the candidate is gone.";
 }
-std::string Messages::working() const { return ru() ? "Делаю…" : "Working on it…"; }
+std::string Messages::working() const {
+    return ru() ? "Делаю…" : "Working on it…";
+}
 std::string Messages::history_cleared() const {
     return ru() ? "История источников очищена." : "Source history cleared.";
 }
 std::string Messages::scheduled_intro(int candidates) const {
-    return ru() ? fmt::format("🗓 Плановая генерация: {} кандидата(ов) на проверку.", candidates)
+    return ru() ? fmt::format(
+                      "🗓 Плановая генерация: {} кандидата(ов) на "
+                      "проверку.",
+                      candidates)
                 : fmt::format("🗓 Scheduled generation: {} candidates to review.", candidates);
 }
 std::string Messages::scheduled_done(int sent, int failed) const {
-    return ru() ? fmt::format("Кандидатов отправлено: {}, ошибок: {}. Выберите, что публиковать.", sent, failed)
-                : fmt::format("Candidates sent: {}, failed: {}. Choose what to publish.", sent, failed);
+    return ru() ? fmt::format("Кандидатов отправлено: {}, ошибок: {}. Выберите, что публиковать.",
+                              sent, failed)
+                : fmt::format("Candidates sent: {}, failed: {}. Choose what to publish.", sent,
+                              failed);
 }
 std::string Messages::scheduled_gave_up(long long minutes, std::string_view holder_html) const {
-    return ru() ? fmt::format("⚠️ Плановая генерация пропущена: блокировка занята ({}) дольше {} мин.",
-                              holder_html, minutes)
-                : fmt::format("⚠️ Scheduled generation skipped: the lock stayed held ({}) for over "
-                              "{} min.",
-                              holder_html, minutes);
+    return ru() ? fmt::format(
+                      "⚠️ Плановая генерация пропущена: блокировка занята ({}) дольше {} "
+                      "мин.",
+                      holder_html, minutes)
+                : fmt::format(
+                      "⚠️ Scheduled generation skipped: the lock stayed held ({}) for over "
+                      "{} min.",
+                      holder_html, minutes);
 }
 std::string Messages::unclean_end(std::string_view error_html) const {
-    return ru() ? fmt::format("⚠️ Бот перезапущен после аварийного завершения: {}", error_html)
+    return ru() ? fmt::format(
+                      "⚠️ Бот перезапущен после аварийного завершения: "
+                      "{}",
+                      error_html)
                 : fmt::format("⚠️ The bot restarted after an unclean end: {}", error_html);
 }
 std::string Messages::unknown_command() const {

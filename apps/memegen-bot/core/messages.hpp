@@ -38,15 +38,26 @@ struct Messages {
     [[nodiscard]] std::string history_cleared() const;
     [[nodiscard]] std::string scheduled_intro(int candidates) const;
     [[nodiscard]] std::string scheduled_done(int sent, int failed) const;
-    [[nodiscard]] std::string scheduled_gave_up(long long minutes, std::string_view holder_html) const;
+    [[nodiscard]] std::string scheduled_gave_up(long long minutes,
+                                                std::string_view holder_html) const;
     [[nodiscard]] std::string unclean_end(std::string_view error_html) const;
     [[nodiscard]] std::string unknown_command() const;
 
-    [[nodiscard]] std::string button_publish() const { return ru() ? "📢 Опубликовать" : "📢 Publish"; }
-    [[nodiscard]] std::string button_change_track() const { return ru() ? "🎵 Сменить трек" : "🎵 Change track"; }
-    [[nodiscard]] std::string button_regenerate() const { return ru() ? "🔄 Перегенерировать" : "🔄 Regenerate"; }
-    [[nodiscard]] std::string button_regenerate_all() const { return ru() ? "🔄 Перегенерировать все" : "🔄 Regenerate all"; }
-    [[nodiscard]] std::string button_published() const { return ru() ? "✅ Опубликовано" : "✅ Published"; }
+    [[nodiscard]] std::string button_publish() const {
+        return ru() ? "📢 Опубликовать" : "📢 Publish";
+    }
+    [[nodiscard]] std::string button_change_track() const {
+        return ru() ? "🎵 Сменить трек" : "🎵 Change track";
+    }
+    [[nodiscard]] std::string button_regenerate() const {
+        return ru() ? "🔄 Перегенерировать" : "🔄 Regenerate";
+    }
+    [[nodiscard]] std::string button_regenerate_all() const {
+        return ru() ? "🔄 Перегенерировать все" : "🔄 Regenerate all";
+    }
+    [[nodiscard]] std::string button_published() const {
+        return ru() ? "✅ Опубликовано" : "✅ Published";
+    }
 };
 
 }  // namespace memegen::bot

@@ -12,10 +12,10 @@
 #include <fstream>
 #include <thread>
 
+#include <memegen/render_entry.h>
 #include <memegen/detail/files.hpp>
 #include <memegen/error.hpp>
 #include <memegen/log.hpp>
-#include <memegen/render_entry.h>
 
 extern char** environ;
 
@@ -27,7 +27,8 @@ void to_json(nlohmann::json& j, const RenderRequest& r) {
          {"music", r.music.string()},
          {"seed", r.seed},
          {"variant_group", r.variant_group},
-         {"captions", {{"top", r.captions.top}, {"bottom", r.captions.bottom}, {"badge", r.captions.badge}}},
+         {"captions",
+          {{"top", r.captions.top}, {"bottom", r.captions.bottom}, {"badge", r.captions.badge}}},
          {"width", r.width},
          {"height", r.height},
          {"fps", r.fps},
@@ -82,7 +83,8 @@ RenderedVideo rendered_video_from_json(const nlohmann::json& j) {
     v.peak_rss_bytes = j.value("peak_rss_bytes", std::uint64_t{0});
     if (j.contains("effects") && j["effects"].is_array()) {
         for (const auto& e : j["effects"]) {
-            if (e.is_string()) v.effects.push_back(e.get<std::string>());
+            if (e.is_string())
+                v.effects.push_back(e.get<std::string>());
         }
     }
     return v;
@@ -143,18 +145,24 @@ nlohmann::json render_with_library(const RenderRequest& request,
     const std::unique_ptr<char, RendererLibrary::FreeFn> owned(answer, library.free_string);
     auto parsed = nlohmann::json::parse(owned.get(), nullptr, false);
     if (!parsed.is_object()) {
-        return {{"ok", false}, {"error", "the renderer's answer is not JSON"}, {"cancelled", false}};
+        return {
+            {"ok", false}, {"error", "the renderer's answer is not JSON"}, {"cancelled", false}};
     }
     return parsed;
 }
 
 std::string_view to_string(RenderFailureKind kind) noexcept {
     switch (kind) {
-        case RenderFailureKind::error: return "error";
-        case RenderFailureKind::cancelled: return "cancelled";
-        case RenderFailureKind::crashed: return "crashed";
-        case RenderFailureKind::killed: return "killed";
-        case RenderFailureKind::exited: return "exited";
+        case RenderFailureKind::error:
+            return "error";
+        case RenderFailureKind::cancelled:
+            return "cancelled";
+        case RenderFailureKind::crashed:
+            return "crashed";
+        case RenderFailureKind::killed:
+            return "killed";
+        case RenderFailureKind::exited:
+            return "exited";
     }
     return "?";
 }
@@ -181,8 +189,8 @@ RenderOutcome RenderRunner::run_in_thread(const RenderRequest& request, std::sto
         outcome.result = rendered_video_from_json(answer["result"]);
         return outcome;
     }
-    outcome.failure = answer.value("cancelled", false) ? RenderFailureKind::cancelled
-                                                       : RenderFailureKind::error;
+    outcome.failure =
+        answer.value("cancelled", false) ? RenderFailureKind::cancelled : RenderFailureKind::error;
     outcome.error = answer.value("error", std::string("render failed"));
     return outcome;
 }
@@ -222,7 +230,8 @@ RenderOutcome RenderRunner::run_in_child(const RenderRequest& request, std::stop
     std::string res = result_file.string();
     char* argv[] = {program.data(), flag.data(), req.data(), res.data(), nullptr};
     pid_t pid = -1;
-    if (const int rc = posix_spawn(&pid, program.c_str(), nullptr, nullptr, argv, environ); rc != 0) {
+    if (const int rc = posix_spawn(&pid, program.c_str(), nullptr, nullptr, argv, environ);
+        rc != 0) {
         outcome.error = "cannot start the render process: " + std::string(std::strerror(rc));
         return outcome;
     }
@@ -235,9 +244,11 @@ RenderOutcome RenderRunner::run_in_child(const RenderRequest& request, std::stop
     auto last_tick = std::chrono::steady_clock::now();
     for (;;) {
         const pid_t r = ::waitpid(pid, &status, WNOHANG);
-        if (r == pid) break;
+        if (r == pid)
+            break;
         if (r < 0 && errno != EINTR) {
-            outcome.error = "lost track of the render process: " + std::string(std::strerror(errno));
+            outcome.error =
+                "lost track of the render process: " + std::string(std::strerror(errno));
             return outcome;
         }
         try {
@@ -279,7 +290,8 @@ RenderOutcome RenderRunner::run_in_child(const RenderRequest& request, std::stop
         outcome.exit_code = WEXITSTATUS(status);
         if (*outcome.exit_code == 0 && report.is_object() && report.value("ok", false)) {
             auto result = rendered_video_from_json(report["result"]);
-            if (result.output.empty()) result.output = request.output;
+            if (result.output.empty())
+                result.output = request.output;
             result.peak_rss_bytes = std::max(result.peak_rss_bytes, outcome.child_peak_rss_bytes);
             outcome.result = std::move(result);
             return outcome;
@@ -303,10 +315,12 @@ RenderOutcome RenderRunner::run_in_child(const RenderRequest& request, std::stop
             outcome.error = "the render was cancelled";
         } else if (sig == SIGKILL) {
             outcome.failure = RenderFailureKind::killed;
-            outcome.error = "the render process was killed (SIGKILL), probably out of memory" + sample_text;
+            outcome.error =
+                "the render process was killed (SIGKILL), probably out of memory" + sample_text;
         } else {
             outcome.failure = RenderFailureKind::crashed;
-            outcome.error = "the render process crashed (" + signal_description(sig) + ")" + sample_text;
+            outcome.error =
+                "the render process crashed (" + signal_description(sig) + ")" + sample_text;
         }
         return outcome;
     }
@@ -317,7 +331,9 @@ RenderOutcome RenderRunner::run_in_child(const RenderRequest& request, std::stop
 namespace {
 
 std::atomic<bool> g_child_term{false};
-extern "C" void on_child_sigterm(int) { g_child_term = true; }
+extern "C" void on_child_sigterm(int) {
+    g_child_term = true;
+}
 
 }  // namespace
 
@@ -326,7 +342,8 @@ int render_job_main(const std::filesystem::path& request_file,
     RenderRequest request;
     try {
         const auto text = detail::read_file(request_file);
-        if (!text) throw StateError("no request file " + request_file.string());
+        if (!text)
+            throw StateError("no request file " + request_file.string());
         request = nlohmann::json::parse(*text).get<RenderRequest>();
     } catch (const std::exception& e) {
         std::fprintf(stderr, "render job: bad request %s: %s\n", request_file.c_str(), e.what());
@@ -334,9 +351,12 @@ int render_job_main(const std::filesystem::path& request_file,
     }
     if (const char* fault = std::getenv("MEMEGEN_RENDER_FAULT")) {
         const std::string f = fault;
-        if (f == "sigkill") ::raise(SIGKILL);
-        if (f == "segv") ::raise(SIGSEGV);
-        if (f == "abort") std::abort();
+        if (f == "sigkill")
+            ::raise(SIGKILL);
+        if (f == "segv")
+            ::raise(SIGSEGV);
+        if (f == "abort")
+            std::abort();
     }
     std::stop_source stop;
     std::signal(SIGTERM, on_child_sigterm);
@@ -360,7 +380,8 @@ int render_job_main(const std::filesystem::path& request_file,
     } else {
         report = render_with_library(request, [&](double) { return stop.stop_requested(); });
     }
-    if (!report.value("ok", false)) exit_code = report.value("cancelled", false) ? 4 : 3;
+    if (!report.value("ok", false))
+        exit_code = report.value("cancelled", false) ? 4 : 3;
     watcher.request_stop();
     try {
         detail::write_file_atomically(result_file, report.dump());

@@ -81,9 +81,9 @@ enum class RenderFailureKind {
 struct RenderOutcome {
     std::optional<RenderedVideo> result;  ///< set on success
     RenderFailureKind failure = RenderFailureKind::error;
-    std::string error;                    ///< a sentence naming the cause (never the token)
-    std::optional<int> exit_code;         ///< the child's exit status, if it exited
-    std::optional<int> signal;            ///< the signal that ended the child, if any
+    std::string error;                       ///< a sentence naming the cause (never the token)
+    std::optional<int> exit_code;            ///< the child's exit status, if it exited
+    std::optional<int> signal;               ///< the signal that ended the child, if any
     std::uint64_t child_peak_rss_bytes = 0;  ///< highest RSS seen of the child (0 in-thread)
     std::optional<ResourceSnapshot> last_child_sample;  ///< the child's last memory sample
 
@@ -102,7 +102,7 @@ struct RenderRunnerOptions {
 
 /// Runs renders; one at a time per runner (the GenerationGuard sees to that).
 class RenderRunner {
-public:
+  public:
     explicit RenderRunner(RenderRunnerOptions options = {}) : options_(std::move(options)) {}
 
     /// Renders `request`. `on_tick` is called every tick_interval while it runs (to repeat
@@ -111,7 +111,7 @@ public:
     RenderOutcome run(const RenderRequest& request, std::stop_token stop,
                       const std::function<void()>& on_tick = {});
 
-private:
+  private:
     RenderOutcome run_in_thread(const RenderRequest& request, std::stop_token stop,
                                 const std::function<void()>& on_tick);
     RenderOutcome run_in_child(const RenderRequest& request, std::stop_token stop,

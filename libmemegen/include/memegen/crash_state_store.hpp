@@ -73,7 +73,8 @@ struct Problem {
 };
 
 inline void to_json(nlohmann::json& j, const Problem& p) {
-    j = {{"stage", p.stage}, {"error", p.error}, {"timestamp", p.timestamp}, {"details", p.details}};
+    j = {
+        {"stage", p.stage}, {"error", p.error}, {"timestamp", p.timestamp}, {"details", p.details}};
 }
 
 /// Settings of a CrashStateStore.
@@ -97,7 +98,7 @@ void append_crash_record(const std::filesystem::path& crash_log, std::string_vie
 /// directory. Thread-safe. Reading never throws on bad content: a corrupt, empty, binary or
 /// wrongly-typed file is moved aside (`<name>.corrupt-<time>`) and reported as a problem.
 class CrashStateStore {
-public:
+  public:
     /// Uses `state_dir`, creating it (0700) if needed. Throws SystemError if it cannot.
     explicit CrashStateStore(std::filesystem::path state_dir, CrashStateStoreOptions options = {})
         : dir_(std::move(state_dir)), options_(std::move(options)), monitor_(options_.monitor) {
@@ -105,8 +106,12 @@ public:
         sweep_stale_temp_files();
     }
 
-    [[nodiscard]] std::filesystem::path state_path() const { return dir_ / "generation_state.json"; }
-    [[nodiscard]] std::filesystem::path history_path() const { return dir_ / "problem_history.json"; }
+    [[nodiscard]] std::filesystem::path state_path() const {
+        return dir_ / "generation_state.json";
+    }
+    [[nodiscard]] std::filesystem::path history_path() const {
+        return dir_ / "problem_history.json";
+    }
     [[nodiscard]] std::filesystem::path crash_log_path() const { return dir_ / "crash.log"; }
     [[nodiscard]] const std::filesystem::path& directory() const noexcept { return dir_; }
 
@@ -115,13 +120,18 @@ public:
     /// count. A problem stage is also appended to the history. Throws SystemError if the
     /// file cannot be written.
     StateRecord record(std::string_view state, nlohmann::json details = nlohmann::json::object()) {
-        if (!details.is_object()) details = nlohmann::json{{"value", std::move(details)}};
-        if (!details.contains("memory")) details["memory"] = monitor_.snapshot();
+        if (!details.is_object())
+            details = nlohmann::json{{"value", std::move(details)}};
+        if (!details.contains("memory"))
+            details["memory"] = monitor_.snapshot();
         details["pid"] = ::getpid();
-        if (auto start = process_start_ticks(::getpid())) details["pid_start"] = *start;
-        if (auto ooms = monitor_.oom_kill_count()) details["oom_kill_count"] = *ooms;
+        if (auto start = process_start_ticks(::getpid()))
+            details["pid_start"] = *start;
+        if (auto ooms = monitor_.oom_kill_count())
+            details["oom_kill_count"] = *ooms;
         StateRecord rec{std::string(state), std::move(details), detail::local_timestamp()};
-        const nlohmann::json j = {{"state", rec.state}, {"details", rec.details}, {"timestamp", rec.timestamp}};
+        const nlohmann::json j = {
+            {"state", rec.state}, {"details", rec.details}, {"timestamp", rec.timestamp}};
         std::lock_guard lock(mutex_);
         detail::write_file_atomically(state_path(), j.dump(2) + "\n");
         if (is_problem_stage(rec.state)) {
@@ -134,7 +144,8 @@ public:
     /// Records a problem stage with its error text; the memory sample is taken now.
     StateRecord record_problem(std::string_view problem_stage, std::string_view error,
                                nlohmann::json details = nlohmann::json::object()) {
-        if (!details.is_object()) details = nlohmann::json::object();
+        if (!details.is_object())
+            details = nlohmann::json::object();
         details["error"] = std::string(error);
         return record(problem_stage, std::move(details));
     }
@@ -149,7 +160,8 @@ public:
     /// The most recent problem, if any.
     [[nodiscard]] std::optional<Problem> last_problem() {
         auto all = recent_problems();
-        if (all.empty()) return std::nullopt;
+        if (all.empty())
+            return std::nullopt;
         return all.back();
     }
 
@@ -167,24 +179,27 @@ public:
     std::optional<Problem> detect_unclean_end() {
         std::lock_guard lock(mutex_);
         auto previous = current_locked();
-        if (!previous || previous->state != stage::generating) return std::nullopt;
+        if (!previous || previous->state != stage::generating)
+            return std::nullopt;
         const auto& d = previous->details;
         const pid_t pid = d.value("pid", 0);
         if (pid > 0 && d.contains("pid_start") && d["pid_start"].is_number_unsigned()) {
-            if (process_start_ticks(pid) == d["pid_start"].get<std::uint64_t>()) return std::nullopt;
+            if (process_start_ticks(pid) == d["pid_start"].get<std::uint64_t>())
+                return std::nullopt;
         }
         Problem problem;
         problem.stage = std::string(stage::unclean_shutdown);
         problem.timestamp = detail::local_timestamp();
         const std::string what = d.value("label", std::string("a generation"));
-        problem.error = fmt::format(
-            "the previous process (pid {}) ended during {} (state written {})",
-            pid, what, previous->timestamp);
+        problem.error =
+            fmt::format("the previous process (pid {}) ended during {} (state written {})", pid,
+                        what, previous->timestamp);
         problem.details = {{"previous_state", nlohmann::json{{"state", previous->state},
                                                              {"details", d},
                                                              {"timestamp", previous->timestamp}}},
                            {"pid", pid}};
-        if (d.contains("memory")) problem.details["memory"] = d["memory"];
+        if (d.contains("memory"))
+            problem.details["memory"] = d["memory"];
         const auto crash = last_crash_cause(pid);
         if (crash) {
             problem.error += fmt::format(": it crashed ({})", *crash);
@@ -223,19 +238,22 @@ public:
         char buffer[1024];
         const auto path = options_.monitor.proc_root / std::to_string(pid) / "stat";
         const auto text = detail::read_small_file(path.c_str(), buffer);
-        if (!text) return std::nullopt;
+        if (!text)
+            return std::nullopt;
         const auto close = text->rfind(')');
-        if (close == std::string_view::npos) return std::nullopt;
+        if (close == std::string_view::npos)
+            return std::nullopt;
         auto rest = text->substr(close + 2);
         for (int field = 3; field < 22; ++field) {
             const auto space = rest.find(' ');
-            if (space == std::string_view::npos) return std::nullopt;
+            if (space == std::string_view::npos)
+                return std::nullopt;
             rest = rest.substr(space + 1);
         }
         return detail::parse_u64(rest);
     }
 
-private:
+  private:
     // A process killed between creating and renaming its temp file leaves it behind: remove
     // temp files of processes that no longer exist (never a live writer's).
     void sweep_stale_temp_files() noexcept {
@@ -243,7 +261,8 @@ private:
         for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
             const std::string name = entry.path().filename().string();
             const auto tmp = name.find(".json.tmp.");
-            if (tmp == std::string::npos) continue;
+            if (tmp == std::string::npos)
+                continue;
             const auto pid_text = name.substr(tmp + 10, name.find('.', tmp + 10) - tmp - 10);
             const auto pid = detail::parse_u64(pid_text);
             if (pid && *pid != static_cast<std::uint64_t>(::getpid()) &&
@@ -261,7 +280,8 @@ private:
             log_error("cannot read {}: {}", state_path().string(), e.what());
             return std::nullopt;
         }
-        if (!text) return std::nullopt;
+        if (!text)
+            return std::nullopt;
         const auto j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
         if (j.is_object() && j.contains("state") && j["state"].is_string() &&
             j.contains("timestamp") && j["timestamp"].is_string() &&
@@ -269,7 +289,8 @@ private:
             StateRecord rec;
             rec.state = j["state"].get<std::string>();
             rec.timestamp = j["timestamp"].get<std::string>();
-            if (j.contains("details")) rec.details = j["details"];
+            if (j.contains("details"))
+                rec.details = j["details"];
             return rec;
         }
         quarantine_locked(state_path(), text->empty() ? "it is empty" : "it is not a state record");
@@ -284,7 +305,8 @@ private:
             log_error("cannot read {}: {}", history_path().string(), e.what());
             return {};
         }
-        if (!text) return {};
+        if (!text)
+            return {};
         const auto j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
         std::vector<Problem> problems;
         if (j.is_array()) {
@@ -294,11 +316,13 @@ private:
                 }
                 Problem p;
                 p.stage = item["stage"].get<std::string>();
-                if (item.contains("error") && item["error"].is_string()) p.error = item["error"];
+                if (item.contains("error") && item["error"].is_string())
+                    p.error = item["error"];
                 if (item.contains("timestamp") && item["timestamp"].is_string()) {
                     p.timestamp = item["timestamp"];
                 }
-                if (item.contains("details") && item["details"].is_object()) p.details = item["details"];
+                if (item.contains("details") && item["details"].is_object())
+                    p.details = item["details"];
                 problems.push_back(std::move(p));
             }
             return problems;
@@ -333,11 +357,13 @@ private:
             aside += ".corrupt-" + detail::compact_local_timestamp() + "-" + std::to_string(n);
         }
         std::filesystem::rename(file, aside, ec);
-        const std::string error = fmt::format("{} was unreadable ({}); moved aside to {}",
-                                              file.filename().string(), reason,
-                                              ec ? std::string("(move failed)") : aside.filename().string());
+        const std::string error =
+            fmt::format("{} was unreadable ({}); moved aside to {}", file.filename().string(),
+                        reason, ec ? std::string("(move failed)") : aside.filename().string());
         log_warning("{}", error);
-        Problem p{std::string(stage::state_corrupt), error, detail::local_timestamp(),
+        Problem p{std::string(stage::state_corrupt),
+                  error,
+                  detail::local_timestamp(),
                   {{"file", file.string()}, {"moved_to", aside.string()}}};
         if (file == history_path()) {
             // Start a fresh history with this one entry; no recursion into the broken file.
@@ -361,7 +387,8 @@ private:
         } catch (const Error&) {
             return std::nullopt;
         }
-        if (!text) return std::nullopt;
+        if (!text)
+            return std::nullopt;
         const std::string marker = fmt::format(" pid {} ", pid);
         std::optional<std::string> cause;
         std::string_view rest = *text;
@@ -371,7 +398,8 @@ private:
             rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
             if (line.starts_with("=== ")) {
                 const auto at = line.find(marker);
-                if (at != std::string_view::npos) cause = std::string(line.substr(at + marker.size()));
+                if (at != std::string_view::npos)
+                    cause = std::string(line.substr(at + marker.size()));
             }
         }
         return cause;

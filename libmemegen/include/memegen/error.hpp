@@ -15,13 +15,13 @@ namespace memegen {
 
 /// Base of every exception thrown by libmemegen.
 class Error : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 /// An operating-system call failed; carries errno.
 class SystemError : public Error {
-public:
+  public:
     /// Builds "[memegen.system] <what>: <strerror(code)>".
     SystemError(std::string_view what, int code)
         : Error(std::string("[memegen.system] ") + std::string(what) + ": " + std::strerror(code)),
@@ -30,27 +30,27 @@ public:
     /// The errno value of the failed call.
     [[nodiscard]] int code() const noexcept { return code_; }
 
-private:
+  private:
     int code_;
 };
 
 /// A state file (generation_state.json, history, ...) could not be read or written.
 class StateError : public Error {
-public:
+  public:
     explicit StateError(std::string_view what)
         : Error(std::string("[memegen.state] ") + std::string(what)) {}
 };
 
 /// Input media, fonts, captions or render options were rejected; names the file and cause.
 class MediaError : public Error {
-public:
+  public:
     explicit MediaError(std::string_view what)
         : Error(std::string("[memegen.media] ") + std::string(what)) {}
 };
 
 /// A render was cancelled through its stop token or ran past its time limit.
 class CancelledError : public Error {
-public:
+  public:
     explicit CancelledError(std::string_view what)
         : Error(std::string("[memegen.cancelled] ") + std::string(what)) {}
 };
@@ -58,7 +58,8 @@ public:
 namespace detail {
 
 /// Throws SystemError for the current errno, naming the operation and path.
-[[noreturn]] inline void throw_errno(std::string_view operation, const std::filesystem::path& path) {
+[[noreturn]] inline void throw_errno(std::string_view operation,
+                                     const std::filesystem::path& path) {
     const int code = errno;
     throw SystemError(std::string(operation) + " '" + path.string() + "'", code);
 }

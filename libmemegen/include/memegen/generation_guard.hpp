@@ -17,8 +17,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdint>
 #include <condition_variable>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -77,9 +77,9 @@ inline nlohmann::json holder_to_json(const GuardHolder& h) {
     return {{"label", h.label},
             {"pid", h.pid},
             {"since", local_timestamp(h.since)},
-            {"since_unix_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  h.since.time_since_epoch())
-                                  .count()}};
+            {"since_unix_ms",
+             std::chrono::duration_cast<std::chrono::milliseconds>(h.since.time_since_epoch())
+                 .count()}};
 }
 
 inline std::optional<GuardHolder> holder_from_json(std::string_view text) {
@@ -111,10 +111,10 @@ inline flock whole_file_lock(short type) {
 
 /// The one-generation-at-a-time lock. Thread-safe; share one per state directory per process.
 class GenerationGuard {
-public:
+  public:
     /// Proof of holding the guard. Releases on destruction (every exit path, exceptions too).
     class Ticket {
-    public:
+      public:
         Ticket(Ticket&&) noexcept = default;
         Ticket& operator=(Ticket&& other) noexcept {
             if (this != &other) {
@@ -136,7 +136,8 @@ public:
 
         /// Releases the guard now (idempotent): frees the lock, trims the heap, logs memory.
         void release() noexcept {
-            if (!fd_.valid() || !state_) return;
+            if (!fd_.valid() || !state_)
+                return;
             const auto held_for = std::chrono::system_clock::now() - holder_.since;
             // Empty the holder record before unlocking so nobody reads a stale one as current.
             [[maybe_unused]] const int ignored = ::ftruncate(fd_.get(), 0);
@@ -148,7 +149,8 @@ public:
             }
             state_->released.notify_all();
 #if defined(__GLIBC__)
-            if (state_->options.trim_heap_on_release) ::malloc_trim(0);
+            if (state_->options.trim_heap_on_release)
+                ::malloc_trim(0);
 #endif
             if (state_->options.log_transitions) {
                 log_info("🔓 Generation unlocked after {:.1f} s ({})",
@@ -157,7 +159,7 @@ public:
             }
         }
 
-    private:
+      private:
         friend class GenerationGuard;
         Ticket(std::shared_ptr<detail::GuardState> state, detail::UniqueFd fd, GuardHolder holder)
             : state_(std::move(state)), fd_(std::move(fd)), holder_(std::move(holder)) {}
@@ -169,7 +171,7 @@ public:
 
     /// The answer to an acquisition: a ticket, or who holds the guard.
     class Acquisition {
-    public:
+      public:
         /// True when the guard was acquired.
         explicit operator bool() const noexcept { return ticket_.has_value(); }
         [[nodiscard]] AcquireStatus status() const noexcept { return status_; }
@@ -181,7 +183,7 @@ public:
         /// When refused: who holds it (nullopt if the holder could not say, e.g. mid-write).
         [[nodiscard]] const std::optional<GuardHolder>& holder() const noexcept { return holder_; }
 
-    private:
+      private:
         friend class GenerationGuard;
         AcquireStatus status_ = AcquireStatus::busy;
         std::optional<Ticket> ticket_;
@@ -210,7 +212,8 @@ public:
         auto fd = open_lock_file();
         auto fl = detail::whole_file_lock(F_WRLCK);
         if (::fcntl(fd.get(), F_OFD_SETLK, &fl) != 0) {
-            if (errno != EAGAIN && errno != EACCES) detail::throw_errno("cannot lock", state_->lock_path);
+            if (errno != EAGAIN && errno != EACCES)
+                detail::throw_errno("cannot lock", state_->lock_path);
             lock.unlock();
             result.holder_ = read_holder();
             return result;
@@ -223,7 +226,8 @@ public:
         }
         state_->holder = holder;
         lock.unlock();
-        if (state_->options.log_transitions) log_info("🔒 Generation locked ({})", holder.label);
+        if (state_->options.log_transitions)
+            log_info("🔒 Generation locked ({})", holder.label);
         result.status_ = AcquireStatus::acquired;
         result.holder_ = holder;
         result.ticket_.emplace(Ticket(state_, std::move(fd), std::move(holder)));
@@ -237,7 +241,8 @@ public:
         const auto deadline = std::chrono::steady_clock::now() + timeout;
         for (;;) {
             auto result = try_acquire(label);
-            if (result) return result;
+            if (result)
+                return result;
             if (stop.stop_requested()) {
                 result.status_ = AcquireStatus::cancelled;
                 return result;
@@ -260,26 +265,34 @@ public:
     [[nodiscard]] std::optional<GuardHolder> holder() const {
         {
             std::lock_guard lock(state_->mutex);
-            if (state_->holder) return state_->holder;
+            if (state_->holder)
+                return state_->holder;
         }
         auto fd = open_lock_file();
         auto fl = detail::whole_file_lock(F_WRLCK);
-        if (::fcntl(fd.get(), F_OFD_GETLK, &fl) != 0) detail::throw_errno("cannot query lock", state_->lock_path);
-        if (fl.l_type == F_UNLCK) return std::nullopt;
+        if (::fcntl(fd.get(), F_OFD_GETLK, &fl) != 0)
+            detail::throw_errno("cannot query lock", state_->lock_path);
+        if (fl.l_type == F_UNLCK)
+            return std::nullopt;
         auto holder = read_holder();
         return holder ? holder : GuardHolder{"unknown", 0, std::chrono::system_clock::now()};
     }
 
     /// True while any process holds the guard.
-    [[nodiscard]] bool is_locked() const { return holder().has_value(); }
+    [[nodiscard]] bool is_locked() const {
+        return holder().has_value();
+    }
 
     /// The lock file's path.
-    [[nodiscard]] const std::filesystem::path& lock_path() const noexcept { return state_->lock_path; }
+    [[nodiscard]] const std::filesystem::path& lock_path() const noexcept {
+        return state_->lock_path;
+    }
 
-private:
+  private:
     [[nodiscard]] detail::UniqueFd open_lock_file() const {
         detail::UniqueFd fd(::open(state_->lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-        if (!fd) detail::throw_errno("cannot open lock file", state_->lock_path);
+        if (!fd)
+            detail::throw_errno("cannot open lock file", state_->lock_path);
         return fd;
     }
 
@@ -289,7 +302,8 @@ private:
         for (int attempt = 0; attempt < 5; ++attempt) {
             try {
                 if (auto text = detail::read_file(state_->lock_path)) {
-                    if (auto holder = detail::holder_from_json(*text)) return holder;
+                    if (auto holder = detail::holder_from_json(*text))
+                        return holder;
                 }
             } catch (const Error&) {
                 return std::nullopt;
@@ -305,7 +319,8 @@ private:
 /// The seed's refusal: "⚠️ A generation is already running (started 15 s ago). Please wait
 /// until it finishes."
 [[nodiscard]] inline std::string busy_message(const std::optional<GuardHolder>& holder) {
-    if (!holder) return "⚠️ A generation is already running. Please wait until it finishes.";
+    if (!holder)
+        return "⚠️ A generation is already running. Please wait until it finishes.";
     return fmt::format(
         "⚠️ A generation is already running (started {} s ago). Please wait until it finishes.",
         holder->seconds_held());

@@ -8,8 +8,8 @@
 #include <fmt/format.h>
 
 #include <atomic>
-#include <functional>
 #include <cstdio>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -27,22 +27,32 @@ enum class LogLevel { debug = 0, info = 1, warning = 2, error = 3, off = 4 };
 /// Short upper-case name of a level ("INFO").
 [[nodiscard]] constexpr std::string_view to_string(LogLevel level) noexcept {
     switch (level) {
-        case LogLevel::debug: return "DEBUG";
-        case LogLevel::info: return "INFO";
-        case LogLevel::warning: return "WARN";
-        case LogLevel::error: return "ERROR";
-        case LogLevel::off: return "OFF";
+        case LogLevel::debug:
+            return "DEBUG";
+        case LogLevel::info:
+            return "INFO";
+        case LogLevel::warning:
+            return "WARN";
+        case LogLevel::error:
+            return "ERROR";
+        case LogLevel::off:
+            return "OFF";
     }
     return "?";
 }
 
 /// Parses "debug", "info", "warning"/"warn", "error", "off"; nullopt otherwise.
 [[nodiscard]] inline std::optional<LogLevel> parse_log_level(std::string_view name) noexcept {
-    if (name == "debug") return LogLevel::debug;
-    if (name == "info") return LogLevel::info;
-    if (name == "warning" || name == "warn") return LogLevel::warning;
-    if (name == "error") return LogLevel::error;
-    if (name == "off") return LogLevel::off;
+    if (name == "debug")
+        return LogLevel::debug;
+    if (name == "info")
+        return LogLevel::info;
+    if (name == "warning" || name == "warn")
+        return LogLevel::warning;
+    if (name == "error")
+        return LogLevel::error;
+    if (name == "off")
+        return LogLevel::off;
     return std::nullopt;
 }
 
@@ -66,9 +76,9 @@ inline LogState& log_state() {
 /// Replaces each registered secret in `text` by "<redacted>".
 inline std::string redact_with(std::string text, const std::vector<std::string>& secrets) {
     for (const auto& secret : secrets) {
-        if (secret.empty()) continue;
-        for (auto pos = text.find(secret); pos != std::string::npos;
-             pos = text.find(secret, pos)) {
+        if (secret.empty())
+            continue;
+        for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos)) {
             text.replace(pos, secret.size(), "<redacted>");
             pos += 10;
         }
@@ -85,10 +95,14 @@ inline void write_stderr_line(LogLevel level, std::string_view message) {
 }  // namespace detail
 
 /// Sets the minimum level that is emitted (default info).
-inline void set_log_level(LogLevel level) noexcept { detail::log_state().level = level; }
+inline void set_log_level(LogLevel level) noexcept {
+    detail::log_state().level = level;
+}
 
 /// The current minimum level.
-[[nodiscard]] inline LogLevel log_level() noexcept { return detail::log_state().level; }
+[[nodiscard]] inline LogLevel log_level() noexcept {
+    return detail::log_state().level;
+}
 
 /// Routes log lines to `sink`; an empty sink restores the default (stderr, with timestamps).
 inline void set_log_sink(LogSink sink) {
@@ -99,7 +113,8 @@ inline void set_log_sink(LogSink sink) {
 
 /// Registers a secret (a bot token) that must never appear in any log line.
 inline void register_secret(std::string secret) {
-    if (secret.empty()) return;
+    if (secret.empty())
+        return;
     auto& state = detail::log_state();
     std::lock_guard lock(state.mutex);
     state.secrets.push_back(std::move(secret));
@@ -115,7 +130,8 @@ inline void register_secret(std::string secret) {
 /// Emits one already formatted line at `level`.
 inline void log_line(LogLevel level, std::string_view message) {
     auto& state = detail::log_state();
-    if (level < state.level.load(std::memory_order_relaxed)) return;
+    if (level < state.level.load(std::memory_order_relaxed))
+        return;
     std::lock_guard lock(state.mutex);
     const std::string clean = detail::redact_with(std::string(message), state.secrets);
     if (state.sink) {
@@ -128,7 +144,8 @@ inline void log_line(LogLevel level, std::string_view message) {
 /// Formats with fmt and emits at `level`.
 template <typename... Args>
 void log(LogLevel level, fmt::format_string<Args...> format, Args&&... args) {
-    if (level < detail::log_state().level.load(std::memory_order_relaxed)) return;
+    if (level < detail::log_state().level.load(std::memory_order_relaxed))
+        return;
     log_line(level, fmt::format(format, std::forward<Args>(args)...));
 }
 

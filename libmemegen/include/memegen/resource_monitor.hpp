@@ -4,9 +4,9 @@
 /// `get_memory_info()`), with `percent` taken against the memory the process
 /// may really use: its cgroup's limit when one is set, else the machine's RAM.
 
-#include <nlohmann/json.hpp>
 #include <sys/types.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -39,9 +39,12 @@ enum class MemoryLimitSource {
 /// "machine", "cgroup_v2" or "cgroup_v1".
 [[nodiscard]] constexpr std::string_view to_string(MemoryLimitSource source) noexcept {
     switch (source) {
-        case MemoryLimitSource::machine: return "machine";
-        case MemoryLimitSource::cgroup_v2: return "cgroup_v2";
-        case MemoryLimitSource::cgroup_v1: return "cgroup_v1";
+        case MemoryLimitSource::machine:
+            return "machine";
+        case MemoryLimitSource::cgroup_v2:
+            return "cgroup_v2";
+        case MemoryLimitSource::cgroup_v1:
+            return "cgroup_v1";
     }
     return "?";
 }
@@ -92,10 +95,12 @@ inline void to_json(nlohmann::json& j, const ResourceSnapshot& s) {
         {"limit_source", to_string(s.limit_source)},
         {"system_available_mb", round2(ResourceSnapshot::mib(s.system_available_bytes))},
     };
-    if (s.open_fds) j["open_fds"] = *s.open_fds;
+    if (s.open_fds)
+        j["open_fds"] = *s.open_fds;
 }
 
-/// Settings of a ResourceMonitor; the roots are replaceable so tests can feed a fake /proc and /sys.
+/// Settings of a ResourceMonitor; the roots are replaceable so tests can feed a fake /proc and
+/// /sys.
 struct ResourceMonitorOptions {
     std::filesystem::path proc_root = "/proc";
     std::filesystem::path sys_root = "/sys";
@@ -104,10 +109,9 @@ struct ResourceMonitorOptions {
 
 /// Reads process resources from /proc. Cheap to copy; snapshot() is thread-safe.
 class ResourceMonitor {
-public:
+  public:
     /// Locates the process's memory cgroup (v2, else v1) and its effective limit once.
-    explicit ResourceMonitor(ResourceMonitorOptions options = {})
-        : options_(std::move(options)) {
+    explicit ResourceMonitor(ResourceMonitorOptions options = {}) : options_(std::move(options)) {
         refresh_limit();
     }
 
@@ -120,14 +124,15 @@ public:
     }
 
     /// Logs "[context] Memory: 450.23MB RSS, ..." (a warning at or above warn_percent) and
-    /// returns the snapshot. Never throws: an unreadable /proc is logged and yields a zero snapshot.
+    /// returns the snapshot. Never throws: an unreadable /proc is logged and yields a zero
+    /// snapshot.
     ResourceSnapshot log_resource_usage(std::string_view context) const noexcept {
         try {
             const ResourceSnapshot s = snapshot();
             if (s.percent >= options_.warn_percent) {
                 log_warning("[{}] Memory: {} — above {:.0f}% of the {:.0f}MB limit ({})", context,
-                            s.summary(), options_.warn_percent, ResourceSnapshot::mib(s.limit_bytes),
-                            to_string(s.limit_source));
+                            s.summary(), options_.warn_percent,
+                            ResourceSnapshot::mib(s.limit_bytes), to_string(s.limit_source));
             } else {
                 log_info("[{}] Memory: {}", context, s.summary());
             }
@@ -171,13 +176,15 @@ public:
         if (!cgroup_v2_dir_.empty()) {
             const auto file = cgroup_v2_dir_ / "memory.events";
             if (auto text = detail::read_small_file(file.c_str(), buffer)) {
-                if (auto n = detail::field_value(*text, "oom_kill ")) return n;
+                if (auto n = detail::field_value(*text, "oom_kill "))
+                    return n;
             }
         }
         if (!cgroup_v1_dir_.empty()) {
             const auto file = cgroup_v1_dir_ / "memory.oom_control";
             if (auto text = detail::read_small_file(file.c_str(), buffer)) {
-                if (auto n = detail::field_value(*text, "oom_kill ")) return n;
+                if (auto n = detail::field_value(*text, "oom_kill "))
+                    return n;
             }
         }
         return std::nullopt;
@@ -188,7 +195,7 @@ public:
     [[nodiscard]] MemoryLimitSource limit_source() const noexcept { return limit_source_; }
     [[nodiscard]] const ResourceMonitorOptions& options() const noexcept { return options_; }
 
-private:
+  private:
     struct MemInfo {
         std::uint64_t total = 0;
         std::uint64_t available = 0;
@@ -201,7 +208,8 @@ private:
         char buffer[4096];
         const auto path = options_.proc_root / "meminfo";
         const auto text = detail::read_small_file(path.c_str(), buffer);
-        if (!text) detail::throw_errno("cannot read", path);
+        if (!text)
+            detail::throw_errno("cannot read", path);
         MemInfo info;
         info.total = detail::field_value(*text, "MemTotal:").value_or(0) * 1024;
         info.available = detail::field_value(*text, "MemAvailable:").value_or(0) * 1024;
@@ -222,7 +230,8 @@ private:
     void locate_cgroups() {
         const auto file = options_.proc_root / "self/cgroup";
         const auto text = detail::read_file(file);
-        if (!text) return;
+        if (!text)
+            return;
         std::string_view rest = *text;
         while (!rest.empty()) {
             const auto end = rest.find('\n');
@@ -230,10 +239,12 @@ private:
             rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
             const auto first = line.find(':');
             const auto second = first == line.npos ? line.npos : line.find(':', first + 1);
-            if (second == line.npos) continue;
+            if (second == line.npos)
+                continue;
             const auto controllers = line.substr(first + 1, second - first - 1);
             auto path = std::string(line.substr(second + 1));
-            while (!path.empty() && path.front() == '/') path.erase(0, 1);
+            while (!path.empty() && path.front() == '/')
+                path.erase(0, 1);
             if (line.substr(0, first) == "0" && controllers.empty()) {
                 cgroup_v2_dir_ = existing_or_root(v2_root(), path);
             } else if (controllers == "memory" || controllers.find("memory,") == 0 ||
@@ -248,13 +259,13 @@ private:
                                                   const std::string& path) {
         std::error_code ec;
         auto dir = root / path;
-        if (std::filesystem::is_directory(dir, ec)) return dir;
+        if (std::filesystem::is_directory(dir, ec))
+            return dir;
         return std::filesystem::is_directory(root, ec) ? root : std::filesystem::path{};
     }
 
     // The effective limit is the smallest one on the way up to the hierarchy's root.
-    static std::optional<std::uint64_t> hierarchy_limit(std::filesystem::path dir,
-                                                        const char* file,
+    static std::optional<std::uint64_t> hierarchy_limit(std::filesystem::path dir, const char* file,
                                                         const std::filesystem::path& root) {
         std::optional<std::uint64_t> best;
         for (;;) {
@@ -265,8 +276,10 @@ private:
                     best = best ? std::min(*best, *value) : *value;
                 }
             }
-            if (dir == root || !dir.has_relative_path() || dir.parent_path() == dir) break;
-            if (dir.string().size() <= root.string().size()) break;
+            if (dir == root || !dir.has_relative_path() || dir.parent_path() == dir)
+                break;
+            if (dir.string().size() <= root.string().size())
+                break;
             dir = dir.parent_path();
         }
         return best;
@@ -280,7 +293,8 @@ private:
 
         const auto status_path = base / "status";
         const auto status = detail::read_small_file(status_path.c_str(), buffer);
-        if (!status) detail::throw_errno("cannot read", status_path);
+        if (!status)
+            detail::throw_errno("cannot read", status_path);
         s.rss_bytes = detail::field_value(*status, "VmRSS:").value_or(0) * 1024;
         s.vms_bytes = detail::field_value(*status, "VmSize:").value_or(0) * 1024;
         s.peak_rss_bytes = detail::field_value(*status, "VmHWM:").value_or(0) * 1024;
@@ -293,8 +307,10 @@ private:
             const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
             for (int field = 3; field <= 15 && !rest.empty(); ++field) {
                 const auto space = rest.find(' ');
-                if (field == 14) s.cpu_user_seconds = detail::parse_u64(rest).value_or(0) / tick;
-                if (field == 15) s.cpu_system_seconds = detail::parse_u64(rest).value_or(0) / tick;
+                if (field == 14)
+                    s.cpu_user_seconds = detail::parse_u64(rest).value_or(0) / tick;
+                if (field == 15)
+                    s.cpu_system_seconds = detail::parse_u64(rest).value_or(0) / tick;
                 rest = space == rest.npos ? std::string_view{} : rest.substr(space + 1);
             }
         }
@@ -307,7 +323,8 @@ private:
         s.limit_bytes = limit_bytes_;
         s.limit_source = limit_source_;
         if (s.limit_bytes > 0) {
-            s.percent = 100.0 * static_cast<double>(s.rss_bytes) / static_cast<double>(s.limit_bytes);
+            s.percent =
+                100.0 * static_cast<double>(s.rss_bytes) / static_cast<double>(s.limit_bytes);
         }
         return s;
     }
@@ -322,7 +339,7 @@ private:
 /// Samples a process's RSS on a background thread while it lives (every 50 ms by default)
 /// and keeps the peak: checkpoints before and after a render miss the spike in between.
 class PeakSampler {
-public:
+  public:
     /// Starts sampling `pid` (0: this process) at once.
     explicit PeakSampler(ResourceMonitor monitor = ResourceMonitor{},
                          std::chrono::milliseconds interval = std::chrono::milliseconds(50),
@@ -351,12 +368,13 @@ public:
     /// How many samples were taken.
     [[nodiscard]] std::uint64_t samples() const noexcept { return samples_.load(); }
 
-private:
+  private:
     void run(const std::stop_token& stop) {
         std::unique_lock lock(mutex_);
         while (!stop.stop_requested()) {
             wake_.wait_for(lock, stop, interval_, [] { return false; });
-            if (stop.stop_requested()) break;
+            if (stop.stop_requested())
+                break;
             sample();
         }
     }

@@ -7,6 +7,7 @@ extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/audio_fifo.h>
+#include <libavutil/buffer.h>
 #include <libavutil/frame.h>
 #include <libswresample/swresample.h>
 #include <libswscale/swscale.h>
@@ -46,6 +47,9 @@ struct SwrDeleter {
 struct AudioFifoDeleter {
     void operator()(AVAudioFifo* p) const noexcept { av_audio_fifo_free(p); }
 };
+struct BufferPoolDeleter {
+    void operator()(AVBufferPool* p) const noexcept { av_buffer_pool_uninit(&p); }
+};
 struct DictionaryDeleter {
     void operator()(AVDictionary* p) const noexcept { av_dict_free(&p); }
 };
@@ -59,6 +63,7 @@ using SwsPtr = std::unique_ptr<SwsContext, SwsDeleter>;
 using SwrPtr = std::unique_ptr<SwrContext, SwrDeleter>;
 using AudioFifoPtr = std::unique_ptr<AVAudioFifo, AudioFifoDeleter>;
 using DictionaryPtr = std::unique_ptr<AVDictionary, DictionaryDeleter>;
+using BufferPoolPtr = std::unique_ptr<AVBufferPool, BufferPoolDeleter>;
 
 /// av_strerror as a std::string.
 inline std::string av_error_text(int code) {
@@ -73,5 +78,21 @@ FramePtr make_frame();
 PacketPtr make_packet();
 /// A yuv420p frame of the given size with its own buffers.
 FramePtr make_video_frame(int width, int height, int format = AV_PIX_FMT_YUV420P);
+
+/// Video frames of one size and format whose buffers are recycled: a frame handed out returns
+/// its buffer to the pool when its last reference goes, so a picture made per output frame
+/// costs no allocation, page faults or zeroing after the first few. Buffers are zeroed when
+/// first allocated (row padding included, as make_video_frame does); a reused buffer holds the
+/// pixels of its previous use, so callers overwrite every visible pixel.
+class VideoFramePool {
+  public:
+    VideoFramePool() = default;
+    /// A frame of the given size and format; the pool adapts when either changes.
+    FramePtr get(int width, int height, int format = AV_PIX_FMT_YUV420P);
+
+  private:
+    FramePtr layout_;  // a frame of the current size, whose data pointers give plane offsets
+    BufferPoolPtr pool_;
+};
 
 }  // namespace memegen::detail

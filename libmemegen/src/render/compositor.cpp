@@ -29,6 +29,27 @@ void fill_black(AVFrame* f) {
     }
 }
 
+// fill_black outside the rectangle (x, y, w, h), all even, that the picture then covers.
+void fill_black_around(AVFrame* f, int x, int y, int w, int h) {
+    for (int p = 0; p < 3; ++p) {
+        const int shift = p == 0 ? 0 : 1;
+        const int fw = p == 0 ? f->width : (f->width + 1) / 2;
+        const int fh = p == 0 ? f->height : (f->height + 1) / 2;
+        const int x0 = x >> shift, y0 = y >> shift;
+        const int x1 = x0 + (w >> shift), y1 = y0 + (h >> shift);
+        const int value = p == 0 ? 16 : 128;
+        for (int row = 0; row < fh; ++row) {
+            std::uint8_t* line = f->data[p] + row * f->linesize[p];
+            if (row < y0 || row >= y1) {
+                std::memset(line, value, static_cast<std::size_t>(fw));
+            } else {
+                std::memset(line, value, static_cast<std::size_t>(x0));
+                std::memset(line + x1, value, static_cast<std::size_t>(fw - x1));
+            }
+        }
+    }
+}
+
 // Rotates one plane clockwise by 90, 180 or 270 degrees.
 void rotate_plane(const std::uint8_t* src, int src_stride, int w, int h, std::uint8_t* dst,
                   int dst_stride, int rotation) {
@@ -129,13 +150,13 @@ FramePtr Compositor::prepare(const AVFrame* source) {
                                       AV_PIX_FMT_YUV420P, SWS_BICUBIC, nullptr, nullptr, nullptr));
     if (!scale_)
         throw MediaError("cannot scale pictures of this format");
-    FramePtr scaled = make_video_frame(scaled_w, scaled_h);
+    FramePtr scaled = scaled_pool_.get(scaled_w, scaled_h);
     sws_scale(scale_.get(), view->data, view->linesize, 0, view->height, scaled->data,
               scaled->linesize);
 
     FramePtr meme;
     if (rotation_ != 0) {
-        meme = make_video_frame(fit_w_, fit_h_);
+        meme = turned_pool_.get(fit_w_, fit_h_);
         for (int p = 0; p < 3; ++p) {
             const int w = p == 0 ? scaled_w : scaled_w / 2;
             const int h = p == 0 ? scaled_h : scaled_h / 2;
@@ -226,8 +247,10 @@ void Compositor::draw_blur_background(const AVFrame* meme, AVFrame* out) {
 void Compositor::compose(const AVFrame* meme, AVFrame* out) {
     if (background_ == Background::blur) {
         draw_blur_background(meme, out);
-    } else {
+    } else if (fx_.transparency) {
         fill_black(out);
+    } else {
+        fill_black_around(out, x_, y_, fit_w_, fit_h_);
     }
     for (int p = 0; p < 3; ++p) {
         const int shift = p == 0 ? 0 : 1;
@@ -244,6 +267,24 @@ void Compositor::compose(const AVFrame* meme, AVFrame* out) {
             } else {
                 std::memcpy(dst, src, static_cast<std::size_t>(w));
             }
+        }
+    }
+}
+
+void fade_into(const AVFrame* source, AVFrame* out, double level) {
+    const int a = static_cast<int>(std::lround(std::clamp(level, 0.0, 1.0) * 256));
+    for (int p = 0; p < 3; ++p) {
+        const int base = p == 0 ? 16 : 128;
+        std::uint8_t lut[256];
+        for (int v = 0; v < 256; ++v)
+            lut[v] = static_cast<std::uint8_t>(base + (((v - base) * a) >> 8));
+        const int w = p == 0 ? source->width : source->width / 2;
+        const int h = p == 0 ? source->height : source->height / 2;
+        for (int y = 0; y < h; ++y) {
+            const std::uint8_t* in = source->data[p] + y * source->linesize[p];
+            std::uint8_t* row = out->data[p] + y * out->linesize[p];
+            for (int x = 0; x < w; ++x)
+                row[x] = lut[in[x]];
         }
     }
 }

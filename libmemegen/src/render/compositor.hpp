@@ -54,11 +54,16 @@ class Compositor {
     SwsPtr blur_down_;
     SwsPtr blur_up_;
     FramePtr blur_small_;
+    VideoFramePool scaled_pool_;  // prepared pictures: one per source frame shown
+    VideoFramePool turned_pool_;
     std::uint8_t y_lut_[256] = {};
     std::uint8_t c_lut_[256] = {};
 };
 
 /// Darkens a yuv420p frame towards black: `level` 1 leaves it, 0 makes it black.
 void apply_fade(AVFrame* frame, double level);
+/// apply_fade on a copy: writes `source` darkened to `level` into `out` (same size, yuv420p,
+/// writable) in one pass, with the same values apply_fade gives.
+void fade_into(const AVFrame* source, AVFrame* out, double level);
 
 }  // namespace memegen::detail

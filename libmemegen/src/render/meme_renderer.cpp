@@ -83,8 +83,13 @@ class TempFile {
 
 std::filesystem::path temp_name(const std::filesystem::path& target, const char* extension) {
     static std::atomic<unsigned> counter{0};
-    const auto name = "." + target.filename().string() + ".part-" + std::to_string(::getpid()) +
-                      "-" + std::to_string(counter.fetch_add(1)) + extension;
+    std::string name = ".";
+    name += target.filename().string();
+    name += ".part-";
+    name += std::to_string(::getpid());
+    name += '-';
+    name += std::to_string(counter.fetch_add(1));
+    name += extension;
     return target.parent_path() / name;
 }
 
@@ -116,9 +121,11 @@ void validate(const RenderOptions& o) {
 
 // x264 reads some of its own buffers before writing them, so its output depended on what
 // malloc returned: two renders of one seed in one process differed, and MALLOC_PERTURB_ changed
-// the bytes. While the encoder opens and takes its first frames, fresh allocations are filled
-// with a fixed byte (glibc's M_PERTURB; process-wide, but it only fills memory) so the same
-// inputs give the same bytes every time. Kept short: filled memory is resident memory.
+// the bytes. While the encoder opens and while it takes its first frames, fresh allocations are
+// filled with a fixed byte (glibc's M_PERTURB; process-wide, but it only fills memory) so the
+// same inputs give the same bytes every time. Kept to those calls alone (x264's sliced threads
+// allocate inside them), not around decoding, compositing or sound: filling costs a memset per
+// malloc and free, and filled memory is resident memory.
 class FixedMallocFill {
   public:
     FixedMallocFill() { ::mallopt(M_PERTURB, 0x5A); }
@@ -460,15 +467,18 @@ RenderResult MemeRenderer::Impl::render(const std::filesystem::path& media,
     TempFile temp_thumb(temp_name(thumbnail, ".jpg"));
     std::optional<detail::OutputFile> out;
     // x264 allocates the buffers in question when it opens and while its frame pool fills.
-    std::optional<FixedMallocFill> fixed_fill;
-    fixed_fill.emplace();
-    out.emplace(temp_video.path(), output, settings);
+    {
+        const FixedMallocFill fixed_fill;
+        out.emplace(temp_video.path(), output, settings);
+    }
 
     log_info("render: {} ({}) -> {} {}x{} {} fps {:.2f} s, effects:{}", media.string(),
              kind_name(kind), output.string(), o.size.width, o.size.height, o.fps, seconds, [&] {
                  std::string s;
-                 for (Effect e : effects)
-                     s += " " + std::string(to_string(e));
+                 for (Effect e : effects) {
+                     s += ' ';
+                     s += to_string(e);
+                 }
                  return s;
              }());
 
@@ -540,8 +550,7 @@ RenderResult MemeRenderer::Impl::render(const std::filesystem::path& media,
                 if (!faded || !av_frame_is_writable(faded.get())) {
                     faded = detail::make_video_frame(o.size.width, o.size.height);
                 }
-                av_frame_copy(faded.get(), composite.get());
-                detail::apply_fade(faded.get(), level);
+                detail::fade_into(composite.get(), faded.get(), level);
                 picture = faded.get();
             }
         }
@@ -563,11 +572,14 @@ RenderResult MemeRenderer::Impl::render(const std::filesystem::path& media,
         canceller.check(output);
         FramePtr picture = make_picture(i);
         picture->pts = i;
-        out->write_video(picture.get());
+        if (i <= kFixedFillFrames) {
+            const FixedMallocFill fixed_fill;
+            out->write_video(picture.get());
+        } else {
+            out->write_video(picture.get());
+        }
         picture.reset();
         sound.write_until((i + 1) * detail::kSampleRate / o.fps, *out);
-        if (i == kFixedFillFrames)
-            fixed_fill.reset();
         if (o.on_progress) {
             o.on_progress(
                 RenderProgress{static_cast<double>(i + 1) / frames_total, i + 1, frames_total});

@@ -47,7 +47,8 @@ struct Fixture {
     std::vector<std::string> texts(std::int64_t chat) const {
         std::vector<std::string> out;
         for (const auto& m : api.sent_messages(chat)) {
-            if (m.contains("text")) out.push_back(m["text"].get<std::string>());
+            if (m.contains("text"))
+                out.push_back(m["text"].get<std::string>());
         }
         return out;
     }
@@ -57,7 +58,8 @@ struct Fixture {
         return api.wait_until(
             [&] {
                 for (const auto& t : texts(chat)) {
-                    if (t.find(needle) != std::string::npos) return true;
+                    if (t.find(needle) != std::string::npos)
+                        return true;
                 }
                 return false;
             },
@@ -66,7 +68,8 @@ struct Fixture {
 
     int count_texts(std::int64_t chat, const std::string& needle) const {
         int n = 0;
-        for (const auto& t : texts(chat)) n += t.find(needle) != std::string::npos;
+        for (const auto& t : texts(chat))
+            n += t.find(needle) != std::string::npos;
         return n;
     }
 
@@ -82,7 +85,8 @@ struct Fixture {
                  pos = log.find("Generation unlocked", pos + 1)) {
                 ++n;
             }
-            if (n >= count) return true;
+            if (n >= count)
+                return true;
             std::this_thread::sleep_for(50ms);
         }
         return false;
@@ -127,8 +131,9 @@ TEST_CASE("/generate 3 then /generate 2 at once: the second is refused, exactly 
     REQUIRE(videos.size() == 3);
     std::set<std::string> captions;
     for (const auto& call : videos) {
-        const auto video_part = std::find_if(call.files.begin(), call.files.end(),
-                                             [](const auto& file) { return file.field == "video"; });
+        const auto video_part =
+            std::find_if(call.files.begin(), call.files.end(),
+                         [](const auto& file) { return file.field == "video"; });
         REQUIRE(video_part != call.files.end());
         const auto& video = *video_part;
         CHECK(video.filename == "meme.mp4");
@@ -140,7 +145,8 @@ TEST_CASE("/generate 3 then /generate 2 at once: the second is refused, exactly 
         CHECK(call.params["width"] == "180");
         CHECK(call.params["height"] == "320");
         CHECK(call.params["supports_streaming"] == "true");
-        CHECK(json::parse(call.params["reply_markup"].get<std::string>()).contains("inline_keyboard"));
+        CHECK(json::parse(call.params["reply_markup"].get<std::string>())
+                  .contains("inline_keyboard"));
         const auto facts = memegen::test::probe(video.saved_path);
         CHECK(facts.video_codec == "h264");
         CHECK(facts.width == 180);
@@ -168,7 +174,8 @@ TEST_CASE("a stranger is refused once and nothing renders; a bad N gets the usag
     f.api.push_message(kAdmin, kAdmin, "/generate 0");
     f.api.push_message(kAdmin, kAdmin, "/generate 21");
     f.api.push_message(kAdmin, kAdmin, "/generate abc");
-    REQUIRE(f.api.wait_until([&] { return f.count_texts(kAdmin, "Usage: /generate") == 3; }, kWait));
+    REQUIRE(
+        f.api.wait_until([&] { return f.count_texts(kAdmin, "Usage: /generate") == 3; }, kWait));
     REQUIRE(f.wait_for_text(kStranger, "only works for its owner"));
     std::this_thread::sleep_for(300ms);
     CHECK(f.texts(kStranger).size() == 1);
@@ -231,13 +238,15 @@ TEST_CASE("/runscheduled sends 3 distinct candidates with Regenerate all") {
     CHECK(memes.size() == 3);
     const auto last = f.api.sent_messages(kOwner).back();
     REQUIRE(last.contains("reply_markup"));
-    CHECK(last["reply_markup"]["inline_keyboard"][0][0]["callback_data"].get<std::string>().rfind("a:", 0) == 0);
+    CHECK(last["reply_markup"]["inline_keyboard"][0][0]["callback_data"].get<std::string>().rfind(
+              "a:", 0) == 0);
 
     SUBCASE("and Change track replaces one candidate with a new video") {
         REQUIRE(Fixture::wait_unlocked(bot));
         const auto first = f.api.sent_messages(kOwner).at(1);  // after the intro text
         REQUIRE(first.contains("video"));
-        const auto change = first["reply_markup"]["inline_keyboard"][1][0]["callback_data"].get<std::string>();
+        const auto change =
+            first["reply_markup"]["inline_keyboard"][1][0]["callback_data"].get<std::string>();
         REQUIRE(change.rfind("t:", 0) == 0);
         f.api.push_callback(kOwner, first["message_id"].get<std::int64_t>(), change);
         REQUIRE(f.api.wait_for_calls("sendVideo", 4, kWait));
@@ -266,7 +275,8 @@ TEST_CASE("a render child killed with SIGKILL: the bot survives, reports it, /st
     CHECK(status.find("Generation: FREE") != std::string::npos);
 }
 
-TEST_CASE("kill -9 of the bot during a render: after restart the guard is free and the owner is told") {
+TEST_CASE(
+    "kill -9 of the bot during a render: after restart the guard is free and the owner is told") {
     Fixture f;
     {
         auto config = f.config;
@@ -276,7 +286,8 @@ TEST_CASE("kill -9 of the bot during a render: after restart the guard is free a
         REQUIRE(f.wait_ready());
         f.api.push_message(kOwner, kOwner, "/generate");
         REQUIRE(f.api.wait_until([&] { return !bot.children().empty(); }, kWait));
-        for (const auto child : bot.children()) ::kill(child, SIGKILL);
+        for (const auto child : bot.children())
+            ::kill(child, SIGKILL);
         bot.signal(SIGKILL);
         REQUIRE(bot.wait_exit(10s));
     }
@@ -416,7 +427,8 @@ TEST_CASE("the day's schedule survives a restart and /status shows it") {
     const auto times = [](const json& j) {
         std::vector<std::string> out;
         const std::string text = j.dump();
-        for (auto pos = text.find("\"when\""); pos != std::string::npos; pos = text.find("\"when\"", pos + 1)) {
+        for (auto pos = text.find("\"when\""); pos != std::string::npos;
+             pos = text.find("\"when\"", pos + 1)) {
             out.push_back(text.substr(pos, 40));
         }
         return out;

@@ -36,7 +36,8 @@ inline constexpr std::int64_t kChannel = -1009876543210;
 /// Runs `ffmpeg ARGS` quietly; throws if it fails.
 inline void make_fixture(const std::string& args) {
     const std::string command = "ffmpeg -nostdin -hide_banner -loglevel error -y " + args;
-    if (std::system(command.c_str()) != 0) throw std::runtime_error("fixture failed: " + command);
+    if (std::system(command.c_str()) != 0)
+        throw std::runtime_error("fixture failed: " + command);
 }
 
 /// A media and a music library of tiny files made with the ffmpeg CLI.
@@ -44,8 +45,8 @@ inline void make_libraries(const std::filesystem::path& media, const std::filesy
                            int memes = 4) {
     std::filesystem::create_directories(media);
     std::filesystem::create_directories(music);
-    const char* sources[] = {"testsrc2=s=160x120", "mandelbrot=s=120x160", "smptebars=s=160x160",
-                             "rgbtestsrc=s=200x120", "cellauto=s=160x120", "life=s=120x120"};
+    const char* sources[] = {"testsrc2=s=160x120",   "mandelbrot=s=120x160", "smptebars=s=160x160",
+                             "rgbtestsrc=s=200x120", "cellauto=s=160x120",   "life=s=120x120"};
     for (int i = 0; i < memes; ++i) {
         make_fixture("-f lavfi -i " + std::string(sources[i % 6]) + " -frames:v 1 " +
                      (media / ("meme" + std::to_string(i) + ".png")).string());
@@ -68,7 +69,10 @@ inline nlohmann::json test_config(const FakeBotApi& api, const std::filesystem::
         {"media_dir", (dir / "media").string()},
         {"music_dir", (dir / "music").string()},
         {"render",
-         {{"size", "180x320"}, {"fps", 12}, {"min_seconds", 1.0}, {"max_seconds", 1.5},
+         {{"size", "180x320"},
+          {"fps", 12},
+          {"min_seconds", 1.0},
+          {"max_seconds", 1.5},
           {"preset", "ultrafast"}}},
         {"log_level", "info"},
     };
@@ -76,15 +80,17 @@ inline nlohmann::json test_config(const FakeBotApi& api, const std::filesystem::
 
 /// The memegen-bot process.
 class BotProcess {
-public:
+  public:
     BotProcess(const std::filesystem::path& dir, const nlohmann::json& config,
                std::map<std::string, std::string> env = {})
         : log_(dir / ("bot-" + std::to_string(++starts()) + ".log")) {
         const char* binary = std::getenv("MEMEGEN_BOT_BINARY");
 #ifdef MEMEGEN_BOT_BINARY_DEFAULT
-        if (binary == nullptr) binary = MEMEGEN_BOT_BINARY_DEFAULT;
+        if (binary == nullptr)
+            binary = MEMEGEN_BOT_BINARY_DEFAULT;
 #endif
-        if (binary == nullptr) throw std::runtime_error("MEMEGEN_BOT_BINARY is not set");
+        if (binary == nullptr)
+            throw std::runtime_error("MEMEGEN_BOT_BINARY is not set");
         const auto config_file = dir / "config.json";
         std::ofstream(config_file) << config.dump(2);
 
@@ -98,9 +104,11 @@ public:
             }
             env_strings.push_back(entry);
         }
-        for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+        for (const auto& [k, v] : env)
+            env_strings.push_back(k + "=" + v);
         std::vector<char*> envp;
-        for (auto& s : env_strings) envp.push_back(s.data());
+        for (auto& s : env_strings)
+            envp.push_back(s.data());
         envp.push_back(nullptr);
 
         std::string program = binary;
@@ -114,7 +122,8 @@ public:
         posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
         const int rc = posix_spawn(&pid_, binary, &actions, nullptr, argv, envp.data());
         posix_spawn_file_actions_destroy(&actions);
-        if (rc != 0) throw std::runtime_error("cannot start memegen-bot");
+        if (rc != 0)
+            throw std::runtime_error("cannot start memegen-bot");
     }
     BotProcess(const BotProcess&) = delete;
     BotProcess& operator=(const BotProcess&) = delete;
@@ -125,13 +134,18 @@ public:
         }
     }
 
-    [[nodiscard]] pid_t pid() const noexcept { return pid_; }
+    [[nodiscard]] pid_t pid() const noexcept {
+        return pid_;
+    }
 
-    void signal(int sig) const { ::kill(pid_, sig); }
+    void signal(int sig) const {
+        ::kill(pid_, sig);
+    }
 
     /// Waits for the process to end; the raw wait status, or nullopt on timeout.
     std::optional<int> wait_exit(std::chrono::milliseconds timeout) {
-        if (status_) return status_;
+        if (status_)
+            return status_;
         const auto deadline = std::chrono::steady_clock::now() + timeout;
         while (std::chrono::steady_clock::now() < deadline) {
             int status = 0;
@@ -146,7 +160,8 @@ public:
 
     /// Whether the process is still running.
     [[nodiscard]] bool running() {
-        if (status_) return false;
+        if (status_)
+            return false;
         int status = 0;
         if (::waitpid(pid_, &status, WNOHANG) == pid_) {
             status_ = status;
@@ -172,12 +187,13 @@ public:
         for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
             std::ifstream in(task.path() / "children");
             pid_t child = 0;
-            while (in >> child) out.push_back(child);
+            while (in >> child)
+                out.push_back(child);
         }
         return out;
     }
 
-private:
+  private:
     static int& starts() {
         static int n = 0;
         return n;

@@ -26,7 +26,8 @@ inline std::tm local_tm(std::time_t t) noexcept {
 inline std::string utc_offset(const std::tm& tm) {
     long offset = tm.tm_gmtoff;
     const char sign = offset < 0 ? '-' : '+';
-    if (offset < 0) offset = -offset;
+    if (offset < 0)
+        offset = -offset;
     return fmt::format("{}{:02}:{:02}", sign, offset / 3600, (offset % 3600) / 60);
 }
 
@@ -39,8 +40,8 @@ inline std::string local_timestamp(SystemClock::time_point when = SystemClock::n
 
 /// ISO 8601 local time with offset and milliseconds, for log lines.
 inline std::string local_timestamp_ms(SystemClock::time_point when = SystemClock::now()) {
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        when.time_since_epoch()) % 1000;
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()) % 1000;
     const std::tm tm = local_tm(SystemClock::to_time_t(when));
     return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}{}", tm.tm_year + 1900,
                        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
@@ -72,7 +73,8 @@ inline std::optional<SystemClock::time_point> parse_timestamp(std::string_view t
     tm.tm_min = minute;
     tm.tm_sec = second;
     const std::time_t as_utc = timegm(&tm);
-    if (as_utc == static_cast<std::time_t>(-1)) return std::nullopt;
+    if (as_utc == static_cast<std::time_t>(-1))
+        return std::nullopt;
     const long offset = (off_h * 3600L + off_m * 60L) * (sign == '-' ? -1 : 1);
     return SystemClock::from_time_t(as_utc - offset);
 }

@@ -24,7 +24,8 @@ inline bool write_all(int fd, std::string_view data) noexcept {
     while (!data.empty()) {
         const ssize_t n = ::write(fd, data.data(), data.size());
         if (n < 0) {
-            if (errno == EINTR) continue;
+            if (errno == EINTR)
+                continue;
             return false;
         }
         data.remove_prefix(static_cast<size_t>(n));
@@ -36,7 +37,8 @@ inline bool write_all(int fd, std::string_view data) noexcept {
 inline std::optional<std::string> read_file(const std::filesystem::path& path) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) {
-        if (errno == ENOENT) return std::nullopt;
+        if (errno == ENOENT)
+            return std::nullopt;
         throw_errno("cannot open", path);
     }
     std::string content;
@@ -44,10 +46,12 @@ inline std::optional<std::string> read_file(const std::filesystem::path& path) {
     for (;;) {
         const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
         if (n < 0) {
-            if (errno == EINTR) continue;
+            if (errno == EINTR)
+                continue;
             throw_errno("cannot read", path);
         }
-        if (n == 0) break;
+        if (n == 0)
+            break;
         content.append(buffer, static_cast<size_t>(n));
     }
     return content;
@@ -56,8 +60,10 @@ inline std::optional<std::string> read_file(const std::filesystem::path& path) {
 /// fsync()s a directory so that a rename inside it survives a power cut.
 inline void fsync_directory(const std::filesystem::path& dir) {
     UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd) throw_errno("cannot open directory", dir);
-    if (::fsync(fd.get()) != 0) throw_errno("cannot fsync directory", dir);
+    if (!fd)
+        throw_errno("cannot open directory", dir);
+    if (::fsync(fd.get()) != 0)
+        throw_errno("cannot fsync directory", dir);
 }
 
 /// Replaces `path` with `content` atomically; the file gets `mode` (0600 by default).
@@ -66,11 +72,12 @@ inline void write_file_atomically(const std::filesystem::path& path, std::string
                                   mode_t mode = 0600) {
     static std::atomic<unsigned> counter{0};
     const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-    const auto tmp = std::filesystem::path(path).concat(
-        ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter.fetch_add(1)));
+    const auto tmp = std::filesystem::path(path).concat(".tmp." + std::to_string(::getpid()) + "." +
+                                                        std::to_string(counter.fetch_add(1)));
     {
         UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
-        if (!fd) throw_errno("cannot create", tmp);
+        if (!fd)
+            throw_errno("cannot create", tmp);
         if (!write_all(fd.get(), content) || ::fsync(fd.get()) != 0) {
             const int code = errno;
             ::unlink(tmp.c_str());
@@ -88,9 +95,11 @@ inline void write_file_atomically(const std::filesystem::path& path, std::string
 /// Creates `dir` (and parents) with mode 0700 if missing. Throws SystemError naming it.
 inline void ensure_private_directory(const std::filesystem::path& dir) {
     std::error_code ec;
-    if (std::filesystem::is_directory(dir, ec)) return;
+    if (std::filesystem::is_directory(dir, ec))
+        return;
     std::filesystem::create_directories(dir, ec);
-    if (ec) throw SystemError("cannot create directory '" + dir.string() + "'", ec.value());
+    if (ec)
+        throw SystemError("cannot create directory '" + dir.string() + "'", ec.value());
     std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
                                  std::filesystem::perm_options::replace, ec);
 }

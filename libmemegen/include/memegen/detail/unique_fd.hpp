@@ -9,12 +9,13 @@ namespace memegen::detail {
 
 /// Move-only owner of a POSIX file descriptor.
 class UniqueFd {
-public:
+  public:
     UniqueFd() noexcept = default;
     explicit UniqueFd(int fd) noexcept : fd_(fd) {}
     UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
     UniqueFd& operator=(UniqueFd&& other) noexcept {
-        if (this != &other) reset(std::exchange(other.fd_, -1));
+        if (this != &other)
+            reset(std::exchange(other.fd_, -1));
         return *this;
     }
     UniqueFd(const UniqueFd&) = delete;
@@ -27,13 +28,14 @@ public:
 
     /// Closes the current descriptor (if any) and owns `fd`.
     void reset(int fd = -1) noexcept {
-        if (fd_ >= 0) ::close(fd_);
+        if (fd_ >= 0)
+            ::close(fd_);
         fd_ = fd;
     }
     /// Gives up ownership without closing.
     [[nodiscard]] int release() noexcept { return std::exchange(fd_, -1); }
 
-private:
+  private:
     int fd_ = -1;
 };
 
