@@ -49,6 +49,19 @@ struct ChildExit {
     int signal = 0;
 };
 
+/// Decodes a waitpid() status.
+inline ChildExit decode_wait_status(int status) {
+    ChildExit e;
+    if (WIFEXITED(status)) {
+        e.exited = true;
+        e.exit_code = WEXITSTATUS(status);
+    } else if (WIFSIGNALED(status)) {
+        e.signalled = true;
+        e.signal = WTERMSIG(status);
+    }
+    return e;
+}
+
 /// A child process running `--child ROLE ARGS...` of this binary; killed (SIGKILL) and reaped
 /// on destruction if still running.
 class Child {
@@ -85,16 +98,8 @@ class Child {
         int status = 0;
         while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
         }
-        ChildExit e;
-        if (WIFEXITED(status)) {
-            e.exited = true;
-            e.exit_code = WEXITSTATUS(status);
-        } else if (WIFSIGNALED(status)) {
-            e.signalled = true;
-            e.signal = WTERMSIG(status);
-        }
-        exit_ = e;
-        return e;
+        exit_ = decode_wait_status(status);
+        return *exit_;
     }
 
     /// Waits up to `timeout`; nullopt if the child is still running.
@@ -104,16 +109,8 @@ class Child {
             int status = 0;
             const pid_t r = ::waitpid(pid_, &status, WNOHANG);
             if (r == pid_) {
-                ChildExit e;
-                if (WIFEXITED(status)) {
-                    e.exited = true;
-                    e.exit_code = WEXITSTATUS(status);
-                } else if (WIFSIGNALED(status)) {
-                    e.signalled = true;
-                    e.signal = WTERMSIG(status);
-                }
-                exit_ = e;
-                return e;
+                exit_ = decode_wait_status(status);
+                return *exit_;
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }

@@ -56,13 +56,9 @@ void CandidateStore::load() {
         for (const auto& item : j.at("candidates"))
             items_.push_back(item.get<Candidate>());
     } catch (const std::exception& e) {
-        auto aside = file_;
-        aside += ".corrupt-" + detail::compact_local_timestamp();
-        std::error_code ec;
-        std::filesystem::rename(file_, aside, ec);
         items_.clear();
-        log_warning("{} was unreadable ({}); moved aside: old review buttons will answer as stale",
-                    file_.string(), e.what());
+        log_warning("{}: old review buttons will answer as stale",
+                    detail::quarantine_file(file_, e.what()));
     }
 }
 

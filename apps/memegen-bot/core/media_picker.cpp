@@ -82,12 +82,10 @@ void MediaPicker::load() {
         }
     } catch (const std::exception& e) {
         // A broken history only costs repeats; move it aside and start over.
-        auto aside = history_file_;
-        aside += ".corrupt-" + detail::compact_local_timestamp();
-        std::error_code ec;
-        std::filesystem::rename(history_file_, aside, ec);
-        log_warning("{} was unreadable ({}); moved aside, history restarted",
-                    history_file_.string(), e.what());
+        used_memes_.clear();
+        used_tracks_.clear();
+        log_warning("{}; the source history starts afresh",
+                    detail::quarantine_file(history_file_, e.what()));
     }
 }
 

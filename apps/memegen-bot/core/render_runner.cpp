@@ -229,9 +229,24 @@ RenderOutcome RenderRunner::run_in_child(const RenderRequest& request, std::stop
     std::string req = request_file.string();
     std::string res = result_file.string();
     char* argv[] = {program.data(), flag.data(), req.data(), res.data(), nullptr};
+    // The bot blocks SIGINT/SIGTERM in every thread (a sigwait thread reads them) and a spawned
+    // process inherits that mask: unblock them in the child, or its SIGTERM would never arrive.
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_setsigmask(&attributes, &none);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGTERM);
+    sigaddset(&defaults, SIGINT);
+    sigaddset(&defaults, SIGPIPE);
+    posix_spawnattr_setsigdefault(&attributes, &defaults);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     pid_t pid = -1;
-    if (const int rc = posix_spawn(&pid, program.c_str(), nullptr, nullptr, argv, environ);
-        rc != 0) {
+    const int rc = posix_spawn(&pid, program.c_str(), nullptr, &attributes, argv, environ);
+    posix_spawnattr_destroy(&attributes);
+    if (rc != 0) {
         outcome.error = "cannot start the render process: " + std::string(std::strerror(rc));
         return outcome;
     }

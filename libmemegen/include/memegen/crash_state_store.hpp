@@ -349,22 +349,12 @@ class CrashStateStore {
 
     // Moves an unreadable file aside so it can be inspected, and says so in the history.
     Problem quarantine_locked(const std::filesystem::path& file, std::string_view reason) {
-        auto aside = file;
-        aside += ".corrupt-" + detail::compact_local_timestamp();
-        std::error_code ec;
-        for (int n = 1; std::filesystem::exists(aside, ec); ++n) {
-            aside = file;
-            aside += ".corrupt-" + detail::compact_local_timestamp() + "-" + std::to_string(n);
-        }
-        std::filesystem::rename(file, aside, ec);
-        const std::string error =
-            fmt::format("{} was unreadable ({}); moved aside to {}", file.filename().string(),
-                        reason, ec ? std::string("(move failed)") : aside.filename().string());
+        const std::string error = detail::quarantine_file(file, reason);
         log_warning("{}", error);
         Problem p{std::string(stage::state_corrupt),
                   error,
                   detail::local_timestamp(),
-                  {{"file", file.string()}, {"moved_to", aside.string()}}};
+                  {{"file", file.string()}}};
         if (file == history_path()) {
             // Start a fresh history with this one entry; no recursion into the broken file.
             const nlohmann::json j = std::vector<Problem>{p};

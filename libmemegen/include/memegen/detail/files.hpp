@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "memegen/detail/clock.hpp"
 #include "memegen/detail/unique_fd.hpp"
 #include "memegen/error.hpp"
 
@@ -102,6 +103,33 @@ inline void ensure_private_directory(const std::filesystem::path& dir) {
         throw SystemError("cannot create directory '" + dir.string() + "'", ec.value());
     std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
                                  std::filesystem::perm_options::replace, ec);
+}
+
+/// Renames an unreadable state file to "<file>.corrupt-<local time>" (unique), so it can be
+/// inspected instead of being overwritten, and returns the problem text to log and record:
+/// "<name> was unreadable (<reason>); moved aside to <new name>". A file that cannot be moved
+/// is removed, so the next write does not trip over it again. Never throws.
+inline std::string quarantine_file(const std::filesystem::path& file, std::string_view reason) {
+    try {
+        const std::string stamp = compact_local_timestamp();
+        auto aside = file;
+        aside += ".corrupt-" + stamp;
+        std::error_code ec;
+        for (int n = 1; std::filesystem::exists(aside, ec); ++n) {
+            aside = file;
+            aside += ".corrupt-" + stamp + "-" + std::to_string(n);
+        }
+        std::filesystem::rename(file, aside, ec);
+        if (ec) {
+            std::filesystem::remove(file, ec);
+            return file.filename().string() + " was unreadable (" + std::string(reason) +
+                   "); could not be moved aside, removed";
+        }
+        return file.filename().string() + " was unreadable (" + std::string(reason) +
+               "); moved aside to " + aside.filename().string();
+    } catch (const std::exception&) {
+        return file.filename().string() + " was unreadable (" + std::string(reason) + ")";
+    }
 }
 
 }  // namespace memegen::detail
