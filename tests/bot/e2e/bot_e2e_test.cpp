@@ -13,6 +13,9 @@
 #include <string>
 #include <thread>
 
+#include <memegen/detail/clock.hpp>
+#include <memegen/generation_guard.hpp>
+
 #include "../../render/media_probe.hpp"
 #include "bot_process.hpp"
 #include "fake_bot_api.hpp"
@@ -461,4 +464,47 @@ TEST_CASE("/cancel stops the running render, frees the guard and records the can
     CHECK(state["state"] == "cancelled");
     f.api.push_message(kOwner, kOwner, "/status");
     REQUIRE(f.wait_for_text(kOwner, "Generation: FREE"));
+}
+
+TEST_CASE("a scheduled job that finds the guard held waits for it, then sends its candidates") {
+    Fixture f(5);
+    auto config = f.config;
+    config["daily_generations"] = 3;
+    config["window_start"] = "00:00";
+    config["window_end"] = "24:00";
+    config["scheduled_wait_minutes"] = 5;
+    {
+        BotProcess bot(f.dir.path(), config);
+        REQUIRE(f.wait_ready());
+        bot.signal(SIGTERM);
+        REQUIRE(bot.wait_exit(10s));
+    }
+    // A slot of today that came due while the bot was down: catch_up_one runs it at start.
+    const auto schedule_file = f.dir / "state" / "schedule.json";
+    auto schedule = json::parse(std::string(
+        std::istreambuf_iterator<char>(std::ifstream(schedule_file).rdbuf()), {}));
+    const auto now = std::chrono::system_clock::now();
+    const auto stamp = [](auto t) { return memegen::detail::local_timestamp(t); };
+    schedule["plan"]["date"] = stamp(now).substr(0, 10);
+    schedule["plan"]["slots"] = json::array({{{"when", stamp(now - 120s)}, {"status", "pending"}},
+                                             {{"when", stamp(now - 60s)}, {"status", "pending"}},
+                                             {{"when", stamp(now + 8h)}, {"status", "pending"}}});
+    std::ofstream(schedule_file) << schedule.dump(2);
+
+    memegen::GenerationGuard guard(f.dir / "state");
+    auto held = guard.try_acquire("a CLI render");
+    REQUIRE(held);
+    BotProcess bot(f.dir.path(), config);
+    REQUIRE(f.api.wait_for_calls("setMyCommands", 2, kWait));
+    std::this_thread::sleep_for(1500ms);
+    CHECK(f.api.call_count("sendVideo") == 0);  // waiting, not dropped, not parallel
+    held.ticket().release();
+    REQUIRE(f.api.wait_for_calls("sendVideo", 3, kWait));
+    REQUIRE(f.wait_for_text(kOwner, "Candidates sent: 3"));
+    REQUIRE(Fixture::wait_unlocked(bot));
+    const auto saved = json::parse(std::string(
+        std::istreambuf_iterator<char>(std::ifstream(schedule_file).rdbuf()), {}));
+    CHECK(saved["plan"]["slots"][0]["status"] == "skipped");
+    CHECK(saved["plan"]["slots"][1]["status"] == "done");
+    CHECK(saved["plan"]["slots"][2]["status"] == "pending");
 }
