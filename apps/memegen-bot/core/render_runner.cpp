@@ -13,6 +13,7 @@
 #include <thread>
 
 #include <memegen/render_entry.h>
+#include <memegen/crash_state_store.hpp>
 #include <memegen/detail/files.hpp>
 #include <memegen/error.hpp>
 #include <memegen/log.hpp>
@@ -363,6 +364,13 @@ int render_job_main(const std::filesystem::path& request_file,
     } catch (const std::exception& e) {
         std::fprintf(stderr, "render job: bad request %s: %s\n", request_file.c_str(), e.what());
         return 2;
+    }
+    // The request lives in <state_dir>/work/: a crash of this child goes to the bot's crash.log
+    // too, with the child's pid, backtrace and memory (the bot reports how the child ended).
+    try {
+        install_crash_handlers(request_file.parent_path().parent_path() / "crash.log");
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "render job: no crash log: %s\n", e.what());
     }
     if (const char* fault = std::getenv("MEMEGEN_RENDER_FAULT")) {
         const std::string f = fault;

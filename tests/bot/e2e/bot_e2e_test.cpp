@@ -508,3 +508,18 @@ TEST_CASE("a scheduled job that finds the guard held waits for it, then sends it
     CHECK(saved["plan"]["slots"][1]["status"] == "done");
     CHECK(saved["plan"]["slots"][2]["status"] == "pending");
 }
+
+TEST_CASE("a render child that segfaults: the bot reports the crash and crash.log has the record") {
+    Fixture f;
+    BotProcess bot(f.dir.path(), f.config, {{"MEMEGEN_RENDER_FAULT", "segv"}});
+    REQUIRE(f.wait_ready());
+    f.api.push_message(kOwner, kOwner, "/generate");
+    REQUIRE(f.wait_for_text(kOwner, "the render process crashed (SIGSEGV)"));
+    REQUIRE(Fixture::wait_unlocked(bot));
+    CHECK(bot.running());
+    std::ifstream in(f.dir / "state" / "crash.log");
+    const std::string log(std::istreambuf_iterator<char>(in), {});
+    CHECK(log.find("fatal signal 11 (SIGSEGV)") != std::string::npos);
+    CHECK(log.find("backtrace:") != std::string::npos);
+    CHECK(log.find(f.api.token()) == std::string::npos);
+}
