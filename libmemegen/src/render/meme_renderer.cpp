@@ -11,8 +11,13 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
 #include <optional>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 #include "audio_source.hpp"
@@ -176,52 +181,53 @@ class Soundtrack {
     }
     [[nodiscard]] std::int64_t written() const noexcept { return written_; }
 
-    /// Encodes blocks until `until` samples (capped at the total) are written.
-    void write_until(std::int64_t until, detail::OutputFile& out) {
-        until = std::min(until, total_);
-        const int block = out.audio_frame_size();
-        while (written_ < until) {
-            const int n = static_cast<int>(std::min<std::int64_t>(block, total_ - written_));
-            FramePtr frame = detail::make_frame();
-            frame->format = AV_SAMPLE_FMT_FLTP;
-            frame->ch_layout = AV_CHANNEL_LAYOUT_STEREO;
-            frame->sample_rate = detail::kSampleRate;
-            frame->nb_samples = n;
-            if (av_frame_get_buffer(frame.get(), 0) < 0)
-                throw std::bad_alloc();
-            auto* left = reinterpret_cast<float*>(frame->data[0]);
-            auto* right = reinterpret_cast<float*>(frame->data[1]);
-            float* planes[2] = {left, right};
-            if (music_) {
-                music_->read(planes, n);
-            } else {
-                std::fill(left, left + n, 0.0f);
-                std::fill(right, right + n, 0.0f);
-            }
-            if (meme_) {
-                scratch_l_.resize(static_cast<std::size_t>(n));
-                scratch_r_.resize(static_cast<std::size_t>(n));
-                float* own[2] = {scratch_l_.data(), scratch_r_.data()};
-                meme_->read(own, n);
-                // Mixed, the music sits under the meme's own sound.
-                const float music_gain = music_ ? 0.5f : 0.0f;
-                for (int i = 0; i < n; ++i) {
-                    left[i] = std::clamp(left[i] * music_gain + own[0][i], -1.0f, 1.0f);
-                    right[i] = std::clamp(right[i] * music_gain + own[1][i], -1.0f, 1.0f);
-                }
-            }
-            for (int i = 0; i < n; ++i) {
-                const std::int64_t at = written_ + i;
-                double gain = std::min(1.0, static_cast<double>(total_ - at) / fade_out_);
-                if (fade_in_ > 0)
-                    gain = std::min(gain, static_cast<double>(at) / fade_in_);
-                left[i] = static_cast<float>(left[i] * gain);
-                right[i] = static_cast<float>(right[i] * gain);
-            }
-            frame->pts = written_;
-            out.write_audio(frame.get());
-            written_ += n;
+    [[nodiscard]] std::int64_t total() const noexcept { return total_; }
+
+    /// The next block of at most `block` samples (pts: its first sample), or nullptr once
+    /// every sample has been handed out.
+    FramePtr next_block(int block) {
+        if (written_ >= total_)
+            return nullptr;
+        const int n = static_cast<int>(std::min<std::int64_t>(block, total_ - written_));
+        FramePtr frame = detail::make_frame();
+        frame->format = AV_SAMPLE_FMT_FLTP;
+        frame->ch_layout = AV_CHANNEL_LAYOUT_STEREO;
+        frame->sample_rate = detail::kSampleRate;
+        frame->nb_samples = n;
+        if (av_frame_get_buffer(frame.get(), 0) < 0)
+            throw std::bad_alloc();
+        auto* left = reinterpret_cast<float*>(frame->data[0]);
+        auto* right = reinterpret_cast<float*>(frame->data[1]);
+        float* planes[2] = {left, right};
+        if (music_) {
+            music_->read(planes, n);
+        } else {
+            std::fill(left, left + n, 0.0f);
+            std::fill(right, right + n, 0.0f);
         }
+        if (meme_) {
+            scratch_l_.resize(static_cast<std::size_t>(n));
+            scratch_r_.resize(static_cast<std::size_t>(n));
+            float* own[2] = {scratch_l_.data(), scratch_r_.data()};
+            meme_->read(own, n);
+            // Mixed, the music sits under the meme's own sound.
+            const float music_gain = music_ ? 0.5f : 0.0f;
+            for (int i = 0; i < n; ++i) {
+                left[i] = std::clamp(left[i] * music_gain + own[0][i], -1.0f, 1.0f);
+                right[i] = std::clamp(right[i] * music_gain + own[1][i], -1.0f, 1.0f);
+            }
+        }
+        for (int i = 0; i < n; ++i) {
+            const std::int64_t at = written_ + i;
+            double gain = std::min(1.0, static_cast<double>(total_ - at) / fade_out_);
+            if (fade_in_ > 0)
+                gain = std::min(gain, static_cast<double>(at) / fade_in_);
+            left[i] = static_cast<float>(left[i] * gain);
+            right[i] = static_cast<float>(right[i] * gain);
+        }
+        frame->pts = written_;
+        written_ += n;
+        return frame;
     }
 
   private:
@@ -232,6 +238,95 @@ class Soundtrack {
     std::int64_t fade_in_;
     std::int64_t written_ = 0;
     std::vector<float> scratch_l_, scratch_r_;
+};
+
+// The soundtrack encoded on a thread of its own while the pictures are made and encoded: its
+// decoding, resampling and AAC encoding take a core that x264's serial parts leave idle. The
+// render thread muxes the packets itself, in exactly the order a serial render would (after
+// each picture, the packets of every block up to that picture's time; the encoder's flush
+// after the video's), so the file is byte for byte the same. The whole soundtrack's packets
+// are a few hundred kB at most (128 kbit/s, ≤ 60 s).
+class AudioPipeline {
+  public:
+    AudioPipeline(Soundtrack& sound, detail::OutputFile& out)
+        : total_(sound.total()),
+          worker_([this, &sound, &out](std::stop_token stop) { run(stop, sound, out); }) {}
+    AudioPipeline(const AudioPipeline&) = delete;
+    AudioPipeline& operator=(const AudioPipeline&) = delete;
+    ~AudioPipeline() {
+        worker_.request_stop();
+        ready_.notify_all();
+    }
+
+    /// Muxes the packets of every block up to sample `until` (capped at the total), as
+    /// Soundtrack-then-write_audio would have at this point.
+    void mux_until(std::int64_t until, detail::OutputFile& out) {
+        until = std::min(until, total_);
+        while (muxed_ < until) {
+            Block block = take();
+            muxed_ += block.samples;
+            for (auto& packet : block.packets)
+                out.mux_audio(packet.get());
+        }
+    }
+    /// Every remaining block muxed; then flushes the video and muxes the audio encoder's tail.
+    void finish(detail::OutputFile& out) {
+        mux_until(total_, out);
+        Block tail = take();
+        worker_.join();
+        out.finish(tail.packets);
+    }
+
+  private:
+    struct Block {
+        std::int64_t samples = 0;  // 0: the encoder's flush
+        std::vector<detail::PacketPtr> packets;
+    };
+
+    void run(const std::stop_token& stop, Soundtrack& sound, detail::OutputFile& out) {
+        try {
+            const int size = out.audio_frame_size();
+            for (;;) {
+                if (stop.stop_requested())
+                    return;
+                FramePtr frame = sound.next_block(size);
+                Block block;
+                if (frame)
+                    block.samples = frame->nb_samples;
+                out.encode_audio(frame.get(), block.packets);
+                const bool last = !frame;
+                put(std::move(block));
+                if (last)
+                    return;
+            }
+        } catch (...) {
+            const std::lock_guard lock(mutex_);
+            error_ = std::current_exception();
+            ready_.notify_all();
+        }
+    }
+    void put(Block block) {
+        const std::lock_guard lock(mutex_);
+        blocks_.push_back(std::move(block));
+        ready_.notify_all();
+    }
+    Block take() {
+        std::unique_lock lock(mutex_);
+        ready_.wait(lock, [this] { return !blocks_.empty() || error_; });
+        if (blocks_.empty())
+            std::rethrow_exception(error_);
+        Block block = std::move(blocks_.front());
+        blocks_.pop_front();
+        return block;
+    }
+
+    std::int64_t total_;
+    std::int64_t muxed_ = 0;
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::deque<Block> blocks_;
+    std::exception_ptr error_;
+    std::jthread worker_;  // last: started once everything it uses exists, joined first
 };
 
 // Hands out, for each output time, the decoded source frame to show: streams forward, loops by
@@ -472,6 +567,9 @@ RenderResult MemeRenderer::Impl::render(const std::filesystem::path& media,
         out.emplace(temp_video.path(), output, settings);
     }
 
+    std::optional<AudioPipeline> audio;
+    audio.emplace(sound, *out);
+
     log_info("render: {} ({}) -> {} {}x{} {} fps {:.2f} s, effects:{}", media.string(),
              kind_name(kind), output.string(), o.size.width, o.size.height, o.fps, seconds, [&] {
                  std::string s;
@@ -565,9 +663,10 @@ RenderResult MemeRenderer::Impl::render(const std::filesystem::path& media,
         return ref;
     };
 
-    // Serial on purpose: a producer thread composing ahead of the encoder was measured (see
-    // bench/render_vs_ffmpeg) to cost 15-18 MB (a second malloc arena, queued frames) for no
-    // steady gain on two cores, where x264's two sliced threads already keep both busy.
+    // Pictures serial on purpose: a producer thread composing ahead of the encoder was measured
+    // (see bench/render_vs_ffmpeg) to cost 15-18 MB (a second malloc arena, queued frames) for
+    // no steady gain on two cores, where x264's two sliced threads already keep both busy. The
+    // sound is different: small, and done by AudioPipeline's thread (about +2 MB peak RSS).
     for (std::int64_t i = 0; i < frames_total; ++i) {
         canceller.check(output);
         FramePtr picture = make_picture(i);
@@ -579,15 +678,15 @@ RenderResult MemeRenderer::Impl::render(const std::filesystem::path& media,
             out->write_video(picture.get());
         }
         picture.reset();
-        sound.write_until((i + 1) * detail::kSampleRate / o.fps, *out);
+        audio->mux_until((i + 1) * detail::kSampleRate / o.fps, *out);
         if (o.on_progress) {
             o.on_progress(
                 RenderProgress{static_cast<double>(i + 1) / frames_total, i + 1, frames_total});
         }
     }
-    sound.write_until(samples_total, *out);
     canceller.check(output);
-    out->finish();
+    audio->finish(*out);
+    audio.reset();
     out.reset();
 
     detail::write_jpeg_thumbnail(thumb_frame.get(), kThumbnailSide, temp_thumb.path(), thumbnail);

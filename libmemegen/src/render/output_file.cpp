@@ -166,11 +166,47 @@ void OutputFile::write_audio(const AVFrame* frame) {
     send(audio_.get(), audio_stream_, frame);
 }
 
+void OutputFile::encode_audio(const AVFrame* frame, std::vector<PacketPtr>& packets) {
+    int rc = avcodec_send_frame(audio_.get(), frame);
+    if (rc < 0)
+        throw MediaError("encoding failed (" + av_error_text(rc) + ")");
+    for (;;) {
+        PacketPtr packet = make_packet();
+        rc = avcodec_receive_packet(audio_.get(), packet.get());
+        if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF)
+            return;
+        if (rc < 0)
+            throw MediaError("encoding failed (" + av_error_text(rc) + ")");
+        packets.push_back(std::move(packet));
+    }
+}
+
+void OutputFile::mux_audio(AVPacket* packet) {
+    av_packet_rescale_ts(packet, audio_->time_base, audio_stream_->time_base);
+    packet->stream_index = audio_stream_->index;
+    if (const int rc = av_interleaved_write_frame(format_.get(), packet); rc < 0)
+        fail_write("writing a packet", rc);
+}
+
+void OutputFile::finish(std::vector<PacketPtr>& audio_tail) {
+    if (finished_)
+        return;
+    send(video_.get(), video_stream_, nullptr);
+    for (auto& packet : audio_tail)
+        mux_audio(packet.get());
+    audio_tail.clear();
+    write_trailer();
+}
+
 void OutputFile::finish() {
     if (finished_)
         return;
     send(video_.get(), video_stream_, nullptr);
     send(audio_.get(), audio_stream_, nullptr);
+    write_trailer();
+}
+
+void OutputFile::write_trailer() {
     if (int rc = av_write_trailer(format_.get()); rc < 0)
         fail_write("writing the index", rc);
     if (format_->pb != nullptr && format_->pb->error < 0)

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "av_ptr.hpp"
 
@@ -33,6 +34,15 @@ class OutputFile {
     void write_video(const AVFrame* frame);
     /// Encodes one block of 44.1 kHz stereo planar float audio; pts counts samples from 0.
     void write_audio(const AVFrame* frame);
+    /// The audio half of write_audio without the muxing, for a thread of its own: encodes one
+    /// block (nullptr: flushes the encoder) and appends the packets that came out to `packets`.
+    /// Only one thread may encode audio; the muxer is not touched.
+    void encode_audio(const AVFrame* frame, std::vector<PacketPtr>& packets);
+    /// Muxes one packet from encode_audio (on the thread that writes video and finishes).
+    void mux_audio(AVPacket* packet);
+    /// finish() for a file whose audio was flushed through encode_audio: flushes the video
+    /// encoder, muxes `audio_tail` (encode_audio's packets of the flush), writes the trailer.
+    void finish(std::vector<PacketPtr>& audio_tail);
     /// Samples per AAC frame (1024).
     [[nodiscard]] int audio_frame_size() const noexcept { return audio_->frame_size; }
     /// Flushes both encoders, writes the trailer (moving the index to the front) and closes
@@ -43,6 +53,7 @@ class OutputFile {
     void drain(AVCodecContext* encoder, AVStream* stream);
     void send(AVCodecContext* encoder, AVStream* stream, const AVFrame* frame);
     [[noreturn]] void fail_write(const char* step, int rc) const;
+    void write_trailer();
 
     std::filesystem::path file_;
     std::filesystem::path display_name_;
