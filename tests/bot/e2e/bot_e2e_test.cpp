@@ -476,6 +476,9 @@ TEST_CASE("a scheduled job that finds the guard held waits for it, then sends it
     {
         BotProcess bot(f.dir.path(), config);
         REQUIRE(f.wait_ready());
+        // The plan exists once /status can show it (a stop during start-up would come first).
+        f.api.push_message(kOwner, kOwner, "/status");
+        REQUIRE(f.wait_for_text(kOwner, "Today: "));
         bot.signal(SIGTERM);
         REQUIRE(bot.wait_exit(10s));
     }
