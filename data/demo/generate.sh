@@ -35,7 +35,7 @@ FF=("$FFMPEG" -hide_banner -nostdin -loglevel error -y)
 BITEXACT=(-fflags +bitexact -flags:v +bitexact -flags:a +bitexact
           -map_metadata -1 -map_chapters -1 -threads 1)
 # H.264 for MP4: small, widely decodable; SEI (x264 version/options banner) stripped.
-X264=(-c:v libx264 -preset medium -crf 28 -profile:v high -pix_fmt yuv420p
+X264=(-c:v libx264 -preset medium -crf 28 -maxrate 600k -bufsize 1200k -profile:v high -pix_fmt yuv420p
       -bsf:v filter_units=remove_types=6 -movflags +faststart)
 AAC=(-c:a aac -b:a 64k -ar 44100 -ac 2)
 
@@ -54,8 +54,8 @@ caption() {
   [[ -z "$top" ]] && tl=()
   [[ -z "$bottom" ]] && bl=()
   for line in "${tl[@]}" "${bl[@]}"; do (( ${#line} > maxlen )) && maxlen=${#line}; done
-  # DejaVu Sans Bold capitals average ~0.74 em; keep ~5% side margins.
-  fs=$(( W * 100 / (maxlen * 78) ))
+  # DejaVu Sans Bold capitals average ~0.74 em (Cyrillic ~0.80); keep ~4% side margins.
+  fs=$(( W * 92 / (maxlen * 80) ))
   (( fs > W / 9 )) && fs=$(( W / 9 ))
   (( fs > H / 9 )) && fs=$(( H / 9 ))
   bw=$(( fs / 12 > 2 ? fs / 12 : 2 ))
@@ -82,7 +82,7 @@ echo "memes -> $MEMES"
 
 # --- 1. Still, PNG, English: Mandelbrot spiral -------------------------------
 out="$MEMES/build_passes_first_try.png"; say "${out##*/}"
-"${FF[@]}" -f lavfi -i "mandelbrot=s=640x640:start_scale=0.004:maxiter=600:rate=1" \
+"${FF[@]}" -f lavfi -i "mandelbrot=s=640x640:start_scale=0.004:maxiter=600:outer=iteration_count:rate=1" \
   -vf "eq=saturation=1.3,$(caption 640 640 'WHEN THE BUILD PASSES' 'ON THE FIRST TRY')" \
   -frames:v 1 "${BITEXACT[@]}" -c:v png -pix_fmt rgb24 -compression_level 9 "$out"
 done_ "$out"
@@ -138,7 +138,7 @@ for k in 0 1 2 3 4 5; do
   p="(t/12+$k/6-floor(t/12+$k/6))"
   shep+="${shep:++}exp(-pow($p-0.5,2)/0.03)*sin(2*PI*40*pow(2,6*$p)*12/(6*log(2)))"
 done
-"${FF[@]}" -f lavfi -i "mandelbrot=s=360x640:r=25:start_scale=3:end_scale=0.0005:end_pts=150:maxiter=1500,trim=duration=6" \
+"${FF[@]}" -f lavfi -i "mandelbrot=s=360x640:r=25:start_scale=3:end_scale=0.0005:end_pts=150:maxiter=1500:outer=iteration_count,trim=duration=6" \
   -f lavfi -i "aevalsrc=exprs='0.12*($shep)':s=44100:c=mono:d=6" \
   -filter_complex "[0:v]$(caption 360 640 'ME EXPLAINING|RECURSION' 'TO MY|RUBBER DUCK')[v];[1:a]afade=t=in:d=0.3,afade=t=out:st=5.5:d=0.5,aformat=channel_layouts=stereo[a]" \
   -map "[v]" -map "[a]" "${BITEXACT[@]}" "${X264[@]}" "${AAC[@]}" -shortest "$out"
@@ -155,7 +155,7 @@ done_ "$out"
 out="$MEMES/prod_down_3am.mp4"; say "${out##*/}"
 "${FF[@]}" -f lavfi -i "smptehdbars=s=480x480:r=25:d=4" \
   -f lavfi -i "aevalsrc=exprs='0.25*sin(2*PI*(750*t-200/(2*PI*1.25)*cos(2*PI*1.25*t)))':s=44100:c=mono:d=4" \
-  -filter_complex "[0:v]hue=H=t*PI/2:s=1.2,noise=alls=25:allf=t:all_seed=3,$(caption 480 480 'WHEN PROD|GOES DOWN' 'AT 3 AM')[v];[1:a]afade=t=in:d=0.05,afade=t=out:st=3.7:d=0.3,aformat=channel_layouts=stereo[a]" \
+  -filter_complex "[0:v]hue=H=t*PI/2:s=1.2,noise=alls=12:all_seed=3,$(caption 480 480 'WHEN PROD|GOES DOWN' 'AT 3 AM')[v];[1:a]afade=t=in:d=0.05,afade=t=out:st=3.7:d=0.3,aformat=channel_layouts=stereo[a]" \
   -map "[v]" -map "[a]" "${BITEXACT[@]}" "${X264[@]}" "${AAC[@]}" -shortest "$out"
 done_ "$out"
 
