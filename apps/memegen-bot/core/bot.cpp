@@ -339,6 +339,10 @@ void Bot::handle_message(const nlohmann::json& message) {
     const bool admin = config_.is_admin(user);
     if (!admin && !(config_.open_generate && command == "generate" && argument.empty())) {
         std::lock_guard lock(cooldown_mutex_);
+        // Strangers are remembered only to refuse them once; forget them all rather than let a
+        // flood of distinct users grow the set without bound (a second refusal is harmless).
+        if (refused_users_.size() >= 10000)
+            refused_users_.clear();
         if (refused_users_.insert(user).second) {
             log_info("refused {} from {} (not an admin)", command, who_of(message["from"]));
             say(chat, text_.not_allowed());
@@ -407,6 +411,9 @@ void Bot::command_generate(const std::string& chat, std::int64_t open_user, cons
                                          .count()));
             return;
         }
+        // Entries past their cooldown say nothing any more: drop them so the map stays small.
+        std::erase_if(last_generate_,
+                      [&](const auto& entry) { return now - entry.second >= cooldown; });
         last_generate_[open_user] = now;
     }
     Job job;
@@ -466,7 +473,8 @@ std::string Bot::status_text() {
     }
     if (const auto problem = state_.last_problem()) {
         out += fmt::format(
-            fmt::runtime(ru ? "\n⚠️ Последняя проблема:\n  Этап: {}\n  Ошибка: {}\n  Время: "
+            fmt::runtime(ru ? "\n⚠️ Последняя проблема:\n  Этап: {}\n  Ошибка: {}\n  "
+                              "Время: "
                               "{}\n"
                             : "\n⚠️ Last problem:\n  Stage: {}\n  Error: {}\n  Time: {}\n"),
             escape_html(problem->stage), truncate_html(escape_html(problem->error), 600),
