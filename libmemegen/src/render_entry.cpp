@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "memegen/error.hpp"
+#include "memegen/media_probe.hpp"
 #include "memegen/meme_renderer.hpp"
 
 namespace {
@@ -61,7 +62,70 @@ char* copy_out(const std::string& text) {
     return out;
 }
 
+// One probe verdict as the answer lists it; a failure is a result, not an error of the call.
+nlohmann::json probe_one(const nlohmann::json& entry, const memegen::ProbeLimits& defaults) {
+    memegen::ProbeLimits limits = defaults;
+    std::string path;
+    if (entry.is_string()) {
+        path = entry.get<std::string>();
+    } else if (entry.is_object() && entry.contains("path") && entry["path"].is_string()) {
+        path = entry["path"].get<std::string>();
+        if (entry.contains("role")) {
+            const auto role = memegen::parse_media_role(entry["role"].get<std::string>());
+            if (!role)
+                return {{"path", path}, {"ok", false}, {"error", "unknown role in the request"}};
+            limits.role = *role;
+        }
+    } else {
+        return {{"path", ""}, {"ok", false}, {"error", "a file entry must be a path or {path}"}};
+    }
+    try {
+        return {{"path", path}, {"ok", true}, {"info", memegen::probe_media(path, limits)}};
+    } catch (const std::exception& e) {
+        return {{"path", path}, {"ok", false}, {"error", e.what()}};
+    } catch (...) {
+        return {{"path", path}, {"ok", false}, {"error", "unknown error"}};
+    }
+}
+
 }  // namespace
+
+extern "C" char* memegen_probe_json(const char* request_json, memegen_probe_result on_result,
+                                    void* user) {
+    nlohmann::json answer;
+    try {
+        const auto request = nlohmann::json::parse(request_json != nullptr ? request_json : "");
+        memegen::ProbeLimits limits;
+        limits.max_bytes = request.value("max_bytes", limits.max_bytes);
+        limits.max_pixels = request.value("max_pixels", limits.max_pixels);
+        if (request.contains("role")) {
+            const auto role = memegen::parse_media_role(request["role"].get<std::string>());
+            if (!role)
+                throw memegen::MediaError("unknown role '" + request["role"].dump() + "'");
+            limits.role = *role;
+        }
+        const auto& files = request.at("files");
+        if (!files.is_array())
+            throw memegen::MediaError("\"files\" must be an array");
+        nlohmann::json results = nlohmann::json::array();
+        for (const auto& entry : files) {
+            auto result = probe_one(entry, limits);
+            if (on_result != nullptr)
+                on_result(user, result.dump().c_str());
+            results.push_back(std::move(result));
+        }
+        answer = {{"ok", true}, {"results", std::move(results)}};
+    } catch (const std::exception& e) {
+        answer = {{"ok", false}, {"error", e.what()}};
+    } catch (...) {
+        answer = {{"ok", false}, {"error", "unknown error"}};
+    }
+    try {
+        return copy_out(answer.dump());
+    } catch (...) {
+        return nullptr;
+    }
+}
 
 extern "C" char* memegen_render_json(const char* request_json, memegen_render_poll poll,
                                      void* user) {

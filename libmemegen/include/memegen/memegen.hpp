@@ -6,5 +6,6 @@
 #include "memegen/error.hpp"
 #include "memegen/generation_guard.hpp"
 #include "memegen/log.hpp"
+#include "memegen/media_probe.hpp"
 #include "memegen/meme_renderer.hpp"
 #include "memegen/resource_monitor.hpp"

@@ -1,8 +1,8 @@
 #ifndef MEMEGEN_RENDER_ENTRY_H
 #define MEMEGEN_RENDER_ENTRY_H
 /* \file render_entry.h
- * A C entry point to MemeRenderer that takes and returns JSON, so the renderer can be
- * loaded on demand with dlopen("libmemegen.so.0") — a program that only sometimes renders
+ * C entry points to MemeRenderer and the media probe that take and return JSON, so the
+ * renderer can be loaded on demand with dlopen("libmemegen.so.0") — a program that only sometimes renders
  * (the bot) then does not map FFmpeg's libraries until it does — or called from other
  * languages.
  *
@@ -26,11 +26,24 @@ typedef int (*memegen_render_poll)(void* user, double fraction);
  * answer. The answer is malloc()ed: release it with memegen_free_string(). */
 char* memegen_render_json(const char* request_json, memegen_render_poll poll, void* user);
 
-/* Frees an answer of memegen_render_json(). */
+/* Probes media files before they enter a library (memegen/media_probe.hpp).
+ * Request: {"files": [PATH | {"path": PATH, "role": "meme"|"music"|"any"}, ...],
+ *           "role": DEFAULT_ROLE, "max_bytes": N, "max_pixels": N}  (all but files optional).
+ * Answer:  {"ok": true, "results": [{"path": PATH, "ok": true, "info": <MediaInfo>} or
+ *           {"path": PATH, "ok": false, "error": TEXT}, ...]} in request order, or
+ *          {"ok": false, "error": TEXT} for a malformed request.
+ * When `on_result` is not NULL it is called with each result's JSON (one object, as in
+ * "results") as soon as that file is done, so a caller can keep the verdicts of a batch that
+ * a crash interrupts. Never throws; release the answer with memegen_free_string(). */
+typedef void (*memegen_probe_result)(void* user, const char* result_json);
+char* memegen_probe_json(const char* request_json, memegen_probe_result on_result, void* user);
+
+/* Frees an answer of memegen_render_json() or memegen_probe_json(). */
 void memegen_free_string(char* text);
 
-/* Names of the two symbols, for dlsym(). */
+/* Names of the symbols, for dlsym(). */
 #define MEMEGEN_RENDER_JSON_SYMBOL "memegen_render_json"
+#define MEMEGEN_PROBE_JSON_SYMBOL "memegen_probe_json"
 #define MEMEGEN_FREE_STRING_SYMBOL "memegen_free_string"
 
 #ifdef __cplusplus
