@@ -3,7 +3,6 @@
 
 #include "memegen/meme_renderer.hpp"
 
-#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -41,7 +40,6 @@ constexpr double kSpeedChange = 0.05;
 constexpr int kThumbnailSide = 320;
 constexpr int kAudioBitrate = 128000;
 constexpr std::int64_t kMinVideoBitrate = 64000;
-constexpr std::int64_t kFixedFillFrames = 32;  // x264's frame pool is full well before this
 
 bool has(const std::vector<Effect>& effects, Effect e) {
     return std::find(effects.begin(), effects.end(), e) != effects.end();
@@ -123,21 +121,6 @@ void validate(const RenderOptions& o) {
     if (o.audio == AudioMode::music && o.music.empty())
         bad("audio mode 'music' needs a music file");
 }
-
-// x264 reads some of its own buffers before writing them, so its output depended on what
-// malloc returned: two renders of one seed in one process differed, and MALLOC_PERTURB_ changed
-// the bytes. While the encoder opens and while it takes its first frames, fresh allocations are
-// filled with a fixed byte (glibc's M_PERTURB; process-wide, but it only fills memory) so the
-// same inputs give the same bytes every time. Kept to those calls alone (x264's sliced threads
-// allocate inside them), not around decoding, compositing or sound: filling costs a memset per
-// malloc and free, and filled memory is resident memory.
-class FixedMallocFill {
-  public:
-    FixedMallocFill() { ::mallopt(M_PERTURB, 0x5A); }
-    ~FixedMallocFill() { ::mallopt(M_PERTURB, 0); }
-    FixedMallocFill(const FixedMallocFill&) = delete;
-    FixedMallocFill& operator=(const FixedMallocFill&) = delete;
-};
 
 class Canceller {
   public:
@@ -561,11 +544,7 @@ RenderResult MemeRenderer::Impl::render(const std::filesystem::path& media,
     TempFile temp_video(temp_name(output, ".mp4"));
     TempFile temp_thumb(temp_name(thumbnail, ".jpg"));
     std::optional<detail::OutputFile> out;
-    // x264 allocates the buffers in question when it opens and while its frame pool fills.
-    {
-        const FixedMallocFill fixed_fill;
-        out.emplace(temp_video.path(), output, settings);
-    }
+    out.emplace(temp_video.path(), output, settings);
 
     std::optional<AudioPipeline> audio;
     audio.emplace(sound, *out);
@@ -671,12 +650,7 @@ RenderResult MemeRenderer::Impl::render(const std::filesystem::path& media,
         canceller.check(output);
         FramePtr picture = make_picture(i);
         picture->pts = i;
-        if (i <= kFixedFillFrames) {
-            const FixedMallocFill fixed_fill;
-            out->write_video(picture.get());
-        } else {
-            out->write_video(picture.get());
-        }
+        out->write_video(picture.get());
         picture.reset();
         audio->mux_until((i + 1) * detail::kSampleRate / o.fps, *out);
         if (o.on_progress) {

@@ -2,12 +2,14 @@
 
 extern "C" {
 #include <libavutil/channel_layout.h>
+#include <libavutil/cpu.h>
 #include <libavutil/opt.h>
 }
 
 #include <cerrno>
 #include <cstdio>
 #include <memory>
+#include <string>
 
 #include "memegen/error.hpp"
 
@@ -74,7 +76,19 @@ OutputFile::OutputFile(std::filesystem::path file, std::filesystem::path display
     // x264 defaults 258/464; 2 sliced threads + rc-lookahead 10: 207/210; + lookahead 5:
     // 174/178; lookahead 3 + bframes 1: 135/- at the same speed and a slightly smaller file
     // (720x1280: 88). bench/render_vs_ffmpeg has the current figures.
-    av_dict_set(&opts, "x264-params", "sliced-threads=1:rc-lookahead=3:bframes=1", 0);
+    std::string params = "sliced-threads=1:rc-lookahead=3:bframes=1";
+    // No AVX-512 in x264. Its AVX-512 MB-tree propagation (mbtree_propagate_list_internal_avx512
+    // in 0.164, Debian 12's) works on 8 macroblocks per step with no tail: when a row is not a
+    // multiple of 8 MBs wide (1080 px is 68, 720 is 45) the lanes past the row's end read
+    // entries x264 never wrote and scatter what they find into the propagated costs, so the
+    // output depended on what malloc returned (two renders of one seed in one process differed;
+    // MALLOC_PERTURB_ changed the bytes). Found by elimination: only with AVX-512 on and
+    // MB-tree on; valgrind has no AVX-512, runs the AVX2 code (which scatters only the row's
+    // own entries, in C) and sees nothing. Speed is the same here and memory needs no fill.
+    // Every CPU with AVX-512 has everything x264's "avx2" level names.
+    if ((av_get_cpu_flags() & AV_CPU_FLAG_AVX512) != 0)
+        params += ":asm=avx2";
+    av_dict_set(&opts, "x264-params", params.c_str(), 0);
     // Presets from medium on use 3+ reference frames; 2 saved 14 MB at 1080x1920 (a 720p
     // video input at medium: 208 -> 194 MiB peak) for a file ~1 % larger.
     static constexpr const char* kManyRefPresets[] = {"medium", "slow", "slower", "veryslow",
