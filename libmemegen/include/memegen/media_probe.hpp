@@ -5,11 +5,13 @@
 /// stay within a size and a pixel limit — a header claiming 30000×30000 is refused before
 /// anything is decoded. A file that passes is safe to hand to MemeRenderer.
 ///
-/// FFmpeg stays out of this header; probe_media() lives in libmemegen.so (a program that loads
+/// FFmpeg stays out of this header; only probe_media() lives in libmemegen.so (a program that loads
 /// the library with dlopen uses memegen_probe_json() of render_entry.h instead).
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,22 +28,12 @@ enum class ProbedKind {
     audio,      ///< audio only (MP3, M4A, Opus, ...)
 };
 
-/// "still", "animation", "video", "audio".
-[[nodiscard]] std::string_view to_string(ProbedKind kind) noexcept;
-/// The kind named by `text` (as to_string() writes it); nullopt otherwise.
-[[nodiscard]] std::optional<ProbedKind> parse_probed_kind(std::string_view text) noexcept;
-
 /// Which library a file is meant for: what it must contain.
 enum class MediaRole {
     any,    ///< anything that decodes
     meme,   ///< needs a picture (still, animation or video); its own audio may come along
     music,  ///< needs an audio stream
 };
-
-/// "any", "meme", "music".
-[[nodiscard]] std::string_view to_string(MediaRole role) noexcept;
-/// The role named by `text`; nullopt otherwise.
-[[nodiscard]] std::optional<MediaRole> parse_media_role(std::string_view text) noexcept;
 
 /// The limits and expectation a probe checks.
 struct ProbeLimits {
@@ -69,12 +61,135 @@ struct MediaInfo {
     [[nodiscard]] std::string canonical_extension() const;
 };
 
+// ---- Plain-data helpers: inline, so a program that only loads the library with dlopen
+// (memegen-bot) can use these types without linking it.
+/// "still", "animation", "video", "audio".
+inline std::string_view to_string(ProbedKind kind) noexcept {
+    switch (kind) {
+        case ProbedKind::still:
+            return "still";
+        case ProbedKind::animation:
+            return "animation";
+        case ProbedKind::video:
+            return "video";
+        case ProbedKind::audio:
+            return "audio";
+    }
+    return "still";
+}
+
+/// The kind named by `text` (as to_string() writes it); nullopt otherwise.
+inline std::optional<ProbedKind> parse_probed_kind(std::string_view text) noexcept {
+    for (const auto kind :
+         {ProbedKind::still, ProbedKind::animation, ProbedKind::video, ProbedKind::audio}) {
+        if (to_string(kind) == text)
+            return kind;
+    }
+    return std::nullopt;
+}
+
+/// "any", "meme", "music".
+inline std::string_view to_string(MediaRole role) noexcept {
+    switch (role) {
+        case MediaRole::any:
+            return "any";
+        case MediaRole::meme:
+            return "meme";
+        case MediaRole::music:
+            return "music";
+    }
+    return "any";
+}
+
+/// The role named by `text`; nullopt otherwise.
+inline std::optional<MediaRole> parse_media_role(std::string_view text) noexcept {
+    for (const auto role : {MediaRole::any, MediaRole::meme, MediaRole::music}) {
+        if (to_string(role) == text)
+            return role;
+    }
+    return std::nullopt;
+}
+
+inline std::string MediaInfo::canonical_extension() const {
+    // Single-picture demuxers are named after the picture's format; containers by family.
+    static const std::map<std::string, std::string, std::less<>> by_container = {
+        {"png_pipe", ".png"}, {"apng", ".png"},     {"jpeg_pipe", ".jpg"}, {"webp_pipe", ".webp"},
+        {"gif", ".gif"},      {"bmp_pipe", ".bmp"}, {"mp3", ".mp3"},       {"wav", ".wav"},
+        {"flac", ".flac"},    {"aac", ".aac"},      {"avi", ".avi"},       {"flv", ".flv"},
+        {"mpegts", ".ts"},
+    };
+    if (const auto it = by_container.find(container); it != by_container.end())
+        return it->second;
+    if (container == "image2") {
+        if (video_codec == "mjpeg")
+            return ".jpg";
+        if (video_codec == "png" || video_codec == "webp" || video_codec == "bmp" ||
+            video_codec == "gif") {
+            return "." + video_codec;
+        }
+    }
+    if (container.starts_with("mov,mp4"))
+        return kind == ProbedKind::audio ? ".m4a" : ".mp4";
+    if (container.starts_with("matroska")) {
+        const bool web_video = video_codec.empty() || video_codec == "vp8" ||
+                               video_codec == "vp9" || video_codec == "av1";
+        const bool web_audio =
+            audio_codec.empty() || audio_codec == "opus" || audio_codec == "vorbis";
+        if (kind == ProbedKind::audio)
+            return ".mka";
+        return web_video && web_audio ? ".webm" : ".mkv";
+    }
+    if (container == "ogg")
+        return audio_codec == "opus" ? ".opus" : ".ogg";
+    switch (kind) {
+        case ProbedKind::still:
+            return ".png";
+        case ProbedKind::animation:
+            return ".gif";
+        case ProbedKind::video:
+            return ".mp4";
+        case ProbedKind::audio:
+            return ".m4a";
+    }
+    return ".bin";
+}
+
 /// {"kind", "size_bytes", "width", "height", "rotation", "duration_seconds", "has_video",
 ///  "has_audio", "container", "video_codec", "audio_codec"}.
-void to_json(nlohmann::json& j, const MediaInfo& info);
+inline void to_json(nlohmann::json& j, const MediaInfo& info) {
+    j = {{"kind", to_string(info.kind)},
+         {"size_bytes", info.size_bytes},
+         {"width", info.width},
+         {"height", info.height},
+         {"rotation", info.rotation},
+         {"duration_seconds", info.duration_seconds},
+         {"has_video", info.has_video},
+         {"has_audio", info.has_audio},
+         {"container", info.container},
+         {"video_codec", info.video_codec},
+         {"audio_codec", info.audio_codec}};
+}
+
 /// The inverse of to_json(); missing fields keep their defaults, a bad "kind" throws
 /// nlohmann::json::exception.
-void from_json(const nlohmann::json& j, MediaInfo& info);
+inline void from_json(const nlohmann::json& j, MediaInfo& info) {
+    const auto kind = parse_probed_kind(j.at("kind").get<std::string>());
+    if (!kind) {
+        throw nlohmann::json::other_error::create(
+            501, "unknown media kind '" + j.at("kind").get<std::string>() + "'", &j);
+    }
+    info.kind = *kind;
+    info.size_bytes = j.value("size_bytes", std::uint64_t{0});
+    info.width = j.value("width", 0);
+    info.height = j.value("height", 0);
+    info.rotation = j.value("rotation", 0);
+    info.duration_seconds = j.value("duration_seconds", 0.0);
+    info.has_video = j.value("has_video", false);
+    info.has_audio = j.value("has_audio", false);
+    info.container = j.value("container", std::string{});
+    info.video_codec = j.value("video_codec", std::string{});
+    info.audio_codec = j.value("audio_codec", std::string{});
+}
 
 /// Probes `path` against `limits`. Reads the file's header, opens the container, checks the
 /// streams the role needs, and decodes the first picture and/or the first audio frame.
