@@ -15,6 +15,7 @@
 #include "config/config.hpp"
 #include "config/timezone.hpp"
 #include "core/bot.hpp"
+#include "core/media_prober.hpp"
 #include "core/render_runner.hpp"
 
 namespace {
@@ -43,6 +44,10 @@ int main(int argc, char** argv) {
     // The render child: same binary, so isolation needs no second program to install.
     if (argc == 4 && std::strcmp(argv[1], "--render-job") == 0) {
         return memegen::bot::render_job_main(argv[2], argv[3]);
+    }
+    // The probe child: checks library files with libmemegen loaded, away from the bot.
+    if (argc == 4 && std::strcmp(argv[1], "--probe-job") == 0) {
+        return memegen::bot::probe_job_main(argv[2], argv[3]);
     }
     std::optional<std::filesystem::path> config_file;
     bool check_only = false;

@@ -136,6 +136,22 @@ const std::vector<ConfigKeyInfo>& config_keys() {
          "GIFs and videos are cut here; >= max_seconds."},
         {"render.max_output_mb", "integer 1..2000", "50", "",
          "The MP4 is kept under this many MB; <= upload_limit_mb."},
+        {"render.captions", "boolean", "true", "",
+         "Draw the captions of the meme's sidecar JSON, and the track's \"artist — title\" "
+         "from its sidecar as the badge line (see config/library-sidecar.md)."},
+        {"library", "object", "{}", "", "How files get into the libraries (keys below)."},
+        {"library.max_file_mb", "integer 1..10000", "100", "",
+         "Library files larger than this many MB are skipped (logged) and never rendered."},
+        {"library.max_pixels", "integer 10000..1000000000", "50000000", "",
+         "Pictures whose header claims more pixels (width x height) are skipped before "
+         "decoding."},
+        {"library.uploads", "boolean", "true", "",
+         "The owner and admins may add memes and music by sending them to the bot."},
+        {"library.max_upload_mb", "integer 1..2000", "20", "",
+         "Largest file the bot downloads (the public Bot API serves at most 20 MB)."},
+        {"library.rescan_minutes", "integer 0..1440", "10", "",
+         "How often the library directories are checked for new or changed files (each probed "
+         "once, in the background); 0: only at start-up and when a library is empty."},
         {"max_batch", "integer 1..100", "20", "", "Largest N accepted by /generate N."},
         {"max_attempts", "integer 1..10", "3", "",
          "Tries per meme; also how often a crashing update is retried before it is skipped."},
@@ -749,6 +765,18 @@ void validate(Loader& l, BotConfig& c, bool have_file) {
                                   r.max_video_seconds));
         }
         l.read_int("render.max_output_mb", 1, 2000, r.max_output_mb);
+        l.read_bool("render.captions", r.captions);
+    }
+
+    if (const json* library = l.find("library"); library != nullptr && !library->is_object()) {
+        l.problem("library", fmt::format("must be an object, got {}", describe(*library)));
+    } else {
+        auto& lib = c.library;
+        l.read_int("library.max_file_mb", 1, 10000, lib.max_file_mb);
+        l.read_int("library.max_pixels", 10000, 1'000'000'000, lib.max_pixels);
+        l.read_bool("library.uploads", lib.uploads);
+        l.read_int("library.max_upload_mb", 1, 2000, lib.max_upload_mb);
+        l.read_int("library.rescan_minutes", 0, 1440, lib.rescan_minutes);
     }
 
     l.read_int("max_batch", 1, 100, c.max_batch);
@@ -847,7 +875,7 @@ ConfigLoadResult load_config(const std::optional<fs::path>& file, const Environm
     }
     // The file's unknown keys, before the environment adds its own.
     loader.check_unknown(loader.merged, "");
-    for (const char* section : {"render", "metrics"}) {
+    for (const char* section : {"render", "metrics", "library"}) {
         const auto it = loader.merged.find(section);
         if (it != loader.merged.end() && it->is_object())
             loader.check_unknown(*it, section);
@@ -918,7 +946,14 @@ nlohmann::json to_json(const BotConfig& c) {
           {"min_seconds", c.render.min_seconds},
           {"max_seconds", c.render.max_seconds},
           {"max_video_seconds", c.render.max_video_seconds},
-          {"max_output_mb", c.render.max_output_mb}}},
+          {"max_output_mb", c.render.max_output_mb},
+          {"captions", c.render.captions}}},
+        {"library",
+         {{"max_file_mb", c.library.max_file_mb},
+          {"max_pixels", c.library.max_pixels},
+          {"uploads", c.library.uploads},
+          {"max_upload_mb", c.library.max_upload_mb},
+          {"rescan_minutes", c.library.rescan_minutes}}},
         {"max_batch", c.max_batch},
         {"max_attempts", c.max_attempts},
         {"render_isolation", to_string(c.render_isolation)},

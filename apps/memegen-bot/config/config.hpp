@@ -82,6 +82,16 @@ struct RenderSettings {
     double max_seconds = 12;           ///< longest random length of a still
     double max_video_seconds = 60;     ///< GIFs/videos are cut here
     int max_output_mb = 50;            ///< the MP4 is kept under this many MB (10^6 bytes)
+    bool captions = true;  ///< sidecar captions and the track's "artist — title" badge are drawn
+};
+
+/// How files get into the libraries: probe limits, uploads, rescans.
+struct LibrarySettings {
+    int max_file_mb = 100;                 ///< library files above this are skipped (10^6 bytes)
+    std::int64_t max_pixels = 50'000'000;  ///< pictures above width×height are skipped
+    bool uploads = true;                   ///< owner/admins may add media by sending it
+    int max_upload_mb = 20;                ///< largest file downloaded (the Bot API serves 20)
+    int rescan_minutes = 10;               ///< library directories re-checked; 0: at start only
 };
 
 /// The optional Prometheus-style metrics endpoint.
@@ -111,6 +121,7 @@ struct BotConfig {
     std::filesystem::path media_dir;            ///< meme library (absolute after loading)
     std::filesystem::path music_dir;            ///< music library (absolute after loading)
     RenderSettings render;                      ///< how videos are made
+    LibrarySettings library;                    ///< probing and uploads of library files
     int max_batch = 20;                         ///< cap of /generate N
     int max_attempts = 3;                       ///< tries per meme (and per poison update)
     RenderIsolation render_isolation = RenderIsolation::process;  ///< how renders run

@@ -52,6 +52,10 @@ std::uint64_t fresh_seed() {
     return random();
 }
 
+// Message fields that carry a file someone sent (Bot API Message object).
+constexpr const char* kMediaFields[] = {"photo",    "animation", "video",     "audio",
+                                        "document", "voice",     "video_note"};
+
 // "ok" callback data is "<verb>:<id>"; verbs: p publish, t change track, r regenerate,
 // a regenerate all, x already published.
 std::pair<std::string, std::string> split_callback(const std::string& data) {
@@ -78,8 +82,23 @@ Bot::Bot(BotConfig config)
       guard_(config_.state_dir),
       offsets_(config_.state_dir, config_.max_attempts),
       candidates_(config_.state_dir / "candidates.json"),
-      picker_(config_.media_dir, config_.music_dir, config_.state_dir / "history.json",
-              fresh_seed()),
+      library_([&] {
+          LibraryCatalogOptions o;
+          o.media_dir = config_.media_dir;
+          o.music_dir = config_.music_dir;
+          o.index_file = config_.state_dir / "library_index.json";
+          o.prober.isolate = config_.render_isolation == RenderIsolation::process;
+          o.prober.work_dir = config_.state_dir / "work";
+          o.prober.max_bytes =
+              static_cast<std::uint64_t>(config_.library.max_file_mb) * 1000 * 1000;
+          o.prober.max_pixels = config_.library.max_pixels;
+          return o;
+      }()),
+      picker_(
+          [this](bool audio) {
+              return library_.usable(audio ? MediaRole::music : MediaRole::meme);
+          },
+          config_.state_dir / "history.json", fresh_seed()),
       runner_([&] {
           RenderRunnerOptions o;
           o.isolate = config_.render_isolation == RenderIsolation::process;
@@ -213,6 +232,13 @@ BotExit Bot::run(std::stop_token outer) {
     worker_ = std::jthread([this](std::stop_token) { worker_loop(stop_.get_token()); });
     scheduler_thread_ =
         std::jthread([this](std::stop_token) { scheduler_loop(stop_.get_token()); });
+    // Library files are probed in the background: polling starts at once, picks use what has
+    // passed so far (see library_catalog.hpp).
+    library_thread_ = std::jthread([this](std::stop_token) {
+        library_.run_background(stop_.get_token(),
+                                std::chrono::minutes(config_.library.rescan_minutes));
+    });
+    intake_thread_ = std::jthread([this](std::stop_token) { intake_loop(stop_.get_token()); });
 
     const std::vector<std::string> allowed{"message", "callback_query"};
     int conflict_waits = 0;
@@ -321,6 +347,22 @@ void Bot::handle_message(const nlohmann::json& message) {
     const auto user = message["from"].value("id", std::int64_t{0});
     const auto chat = chat_of(message);
     const std::string text = message.value("text", std::string{});
+    const bool has_media = std::any_of(std::begin(kMediaFields), std::end(kMediaFields),
+                                       [&](const char* field) { return message.contains(field); });
+    if (has_media) {
+        if (!config_.is_admin(user)) {
+            std::lock_guard lock(cooldown_mutex_);
+            if (refused_users_.size() >= 10000)
+                refused_users_.clear();
+            if (refused_users_.insert(user).second) {
+                log_info("refused media from {} (not an admin)", who_of(message["from"]));
+                say(chat, text_.not_allowed());
+            }
+            return;
+        }
+        queue_upload(message, chat);
+        return;
+    }
     if (text.empty() || text[0] != '/')
         return;
 
@@ -479,6 +521,22 @@ std::string Bot::status_text() {
                             : "\n⚠️ Last problem:\n  Stage: {}\n  Error: {}\n  Time: {}\n"),
             escape_html(problem->stage), truncate_html(escape_html(problem->error), 600),
             escape_html(problem->timestamp));
+    }
+    {
+        const auto memes = library_.counts(MediaRole::meme);
+        const auto music = library_.counts(MediaRole::music);
+        out += fmt::format(fmt::runtime(ru ? "\n📚 Медиатека: мемов {}, треков {}"
+                                           : "\n📚 Library: {} memes, {} tracks"),
+                           memes.usable, music.usable);
+        if (memes.pending + music.pending > 0) {
+            out += fmt::format(fmt::runtime(ru ? ", на проверке {}" : ", {} being checked"),
+                               memes.pending + music.pending);
+        }
+        if (memes.rejected + music.rejected > 0) {
+            out += fmt::format(fmt::runtime(ru ? ", отклонено {}" : ", {} rejected"),
+                               memes.rejected + music.rejected);
+        }
+        out += "\n";
     }
     const auto now = Clock::now();
     std::lock_guard lock(scheduler_mutex_);
@@ -691,6 +749,10 @@ std::optional<Bot::Made> Bot::generate_one(const Job& job, int index, int varian
         monitor_.log_resource_usage(context + "_start");
         std::set<std::filesystem::path> exclude = used_in_batch;
         exclude.insert(failed_sources.begin(), failed_sources.end());
+        // Files not probed yet are not picked; with none usable yet, probe now rather than say
+        // "no memes" while the background check is still on its way.
+        library_.ensure_usable(MediaRole::meme, 1, stop);
+        library_.ensure_usable(MediaRole::music, 1, stop);
         auto media = fixed_media.empty() ? picker_.pick_meme(exclude)
                                          : std::optional<std::filesystem::path>(fixed_media);
         if (!media && fixed_media.empty()) {
@@ -724,6 +786,20 @@ std::optional<Bot::Made> Bot::generate_one(const Job& job, int index, int varian
         request.max_output_bytes = std::min<std::uint64_t>(
             static_cast<std::uint64_t>(config_.render.max_output_mb) * 1000 * 1000,
             static_cast<std::uint64_t>(config_.upload_limit_mb) * 1000 * 1000);
+        // Sidecars: the meme's captions, and the track's "artist — title" as the badge unless
+        // the meme sets its own.
+        std::string music_label;
+        if (music) {
+            music_label = library_.sidecar(*music, MediaRole::music).track_label();
+        }
+        if (config_.render.captions) {
+            const auto meme_sidecar = library_.sidecar(*media, MediaRole::meme);
+            request.captions.top = meme_sidecar.top.value_or("");
+            request.captions.bottom = meme_sidecar.bottom.value_or("");
+            request.captions.badge = meme_sidecar.badge.value_or(music_label);
+        }
+        if (music_label.empty() && music)
+            music_label = music->stem().string();
 
         state_.record(stage::generating, {{"label", job.label},
                                           {"context", context},
@@ -751,8 +827,8 @@ std::optional<Bot::Made> Bot::generate_one(const Job& job, int index, int varian
                                              {"index", index},
                                              {"attempt", attempt}});
             used_in_batch.insert(*media);
-            return Made{*outcome.result, media->string(), request.music.string(), request.seed,
-                        variant_group};
+            return Made{*outcome.result, media->string(), request.music.string(),
+                        music_label,     request.seed,    variant_group};
         }
         if (outcome.failure == RenderFailureKind::cancelled) {
             state_.record(stage::cancelled, {{"label", job.label}, {"context", context}});
@@ -797,9 +873,7 @@ std::optional<Candidate> Bot::send_candidate(const Made& made, const std::string
     const auto& r = made.result;
     c.caption = fmt::format("🎬 {}\n🎵 {}\n⏱ {:.1f} s · {} MB · {}×{}\n✨ {}",
                             escape_html(std::filesystem::path(made.media).filename().string()),
-                            made.music.empty()
-                                ? std::string("—")
-                                : escape_html(std::filesystem::path(made.music).stem().string()),
+                            made.music.empty() ? std::string("—") : escape_html(made.music_label),
                             r.duration_seconds, mb(r.size_bytes), r.width, r.height,
                             escape_html(effects_text(r.effects)));
     c.caption = truncate_html(c.caption, kMaxCaptionLength);
@@ -1085,6 +1159,170 @@ void Bot::scheduler_loop(std::stop_token stop) {
         std::unique_lock lock(sleep_mutex);
         sleeper.wait_for(lock, stop, sleep_for, [] { return false; });
     }
+}
+
+// ---------------------------------------------------------------- intake side
+
+void Bot::queue_upload(const nlohmann::json& message, const std::string& chat) {
+    if (!config_.library.uploads) {
+        say(chat, text_.uploads_disabled());
+        return;
+    }
+    {
+        std::lock_guard lock(intake_mutex_);
+        // Bounded: a flood of files waits in Telegram, not in our memory.
+        if (intake_.size() >= 100) {
+            say(chat, text_.upload_refused(text_.ru() ? "слишком много файлов в очереди"
+                                                      : "too many files are waiting"));
+            return;
+        }
+        intake_.push_back(message);
+    }
+    intake_cv_.notify_all();
+}
+
+void Bot::intake_loop(std::stop_token stop) {
+    while (!stop.stop_requested()) {
+        nlohmann::json message;
+        {
+            std::unique_lock lock(intake_mutex_);
+            intake_cv_.wait(lock, stop, [this] { return !intake_.empty(); });
+            if (intake_.empty())
+                return;
+            message = std::move(intake_.front());
+            intake_.pop_front();
+        }
+        try {
+            take_upload(message);
+        } catch (const std::exception& e) {
+            log_error("a file sent to the bot could not be handled: {}", redact(e.what()));
+            say(chat_of(message), text_.upload_refused(escape_html(redact(e.what()))));
+        }
+    }
+}
+
+void Bot::take_upload(const nlohmann::json& message) {
+    const auto chat = chat_of(message);
+    const auto stop = stop_.get_token();
+    // Which file, for which library, under which name (sanitised later).
+    struct Sent {
+        nlohmann::json file;
+        MediaRole role = MediaRole::meme;
+        std::string name;
+    };
+    std::optional<Sent> sent;
+    const auto unique = [](const nlohmann::json& f) {
+        return f.value("file_unique_id", std::string("file"));
+    };
+    const auto named = [](const nlohmann::json& f, const std::string& fallback) {
+        const auto name = f.value("file_name", std::string{});
+        return name.empty() ? fallback : name;
+    };
+    if (message.contains("photo") && message["photo"].is_array() && !message["photo"].empty()) {
+        const auto& best = message["photo"].back();  // sizes come smallest first
+        sent = Sent{best, MediaRole::meme, "photo_" + unique(best) + ".jpg"};
+    } else if (message.contains("animation")) {
+        const auto& f = message["animation"];
+        sent = Sent{f, MediaRole::meme, named(f, "animation_" + unique(f) + ".mp4")};
+    } else if (message.contains("video")) {
+        const auto& f = message["video"];
+        sent = Sent{f, MediaRole::meme, named(f, "video_" + unique(f) + ".mp4")};
+    } else if (message.contains("video_note")) {
+        const auto& f = message["video_note"];
+        sent = Sent{f, MediaRole::meme, "video_note_" + unique(f) + ".mp4"};
+    } else if (message.contains("audio")) {
+        const auto& f = message["audio"];
+        sent = Sent{f, MediaRole::music, named(f, "audio_" + unique(f) + ".mp3")};
+    } else if (message.contains("voice")) {
+        const auto& f = message["voice"];
+        sent = Sent{f, MediaRole::music, "voice_" + unique(f) + ".ogg"};
+    } else if (message.contains("document")) {
+        const auto& f = message["document"];
+        const auto name = named(f, "document_" + unique(f));
+        const auto mime = f.value("mime_type", std::string{});
+        if (mime.starts_with("image/") || mime.starts_with("video/")) {
+            sent = Sent{f, MediaRole::meme, name};
+        } else if (mime.starts_with("audio/")) {
+            sent = Sent{f, MediaRole::music, name};
+        } else if (const auto kind = media_kind_of(name); kind != MediaKind::unknown) {
+            sent = Sent{f, kind == MediaKind::audio ? MediaRole::music : MediaRole::meme, name};
+        }
+    }
+    if (!sent || !sent->file.contains("file_id")) {
+        say(chat, text_.upload_unsupported());
+        return;
+    }
+    const auto who = message.contains("from") ? who_of(message["from"]) : std::string("?");
+    const std::uint64_t limit =
+        static_cast<std::uint64_t>(config_.library.max_upload_mb) * 1000 * 1000;
+    const auto too_large = [&](std::uint64_t bytes) {
+        log_info("refused a file of {} bytes from {}: above library.max_upload_mb", bytes, who);
+        say(chat, text_.upload_too_large(bytes / 1e6, config_.library.max_upload_mb));
+    };
+    // The size Telegram states is checked before anything is downloaded.
+    const auto stated = sent->file.value("file_size", std::int64_t{0});
+    if (stated > 0 && static_cast<std::uint64_t>(stated) > limit) {
+        too_large(static_cast<std::uint64_t>(stated));
+        return;
+    }
+    const auto& library = library_.library(sent->role);
+    const auto download = library.root() / (".incoming-" + CandidateStore::new_id());
+    try {
+        const auto info = api_.get_file(sent->file["file_id"].get<std::string>(), stop);
+        if (info.file_size && static_cast<std::uint64_t>(*info.file_size) > limit) {
+            too_large(static_cast<std::uint64_t>(*info.file_size));
+            return;
+        }
+        if (info.file_path.empty()) {
+            say(chat, text_.upload_refused(text_.ru() ? "Telegram не дал ссылку на файл"
+                                                      : "Telegram gave no download path"));
+            return;
+        }
+        // The limit holds while downloading too: a stated size may be missing or wrong.
+        api_.download_file(info.file_path, download, limit, stop);
+    } catch (const TelegramError& e) {
+        std::error_code ec;
+        std::filesystem::remove(download, ec);
+        if (e.kind() == TelegramError::Kind::limit_exceeded) {
+            too_large(limit + 1);
+            return;
+        }
+        note_telegram_error(e, "downloading a sent file");
+        say(chat, text_.upload_refused(escape_html(redact(e.what()))));
+        return;
+    } catch (const std::exception& e) {
+        std::error_code ec;
+        std::filesystem::remove(download, ec);
+        log_error("cannot download a sent file into {}: {}", library.root().string(),
+                  redact(e.what()));
+        say(chat, text_.upload_refused(escape_html(redact(e.what()))));
+        return;
+    }
+    const auto admitted = library_.admit(download, sent->role, sent->name, stop);
+    if (!admitted.ok) {
+        say(chat, text_.upload_refused(escape_html(admitted.reason)));
+        return;
+    }
+    // Where it came from, in a sidecar of its own (library-sidecar.md); a caption is its title.
+    nlohmann::json sidecar = {{"source", "sent to the bot by " + who}};
+    const auto caption = message.value("caption", std::string{});
+    if (!caption.empty() && caption.size() <= SidecarLimits::max_text_bytes &&
+        std::none_of(caption.begin(), caption.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
+        sidecar["title"] = caption;
+    }
+    try {
+        auto sidecar_file = admitted.file;
+        sidecar_file += ".json";
+        memegen::detail::write_file_atomically(sidecar_file, sidecar.dump(2) + "\n", 0644);
+    } catch (const std::exception& e) {
+        log_warning("cannot write the sidecar of {}: {}", admitted.file.string(), e.what());
+    }
+    const auto& i = *admitted.info;
+    say(chat, text_.upload_added(sent->role == MediaRole::music,
+                                 escape_html(admitted.file.filename().string()),
+                                 text_.upload_facts(to_string(i.kind), i.width, i.height,
+                                                    i.duration_seconds, i.size_bytes)));
 }
 
 }  // namespace memegen::bot

@@ -28,6 +28,7 @@
 #include "config/schedule.hpp"
 #include "config/update_offset_store.hpp"
 #include "core/candidate_store.hpp"
+#include "core/library_catalog.hpp"
 #include "core/media_picker.hpp"
 #include "core/messages.hpp"
 #include "core/render_runner.hpp"
@@ -72,6 +73,7 @@ class Bot {
         RenderedVideo result;
         std::string media;
         std::string music;
+        std::string music_label;  // "artist — title" from the track's sidecar, or its name
         std::uint64_t seed = 0;
         int variant_group = 0;
     };
@@ -85,6 +87,7 @@ class Bot {
     void command_status(const std::string& chat);
     void command_cancel(const std::string& chat);
     void command_run_scheduled(const std::string& chat, const std::string& who);
+    void queue_upload(const nlohmann::json& message, const std::string& chat);
     void publish(const nlohmann::json& query, const std::string& candidate_id);
     bool start_job(Job job, const std::string& chat, const std::string& callback_id = {});
     [[nodiscard]] std::string status_text();
@@ -106,6 +109,10 @@ class Bot {
     // Scheduler side.
     void scheduler_loop(std::stop_token stop);
 
+    // Intake side: media sent to the bot, downloaded and probed off the polling thread.
+    void intake_loop(std::stop_token stop);
+    void take_upload(const nlohmann::json& message);
+
     // Telegram helpers that never throw: failures are logged (and 401 stops the bot).
     std::optional<nlohmann::json> say(const std::string& chat, const std::string& html,
                                       const std::optional<nlohmann::json>& markup = std::nullopt);
@@ -121,6 +128,7 @@ class Bot {
     GenerationGuard guard_;
     UpdateOffsetStore offsets_;
     CandidateStore candidates_;
+    LibraryCatalog library_;  // before picker_: the picker draws from it
     MediaPicker picker_;
     RenderRunner runner_;
 
@@ -144,8 +152,14 @@ class Bot {
 
     std::stop_source stop_;  // the bot's own: 401 or run()'s token
     std::atomic<bool> token_rejected_{false};
+    std::mutex intake_mutex_;
+    std::condition_variable_any intake_cv_;
+    std::deque<nlohmann::json> intake_;  // messages with media, oldest first
+
     std::jthread worker_;
     std::jthread scheduler_thread_;
+    std::jthread library_thread_;  // probes new library files in the background
+    std::jthread intake_thread_;   // downloads and admits media sent to the bot
 };
 
 }  // namespace memegen::bot

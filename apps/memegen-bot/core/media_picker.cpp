@@ -14,7 +14,7 @@ MediaKind media_kind_of(const std::filesystem::path& path) {
     std::string ext = path.extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".webp")
+    if (ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".webp" || ext == ".bmp")
         return MediaKind::still;
     if (ext == ".gif")
         return MediaKind::gif;
@@ -22,43 +22,21 @@ MediaKind media_kind_of(const std::filesystem::path& path) {
         return MediaKind::video;
     }
     if (ext == ".mp3" || ext == ".m4a" || ext == ".aac" || ext == ".ogg" || ext == ".opus" ||
-        ext == ".wav" || ext == ".flac") {
+        ext == ".wav" || ext == ".flac" || ext == ".mka") {
         return MediaKind::audio;
     }
     return MediaKind::unknown;
 }
 
-MediaPicker::MediaPicker(std::filesystem::path media_dir, std::filesystem::path music_dir,
-                         std::filesystem::path history_file, std::uint64_t seed)
-    : media_dir_(std::move(media_dir)),
-      music_dir_(std::move(music_dir)),
-      history_file_(std::move(history_file)),
-      random_(seed) {}
-
-std::vector<std::filesystem::path> MediaPicker::scan(const std::filesystem::path& dir,
-                                                     bool audio) const {
-    std::vector<std::filesystem::path> files;
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-        if (!entry.is_regular_file(ec) || entry.file_size(ec) == 0)
-            continue;
-        const auto kind = media_kind_of(entry.path());
-        if (audio ? kind == MediaKind::audio
-                  : (kind != MediaKind::audio && kind != MediaKind::unknown)) {
-            files.push_back(entry.path());
-        }
-    }
-    if (ec)
-        log_warning("cannot list {}: {}", dir.string(), ec.message());
-    std::sort(files.begin(), files.end());
-    return files;
-}
+MediaPicker::MediaPicker(PickableFiles files, std::filesystem::path history_file,
+                         std::uint64_t seed)
+    : files_(std::move(files)), history_file_(std::move(history_file)), random_(seed) {}
 
 std::vector<std::filesystem::path> MediaPicker::memes() {
-    return scan(media_dir_, false);
+    return files_(false);
 }
 std::vector<std::filesystem::path> MediaPicker::tracks() {
-    return scan(music_dir_, true);
+    return files_(true);
 }
 
 void MediaPicker::load() {
@@ -126,8 +104,11 @@ std::optional<std::filesystem::path> MediaPicker::pick(
     }
     used.erase(std::remove(used.begin(), used.end(), chosen.string()), used.end());
     used.push_back(chosen.string());
-    // Remember at most what the library holds: forgetting the oldest ends a round.
-    while (used.size() > files.size())
+    // Bounded, but never by the current list: files still being probed are missing from it,
+    // and trimming to its size would forget what was used and repeat it. Once every file was
+    // used, rounds continue least-recently-used first (above).
+    constexpr std::size_t kMaxHistory = 20000;
+    while (used.size() > std::max(files.size(), kMaxHistory))
         used.erase(used.begin());
     return chosen;
 }
@@ -136,7 +117,7 @@ std::optional<std::filesystem::path> MediaPicker::pick_meme(
     const std::set<std::filesystem::path>& exclude) {
     std::lock_guard lock(mutex_);
     load();
-    auto chosen = pick(scan(media_dir_, false), used_memes_, exclude);
+    auto chosen = pick(files_(false), used_memes_, exclude);
     save();
     return chosen;
 }
@@ -144,7 +125,7 @@ std::optional<std::filesystem::path> MediaPicker::pick_meme(
 std::optional<std::filesystem::path> MediaPicker::pick_music(const std::filesystem::path& avoid) {
     std::lock_guard lock(mutex_);
     load();
-    const auto files = scan(music_dir_, true);
+    const auto files = files_(true);
     std::set<std::filesystem::path> exclude;
     if (!avoid.empty() && files.size() > 1)
         exclude.insert(avoid);

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -16,18 +17,23 @@
 
 namespace memegen::bot {
 
-/// The kind of a library file, from its extension.
+/// The kind of a library file, from its extension (which files a library lists; the probe
+/// decides what they really are).
 enum class MediaKind { still, gif, video, audio, unknown };
 
-/// Classifies `path` by extension (png/jpg/jpeg/webp, gif, mp4/mov/webm/mkv, mp3/m4a/...).
+/// Classifies `path` by extension (png/jpg/jpeg/webp/bmp, gif, mp4/mov/webm/mkv/m4v,
+/// mp3/m4a/aac/ogg/opus/wav/flac/mka).
 [[nodiscard]] MediaKind media_kind_of(const std::filesystem::path& path);
+
+/// The files a picker may choose from: `audio` false for memes, true for tracks.
+using PickableFiles = std::function<std::vector<std::filesystem::path>(bool audio)>;
 
 /// The media and music libraries with their use history.
 class MediaPicker {
   public:
-    /// Scans nothing yet; `history_file` is where used sources are remembered.
-    MediaPicker(std::filesystem::path media_dir, std::filesystem::path music_dir,
-                std::filesystem::path history_file, std::uint64_t seed);
+    /// Picks among what `files` returns at each pick (the bot: files that passed the probe);
+    /// `history_file` is where used sources are remembered.
+    MediaPicker(PickableFiles files, std::filesystem::path history_file, std::uint64_t seed);
 
     /// A meme not used before (nor in `exclude`), or the least recently used one when all
     /// were; nullopt if the library has no usable file. Records the use.
@@ -40,7 +46,7 @@ class MediaPicker {
     /// Forgets the history (/clearhistory).
     void clear_history();
 
-    /// Files of each library, as last scanned.
+    /// Files of each library, as `files` gives them now.
     [[nodiscard]] std::vector<std::filesystem::path> memes();
     [[nodiscard]] std::vector<std::filesystem::path> tracks();
 
@@ -48,12 +54,10 @@ class MediaPicker {
     std::optional<std::filesystem::path> pick(const std::vector<std::filesystem::path>& files,
                                               std::vector<std::string>& used,
                                               const std::set<std::filesystem::path>& exclude);
-    std::vector<std::filesystem::path> scan(const std::filesystem::path& dir, bool audio) const;
     void load();
     void save();
 
-    std::filesystem::path media_dir_;
-    std::filesystem::path music_dir_;
+    PickableFiles files_;
     std::filesystem::path history_file_;
     std::mt19937_64 random_;
     std::mutex mutex_;

@@ -31,7 +31,8 @@ std::string Messages::help() const {
                "/status — память, блокировка, последняя проблема, расписание\n"
                "/cancel — отменить текущую генерацию\n"
                "/clearhistory — забыть использованные источники\n"
-               "/help — эта справка";
+               "/help — эта справка\n"
+               "Пришлите фото, GIF, видео или аудио — бот проверит его и добавит в медиатеку.";
     }
     return "<b>Meme bot</b>\n"
            "/generate — make one meme\n"
@@ -40,7 +41,8 @@ std::string Messages::help() const {
            "/status — memory, lock, last problem, schedule\n"
            "/cancel — cancel the running generation\n"
            "/clearhistory — forget which sources were used\n"
-           "/help — this help";
+           "/help — this help\n"
+           "Send a photo, GIF, video or audio file to check it and add it to the libraries.";
 }
 
 std::string Messages::not_allowed() const {
@@ -141,6 +143,65 @@ std::string Messages::unclean_end(std::string_view error_html) const {
 std::string Messages::unknown_command() const {
     return ru() ? "Неизвестная команда. /help — список команд."
                 : "Unknown command. /help lists the commands.";
+}
+
+std::string Messages::upload_added(bool music, std::string_view name_html,
+                                   std::string_view facts) const {
+    if (ru()) {
+        return fmt::format("✅ Добавлено в {}: <b>{}</b>\n{}", music ? "музыку" : "медиатеку мемов",
+                           name_html, facts);
+    }
+    return fmt::format("✅ Added to the {} library: <b>{}</b>\n{}", music ? "music" : "meme",
+                       name_html, facts);
+}
+
+std::string Messages::upload_refused(std::string_view reason_html) const {
+    return ru() ? fmt::format("❌ Не добавлено: {}", reason_html)
+                : fmt::format("❌ Not added: {}", reason_html);
+}
+
+std::string Messages::upload_too_large(double megabytes, int limit_mb) const {
+    return ru() ? fmt::format("❌ Не добавлено: файл {:.1f} МБ, больше предела {} МБ.", megabytes,
+                              limit_mb)
+                : fmt::format("❌ Not added: the file is {:.1f} MB, more than the {} MB limit.",
+                              megabytes, limit_mb);
+}
+
+std::string Messages::upload_unsupported() const {
+    return ru() ? "❌ Не добавлено: пришлите фото, GIF, видео или аудио (можно файлом)."
+                : "❌ Not added: send a photo, GIF, video or audio file (or one as a document).";
+}
+
+std::string Messages::uploads_disabled() const {
+    return ru() ? "Добавление медиа сообщениями выключено (library.uploads)."
+                : "Adding media by message is switched off (library.uploads).";
+}
+
+std::string Messages::upload_facts(std::string_view kind, int width, int height, double seconds,
+                                   std::uint64_t bytes) const {
+    static const std::pair<std::string_view, std::string_view> kinds_ru[] = {
+        {"still", "картинка"}, {"animation", "анимация"}, {"video", "видео"}, {"audio", "аудио"}};
+    std::string out(kind);
+    if (ru()) {
+        for (const auto& [en, ru_name] : kinds_ru) {
+            if (en == kind)
+                out = ru_name;
+        }
+    }
+    if (width > 0 && height > 0)
+        out += fmt::format(" · {}×{}", width, height);
+    if (seconds > 0) {
+        out += seconds >= 60
+                   ? fmt::format(" · {}:{:02}", static_cast<int>(seconds) / 60,
+                                 static_cast<int>(seconds) % 60)
+                   : fmt::format(fmt::runtime(ru() ? " · {:.1f} с" : " · {:.1f} s"), seconds);
+    }
+    if (bytes >= 1'000'000) {
+        out += fmt::format(fmt::runtime(ru() ? " · {:.1f} МБ" : " · {:.1f} MB"), bytes / 1e6);
+    } else {
+        out += fmt::format(fmt::runtime(ru() ? " · {} кБ" : " · {} kB"), (bytes + 999) / 1000);
+    }
+    return out;
 }
 
 }  // namespace memegen::bot

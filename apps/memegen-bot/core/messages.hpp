@@ -3,6 +3,7 @@
 /// Every text the bot sends, in English and Russian. Texts are Telegram HTML: anything
 /// that comes from outside (errors, file names, labels) is escaped where it is inserted.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -42,6 +43,22 @@ struct Messages {
                                                 std::string_view holder_html) const;
     [[nodiscard]] std::string unclean_end(std::string_view error_html) const;
     [[nodiscard]] std::string unknown_command() const;
+
+    /// A sent file joined a library: `library` "meme"/"music", `facts` e.g. "still · 640×640 ·
+    /// 227 kB" (built by upload_facts()), `name_html` the file's new name.
+    [[nodiscard]] std::string upload_added(bool music, std::string_view name_html,
+                                           std::string_view facts) const;
+    /// A sent file was refused; `reason_html` names the cause.
+    [[nodiscard]] std::string upload_refused(std::string_view reason_html) const;
+    /// A sent file is above library.max_upload_mb (refused before downloading).
+    [[nodiscard]] std::string upload_too_large(double megabytes, int limit_mb) const;
+    /// A sent message whose kind no library takes (a sticker, a text file, ...).
+    [[nodiscard]] std::string upload_unsupported() const;
+    /// library.uploads is off.
+    [[nodiscard]] std::string uploads_disabled() const;
+    /// "still · 640×640 · 227 kB", "video · 640×360 · 4.2 s · 1.2 MB", "audio · 3:12 · 4.1 MB".
+    [[nodiscard]] std::string upload_facts(std::string_view kind, int width, int height,
+                                           double seconds, std::uint64_t bytes) const;
 
     [[nodiscard]] std::string button_publish() const {
         return ru() ? "📢 Опубликовать" : "📢 Publish";

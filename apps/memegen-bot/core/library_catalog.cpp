@@ -1,0 +1,218 @@
+#include "core/library_catalog.hpp"
+
+#include <algorithm>
+
+#include <memegen/log.hpp>
+
+#include "core/library_path.hpp"
+
+namespace memegen::bot {
+
+namespace fs = std::filesystem;
+
+std::string probe_reason(const std::string& error) {
+    const auto quote_end = error.find("': ");
+    return quote_end == std::string::npos ? error : error.substr(quote_end + 3);
+}
+
+LibraryCatalog::LibraryCatalog(LibraryCatalogOptions options)
+    : options_(std::move(options)),
+      media_("media", options_.media_dir, MediaRole::meme),
+      music_("music", options_.music_dir, MediaRole::music),
+      index_(options_.index_file),
+      prober_(options_.prober) {}
+
+void LibraryCatalog::update_state(MediaLibrary& library) {
+    // Listing and publishing under one lock: whoever lists last (after an admitted file was
+    // moved in, say) also publishes last, so a scan that started earlier cannot hide it.
+    std::lock_guard update_lock(update_mutex_);
+    const auto listing = library.list();
+    State state;
+    std::map<fs::path, MediaInfo> infos;
+    for (const auto& entry : listing.files) {
+        const auto verdict = index_.find(entry.key, entry.stamp);
+        if (!verdict) {
+            ++state.counts.pending;
+        } else if (verdict->ok) {
+            ++state.counts.usable;
+            state.usable.push_back(entry.file);
+            if (verdict->info)
+                infos[entry.file] = *verdict->info;
+        } else {
+            ++state.counts.rejected;
+        }
+    }
+    std::lock_guard lock(state_mutex_);
+    std::erase_if(infos_, [&](const auto& e) { return e.first.parent_path() == library.root(); });
+    infos_.merge(infos);
+    state_[library.name()] = std::move(state);
+}
+
+std::size_t LibraryCatalog::refresh(std::stop_token stop, std::optional<MediaRole> only,
+                                    std::size_t enough) {
+    std::size_t probed = 0;
+    for (auto* library : {&media_, &music_}) {
+        if (only && library->role() != *only)
+            continue;
+        auto listing = library->list();
+        for (const auto& p : listing.problems) {
+            std::lock_guard lock(state_mutex_);
+            if (logged_.insert(p).second)
+                log_warning("library: {}", p);
+        }
+        std::set<std::string> present;
+        for (const auto& e : listing.files)
+            present.insert(e.key);
+        index_.forget_missing(library->name() + "/", present);
+        update_state(*library);
+
+        std::vector<LibraryEntry> pending;
+        for (const auto& e : listing.files) {
+            if (!index_.find(e.key, e.stamp))
+                pending.push_back(e);
+        }
+        if (!pending.empty()) {
+            log_info("library: checking {} new or changed file(s) in {}", pending.size(),
+                     library->root().string());
+        }
+        for (std::size_t at = 0; at < pending.size() && !stop.stop_requested();
+             at += options_.batch) {
+            if (only && counts(*only).usable >= enough)
+                break;
+            std::vector<ProbeTask> tasks;
+            std::vector<const LibraryEntry*> entries;
+            {
+                // Another thread may have probed these meanwhile: skip what has a verdict now.
+                std::lock_guard probe_lock(probe_mutex_);
+                for (std::size_t i = at; i < std::min(pending.size(), at + options_.batch); ++i) {
+                    if (!index_.find(pending[i].key, pending[i].stamp)) {
+                        tasks.push_back({pending[i].file, library->role()});
+                        entries.push_back(&pending[i]);
+                    }
+                }
+                const auto verdicts = prober_.probe(tasks, stop);
+                for (std::size_t i = 0; i < verdicts.size(); ++i) {
+                    const auto& v = verdicts[i];
+                    const auto& e = *entries[i];
+                    if (!v.ok)
+                        log_warning("library: skipped {}", v.error);
+                    index_.put(e.key, LibraryVerdict{e.stamp.size, e.stamp.mtime_ns, v.ok, v.error,
+                                                     v.info});
+                }
+                probed += verdicts.size();
+                if (!verdicts.empty())
+                    index_.save();
+                if (verdicts.size() < tasks.size() && !stop.stop_requested())
+                    break;  // probing is unavailable: logged by the prober; try again later
+            }
+            update_state(*library);
+        }
+        update_state(*library);
+    }
+    return probed;
+}
+
+void LibraryCatalog::ensure_usable(MediaRole role, std::size_t count, std::stop_token stop) {
+    if (counts(role).usable >= count && counts(role).pending == 0)
+        return;
+    if (counts(role).usable < count)
+        refresh(stop, role, count);
+}
+
+std::vector<fs::path> LibraryCatalog::usable(MediaRole role) const {
+    std::lock_guard lock(state_mutex_);
+    const auto it = state_.find(role == MediaRole::music ? "music" : "media");
+    return it == state_.end() ? std::vector<fs::path>{} : it->second.usable;
+}
+
+LibraryCounts LibraryCatalog::counts(MediaRole role) const {
+    std::lock_guard lock(state_mutex_);
+    const auto it = state_.find(role == MediaRole::music ? "music" : "media");
+    return it == state_.end() ? LibraryCounts{} : it->second.counts;
+}
+
+std::optional<MediaInfo> LibraryCatalog::info(const fs::path& file) const {
+    std::lock_guard lock(state_mutex_);
+    const auto it = infos_.find(file);
+    return it == infos_.end() ? std::nullopt : std::optional<MediaInfo>(it->second);
+}
+
+Admission LibraryCatalog::admit(const fs::path& downloaded, MediaRole role,
+                                const std::string& wanted_name, std::stop_token stop) {
+    Admission out;
+    auto& lib = library(role);
+    const auto discard = [&] {
+        std::error_code ec;
+        fs::remove(downloaded, ec);
+    };
+    std::vector<ProbeVerdict> verdicts;
+    {
+        std::lock_guard probe_lock(probe_mutex_);
+        verdicts = prober_.probe({{downloaded, role}}, stop);
+    }
+    if (verdicts.empty()) {
+        discard();
+        out.reason = "the file could not be checked now (see the bot's log)";
+        return out;
+    }
+    if (!verdicts.front().ok) {
+        discard();
+        out.reason = probe_reason(verdicts.front().error);
+        log_warning("library: refused a file sent to the bot: {}", out.reason);
+        return out;
+    }
+    const auto info = *verdicts.front().info;
+    const auto stem = fs::path(sanitize_file_name(wanted_name)).stem().string();
+    try {
+        out.file = move_into_library(downloaded, lib.root(),
+                                     sanitize_file_name(stem + info.canonical_extension()));
+    } catch (const std::exception& e) {
+        discard();
+        out.reason = e.what();
+        log_error("library: {}", e.what());
+        return out;
+    }
+    if (const auto stamp = FileStamp::of(out.file)) {
+        index_.put(lib.name() + "/" + out.file.filename().string(),
+                   LibraryVerdict{stamp->size, stamp->mtime_ns, true, {}, info});
+        index_.save();
+    }
+    update_state(lib);
+    log_info("library: added {} ({}, {} bytes)", out.file.string(), to_string(info.kind),
+             info.size_bytes);
+    out.ok = true;
+    out.info = info;
+    return out;
+}
+
+SidecarInfo LibraryCatalog::sidecar(const fs::path& file, MediaRole role) {
+    return library(role).sidecars().lookup(file);
+}
+
+void LibraryCatalog::run_background(std::stop_token stop, std::chrono::minutes interval) {
+    while (!stop.stop_requested()) {
+        try {
+            refresh(stop);
+        } catch (const std::exception& e) {
+            log_error("library: the scan failed: {}", e.what());
+        }
+        std::unique_lock lock(wake_mutex_);
+        const auto woken = [this] { return woken_; };
+        if (interval.count() > 0) {
+            wake_cv_.wait_for(lock, stop, interval, woken);
+        } else {
+            wake_cv_.wait(lock, stop, woken);
+        }
+        woken_ = false;
+    }
+}
+
+void LibraryCatalog::wake() {
+    {
+        std::lock_guard lock(wake_mutex_);
+        woken_ = true;
+    }
+    wake_cv_.notify_all();
+}
+
+}  // namespace memegen::bot

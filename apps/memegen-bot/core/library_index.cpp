@@ -1,0 +1,95 @@
+#include "core/library_index.hpp"
+
+#include <sys/stat.h>
+
+#include <memegen/detail/files.hpp>
+#include <memegen/log.hpp>
+#include <nlohmann/json.hpp>
+
+namespace memegen::bot {
+
+using nlohmann::json;
+
+std::optional<FileStamp> FileStamp::of(const std::filesystem::path& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        return std::nullopt;
+    return FileStamp{
+        static_cast<std::uint64_t>(st.st_size),
+        static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+}
+
+LibraryIndex::LibraryIndex(std::filesystem::path file) : file_(std::move(file)) {
+    try {
+        const auto text = detail::read_file(file_);
+        if (!text)
+            return;
+        const auto j = json::parse(*text);
+        if (!j.is_object() || !j.contains("files") || !j["files"].is_object())
+            throw StateError("not an index: no \"files\" object");
+        for (const auto& [key, e] : j["files"].items()) {
+            LibraryVerdict v;
+            v.size = e.at("size").get<std::uint64_t>();
+            v.mtime_ns = e.at("mtime_ns").get<std::int64_t>();
+            v.ok = e.at("ok").get<bool>();
+            v.error = e.value("error", std::string{});
+            if (v.ok)
+                v.info = e.at("info").get<MediaInfo>();
+            entries_[key] = std::move(v);
+        }
+    } catch (const std::exception& e) {
+        entries_.clear();
+        log_warning("{}; every library file is probed again",
+                    detail::quarantine_file(file_, e.what()));
+    }
+}
+
+std::optional<LibraryVerdict> LibraryIndex::find(const std::string& key,
+                                                 const FileStamp& stamp) const {
+    std::lock_guard lock(mutex_);
+    const auto it = entries_.find(key);
+    if (it == entries_.end() || it->second.size != stamp.size ||
+        it->second.mtime_ns != stamp.mtime_ns) {
+        return std::nullopt;
+    }
+    return it->second;
+}
+
+void LibraryIndex::put(const std::string& key, LibraryVerdict verdict) {
+    std::lock_guard lock(mutex_);
+    entries_[key] = std::move(verdict);
+}
+
+void LibraryIndex::forget_missing(const std::string& prefix, const std::set<std::string>& present) {
+    std::lock_guard lock(mutex_);
+    std::erase_if(entries_, [&](const auto& entry) {
+        return entry.first.starts_with(prefix) && present.count(entry.first) == 0;
+    });
+}
+
+std::size_t LibraryIndex::size() const {
+    std::lock_guard lock(mutex_);
+    return entries_.size();
+}
+
+void LibraryIndex::save() const {
+    json files = json::object();
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& [key, v] : entries_) {
+            json e = {{"size", v.size}, {"mtime_ns", v.mtime_ns}, {"ok", v.ok}};
+            if (!v.ok)
+                e["error"] = v.error;
+            if (v.info)
+                e["info"] = *v.info;
+            files[key] = std::move(e);
+        }
+    }
+    try {
+        detail::write_file_atomically(file_, json{{"version", 1}, {"files", files}}.dump(1) + "\n");
+    } catch (const std::exception& e) {
+        log_error("cannot save the library index: {}", e.what());
+    }
+}
+
+}  // namespace memegen::bot
