@@ -90,6 +90,18 @@ struct Fixture {
 
     bool wait_ready() const { return api.wait_for_calls("setMyCommands", 1, kWait); }
 
+    // A render child is running (the bot also starts short-lived probe children for its
+    // libraries, so "has a child" is not enough).
+    static bool wait_render_started(const BotProcess& bot) {
+        const auto deadline = std::chrono::steady_clock::now() + kWait;
+        while (std::chrono::steady_clock::now() < deadline) {
+            if (bot.log().find("render child started") != std::string::npos)
+                return true;
+            std::this_thread::sleep_for(20ms);
+        }
+        return false;
+    }
+
     // The guard is released after a job's last message: wait for the unlock line.
     static bool wait_unlocked(const BotProcess& bot, int count = 1) {
         const auto deadline = std::chrono::steady_clock::now() + kWait;
@@ -297,7 +309,7 @@ TEST_CASE(
         BotProcess bot(f.dir.path(), f.long_render_config());
         REQUIRE(f.wait_ready());
         f.api.push_message(kOwner, kOwner, "/generate");
-        REQUIRE(f.api.wait_until([&] { return !bot.children().empty(); }, kWait));
+        REQUIRE(Fixture::wait_render_started(bot));
         for (const auto child : bot.children())
             ::kill(child, SIGKILL);
         bot.signal(SIGKILL);
@@ -318,7 +330,7 @@ TEST_CASE("SIGTERM during a render ends the bot within 5 s, cleanly") {
     BotProcess bot(f.dir.path(), f.long_render_config());
     REQUIRE(f.wait_ready());
     f.api.push_message(kOwner, kOwner, "/generate");
-    REQUIRE(f.api.wait_until([&] { return !bot.children().empty(); }, kWait));
+    REQUIRE(Fixture::wait_render_started(bot));
     std::this_thread::sleep_for(300ms);
     bot.signal(SIGTERM);
     const auto status = bot.wait_exit(5s);
@@ -328,7 +340,8 @@ TEST_CASE("SIGTERM during a render ends the bot within 5 s, cleanly") {
     // No half-written video is left behind.
     std::vector<std::string> leftovers;
     for (const auto& e : std::filesystem::recursive_directory_iterator(f.dir / "state")) {
-        if (e.path().string().find(".mp4") != std::string::npos) leftovers.push_back(e.path());
+        if (e.path().string().find(".mp4") != std::string::npos)
+            leftovers.push_back(e.path());
     }
     INFO(bot.log());
     CHECK(leftovers.empty());
@@ -454,7 +467,7 @@ TEST_CASE("/cancel stops the running render, frees the guard and records the can
     f.api.push_message(kOwner, kOwner, "/cancel");
     REQUIRE(f.wait_for_text(kOwner, "No generation is running."));
     f.api.push_message(kOwner, kOwner, "/generate");
-    REQUIRE(f.api.wait_until([&] { return !bot.children().empty(); }, kWait));
+    REQUIRE(Fixture::wait_render_started(bot));
     f.api.push_message(kOwner, kOwner, "/cancel");
     REQUIRE(f.wait_for_text(kOwner, "Generation cancelled."));
     REQUIRE(Fixture::wait_unlocked(bot));
@@ -484,8 +497,8 @@ TEST_CASE("a scheduled job that finds the guard held waits for it, then sends it
     }
     // A slot of today that came due while the bot was down: catch_up_one runs it at start.
     const auto schedule_file = f.dir / "state" / "schedule.json";
-    auto schedule = json::parse(std::string(
-        std::istreambuf_iterator<char>(std::ifstream(schedule_file).rdbuf()), {}));
+    auto schedule = json::parse(
+        std::string(std::istreambuf_iterator<char>(std::ifstream(schedule_file).rdbuf()), {}));
     const auto now = std::chrono::system_clock::now();
     const auto stamp = [](auto t) { return memegen::detail::local_timestamp(t); };
     schedule["plan"]["date"] = stamp(now).substr(0, 10);
@@ -505,8 +518,8 @@ TEST_CASE("a scheduled job that finds the guard held waits for it, then sends it
     REQUIRE(f.api.wait_for_calls("sendVideo", 3, kWait));
     REQUIRE(f.wait_for_text(kOwner, "Candidates sent: 3"));
     REQUIRE(Fixture::wait_unlocked(bot));
-    const auto saved = json::parse(std::string(
-        std::istreambuf_iterator<char>(std::ifstream(schedule_file).rdbuf()), {}));
+    const auto saved = json::parse(
+        std::string(std::istreambuf_iterator<char>(std::ifstream(schedule_file).rdbuf()), {}));
     CHECK(saved["plan"]["slots"][0]["status"] == "skipped");
     CHECK(saved["plan"]["slots"][1]["status"] == "done");
     CHECK(saved["plan"]["slots"][2]["status"] == "pending");

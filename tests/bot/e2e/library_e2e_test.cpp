@@ -1,0 +1,221 @@
+// End-to-end: the real memegen-bot binary against the fake Bot API — media sent to the bot
+// (downloaded with getFile, probed once in a child, added or refused with the reason), broken
+// library files that never reach a render, and sidecar captions that reach the candidate.
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "../../render/media_probe.hpp"
+#include "bot_process.hpp"
+#include "fake_bot_api.hpp"
+#include "temp_dir.hpp"
+
+using namespace std::chrono_literals;
+using memegen::test::BotProcess;
+using memegen::test::FakeBotApi;
+using memegen::test::kAdmin;
+using memegen::test::kOwner;
+using memegen::test::kStranger;
+using memegen::test::TempDir;
+using nlohmann::json;
+
+namespace {
+
+// Long enough for a slow sanitizer build on a busy 2-core machine; never a timing claim.
+constexpr auto kWait = 90s;
+
+std::string read_all(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+struct Fixture {
+    TempDir dir{"memegen-e2e-library"};
+    FakeBotApi api;
+    json config;
+
+    Fixture() {
+        memegen::test::make_libraries(dir / "media", dir / "music", 2);
+        config = memegen::test::test_config(api, dir.path());
+    }
+
+    std::vector<std::string> texts(std::int64_t chat) const {
+        std::vector<std::string> out;
+        for (const auto& m : api.sent_messages(chat)) {
+            if (m.contains("text"))
+                out.push_back(m["text"].get<std::string>());
+        }
+        return out;
+    }
+
+    // The first message to `chat` containing `needle` (waits for it); "" on timeout.
+    std::string wait_for_text(std::int64_t chat, const std::string& needle) const {
+        std::string found;
+        api.wait_until(
+            [&] {
+                for (const auto& t : texts(chat)) {
+                    if (t.find(needle) != std::string::npos) {
+                        found = t;
+                        return true;
+                    }
+                }
+                return false;
+            },
+            kWait);
+        return found;
+    }
+
+    bool wait_ready() const { return api.wait_for_calls("setMyCommands", 1, kWait); }
+
+    std::vector<std::string> media_files() const {
+        std::vector<std::string> out;
+        for (const auto& e : std::filesystem::directory_iterator(dir / "media"))
+            out.push_back(e.path().filename().string());
+        std::sort(out.begin(), out.end());
+        return out;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("a photo sent by the owner is downloaded, probed and added to the meme library") {
+    Fixture f;
+    memegen::test::make_fixture("-f lavfi -i testsrc2=s=320x240 -frames:v 1 " +
+                                (f.dir / "sent.jpg").string());
+    BotProcess bot(f.dir.path(), f.config);
+    REQUIRE(f.wait_ready());
+    f.api.push_photo(kOwner, kOwner, read_all(f.dir / "sent.jpg"), 320, 240, "cat in a box");
+    const auto reply = f.wait_for_text(kOwner, "Added to the meme library");
+    REQUIRE(!reply.empty());
+    CHECK(reply.find("still · 320×240") != std::string::npos);
+    CHECK(f.api.call_count("getFile") == 1);
+    std::string added;
+    for (const auto& name : f.media_files()) {
+        if (name.starts_with("photo_") && name.ends_with(".jpg"))
+            added = name;
+    }
+    REQUIRE(!added.empty());
+    CHECK(reply.find(added) != std::string::npos);
+    // Its own sidecar says where it came from; the caption became its title.
+    const auto sidecar = json::parse(read_all(f.dir / "media" / (added + ".json")));
+    CHECK(sidecar["source"] == "sent to the bot by @user1001");
+    CHECK(sidecar["title"] == "cat in a box");
+
+    SUBCASE("and it counts at once in /status and can be picked") {
+        f.api.push_message(kOwner, kOwner, "/status");
+        const auto status = f.wait_for_text(kOwner, "Library: ");
+        INFO(status);
+        CHECK(status.find("Library: 3 memes") != std::string::npos);
+    }
+    SUBCASE("an admin's audio goes to the music library") {
+        memegen::test::make_fixture("-f lavfi -i sine=f=330:d=1 -c:a libmp3lame " +
+                                    (f.dir / "song.mp3").string());
+        json audio_message = {
+            {"message",
+             {{"message_id", 9001},
+              {"date", 0},
+              {"from", {{"id", kAdmin}, {"is_bot", false}, {"first_name", "A"}}},
+              {"chat", {{"id", kAdmin}, {"type", "private"}}},
+              {"audio",
+               {{"file_id", f.api.register_file(read_all(f.dir / "song.mp3"), "song.mp3")},
+                {"file_unique_id", "AgADsong"},
+                {"duration", 1},
+                {"file_name", "My Song.mp3"},
+                {"mime_type", "audio/mpeg"}}}}}};
+        f.api.push_update(audio_message);
+        const auto added_audio = f.wait_for_text(kAdmin, "Added to the music library");
+        REQUIRE(!added_audio.empty());
+        CHECK(added_audio.find("My Song.mp3") != std::string::npos);
+        CHECK(std::filesystem::exists(f.dir / "music" / "My Song.mp3"));
+    }
+    CHECK(bot.log().find(f.api.token()) == std::string::npos);
+}
+
+TEST_CASE("a file above library.max_upload_mb is refused before it is downloaded") {
+    Fixture f;
+    f.config["library"] = {{"max_upload_mb", 1}};
+    BotProcess bot(f.dir.path(), f.config);
+    REQUIRE(f.wait_ready());
+    const auto before = f.media_files();
+    f.api.push_document(kOwner, kOwner, "big.mp4", std::string(1'500'000, 'x'), "video/mp4");
+    const auto reply = f.wait_for_text(kOwner, "Not added");
+    REQUIRE(!reply.empty());
+    CHECK(reply.find("1.5 MB, more than the 1 MB limit") != std::string::npos);
+    CHECK(f.api.call_count("getFile") == 0);
+    CHECK(f.media_files() == before);
+}
+
+TEST_CASE("a broken file is refused with the reason and leaves nothing behind") {
+    Fixture f;
+    BotProcess bot(f.dir.path(), f.config);
+    REQUIRE(f.wait_ready());
+    const auto before = f.media_files();
+    SUBCASE("text sent as a video") {
+        f.api.push_video(kOwner, kOwner, "this is text, not a video", 320, 240, 3);
+        const auto reply = f.wait_for_text(kOwner, "Not added");
+        CHECK(reply.find("not a readable media file") != std::string::npos);
+    }
+    SUBCASE("a truncated GIF sent as a document") {
+        memegen::test::make_fixture("-f lavfi -i testsrc2=s=120x90:r=10 -t 1 " +
+                                    (f.dir / "anim.gif").string());
+        const auto gif = read_all(f.dir / "anim.gif");
+        f.api.push_document(kOwner, kOwner, "anim.gif", gif.substr(0, gif.size() / 2), "image/gif");
+        const auto reply = f.wait_for_text(kOwner, "Not added");
+        CHECK(reply.find("truncated GIF") != std::string::npos);
+    }
+    SUBCASE("a PDF") {
+        f.api.push_document(kOwner, kOwner, "paper.pdf", "%PDF-1.4 ...", "application/pdf");
+        const auto reply = f.wait_for_text(kOwner, "Not added");
+        CHECK(reply.find("send a photo, GIF, video or audio") != std::string::npos);
+    }
+    CHECK(f.media_files() == before);  // no temporary file left either
+    CHECK(bot.log().find(f.api.token()) == std::string::npos);
+}
+
+TEST_CASE("media from a stranger is refused and nothing is downloaded") {
+    Fixture f;
+    BotProcess bot(f.dir.path(), f.config);
+    REQUIRE(f.wait_ready());
+    const auto before = f.media_files();
+    f.api.push_photo(kStranger, kStranger, "\x89PNG fake", 10, 10);
+    REQUIRE(!f.wait_for_text(kStranger, "only works for its owner").empty());
+    std::this_thread::sleep_for(300ms);
+    CHECK(f.api.call_count("getFile") == 0);
+    CHECK(f.media_files() == before);
+}
+
+TEST_CASE("broken library files never reach a render; sidecar captions and track names do") {
+    Fixture f;
+    std::ofstream(f.dir / "media" / "text.mp4") << "not a video at all";
+    std::ofstream(f.dir / "media" / "zero.png");
+    std::ofstream(f.dir / "media" / "library.json")
+        << R"({"defaults": {"captions": {"top": "TOP LINE"}}, "files": {"meme0.png": {"title": 7}}})";
+    std::ofstream(f.dir / "music" / "library.json")
+        << R"({"defaults": {"artist": "The Testers", "title": "Sine"}})";
+    BotProcess bot(f.dir.path(), f.config);
+    REQUIRE(f.wait_ready());
+    f.api.push_message(kOwner, kOwner, "/generate 2");
+    REQUIRE(!f.wait_for_text(kOwner, "Done. OK: 2, failed: 0.").empty());
+    const auto videos = f.api.calls("sendVideo");
+    REQUIRE(videos.size() == 2);
+    for (const auto& call : videos) {
+        const auto caption = call.params["caption"].get<std::string>();
+        CHECK(caption.find("🎵 The Testers — Sine") != std::string::npos);
+        CHECK(caption.find("text.mp4") == std::string::npos);
+        CHECK(caption.find("zero.png") == std::string::npos);
+    }
+    const auto log = bot.log();
+    INFO(log);
+    CHECK(log.find("skipped [memegen.media] '") != std::string::npos);
+    CHECK(log.find("text.mp4': not a readable media file") != std::string::npos);
+    CHECK(log.find("zero.png': file is empty") != std::string::npos);
+    CHECK(log.find("files.\"meme0.png\": \"title\" must be a string") != std::string::npos);
+    CHECK(log.find("render failed") == std::string::npos);
+    f.api.push_message(kOwner, kOwner, "/status");
+    const auto status = f.wait_for_text(kOwner, "Library: ");
+    CHECK(status.find("Library: 2 memes, 2 tracks, 2 rejected") != std::string::npos);
+}
