@@ -1,0 +1,433 @@
+#include "sources/reddit_sources.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "sources/url.hpp"
+
+namespace memegen::bot {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::string_view kSorts[] = {"hot", "new", "top", "rising"};
+constexpr std::string_view kTimes[] = {"hour", "day", "week", "month", "year", "all"};
+
+/// Collects problems of one file.
+class Checker {
+  public:
+    explicit Checker(std::string_view origin) : origin_(origin) {}
+
+    void problem(std::string_view key, std::string message) {
+        SourceProblem p;
+        p.kind = SourceProblemKind::config;
+        p.url = origin_;
+        p.message = key.empty() ? std::move(message) : fmt::format("{}: {}", key, message);
+        problems_.push_back(std::move(p));
+    }
+
+    std::vector<SourceProblem> take() { return std::move(problems_); }
+
+  private:
+    std::string origin_;
+    std::vector<SourceProblem> problems_;
+};
+
+std::string type_name(const json& value) {
+    if (value.is_number_float())
+        return "a fractional number";
+    if (value.is_number())
+        return "a number";
+    return std::string("a ") + value.type_name();
+}
+
+bool is_one_of(std::string_view value, const auto& list) {
+    return std::find(std::begin(list), std::end(list), value) != std::end(list);
+}
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    for (auto& c : out) {
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c - 'A' + 'a');
+    }
+    return out;
+}
+
+bool valid_name(std::string_view name) {
+    return name.size() >= 2 && name.size() <= 21 &&
+           name.find_first_not_of(
+               "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
+               std::string_view::npos;
+}
+
+/// Reads an integer in [min, max] at `key`; false (and a problem) otherwise.
+bool read_int(Checker& c, const json& value, std::string_view key, std::int64_t min,
+              std::int64_t max, std::int64_t& out) {
+    if (!value.is_number_integer()) {
+        c.problem(key, fmt::format("must be a whole number from {} to {}, got {}", min, max,
+                                   type_name(value)));
+        return false;
+    }
+    const bool negative =
+        value.is_number_integer() && !value.is_number_unsigned() && value.get<std::int64_t>() < 0;
+    const std::int64_t v = negative ? value.get<std::int64_t>()
+                                    : static_cast<std::int64_t>(std::min<std::uint64_t>(
+                                          value.get<std::uint64_t>(), INT64_MAX));
+    if (v < min || v > max) {
+        c.problem(key, fmt::format("must be from {} to {}, got {}", min, max, v));
+        return false;
+    }
+    out = v;
+    return true;
+}
+
+/// Reads a number (fractions allowed) in (0, max] at `key`.
+bool read_positive(Checker& c, const json& value, std::string_view key, double max, double& out) {
+    if (!value.is_number()) {
+        c.problem(key, fmt::format("must be a number above 0 and at most {}, got {}", max,
+                                   type_name(value)));
+        return false;
+    }
+    const double v = value.get<double>();
+    if (!std::isfinite(v) || v <= 0 || v > max) {
+        c.problem(key, fmt::format("must be above 0 and at most {}, got {}", max, v));
+        return false;
+    }
+    out = v;
+    return true;
+}
+
+bool read_string(Checker& c, const json& value, std::string_view key, std::string& out) {
+    if (!value.is_string()) {
+        c.problem(key, fmt::format("must be a string, got {}", type_name(value)));
+        return false;
+    }
+    out = value.get<std::string>();
+    return true;
+}
+
+void read_sort(Checker& c, const json& value, std::string_view key, std::string& out) {
+    std::string s;
+    if (!read_string(c, value, key, s))
+        return;
+    if (!is_one_of(s, kSorts)) {
+        c.problem(key, fmt::format("must be one of hot, new, top, rising, got \"{}\"", s));
+        return;
+    }
+    out = s;
+}
+
+void read_time(Checker& c, const json& value, std::string_view key, std::string& out) {
+    std::string s;
+    if (!read_string(c, value, key, s))
+        return;
+    if (!is_one_of(s, kTimes)) {
+        c.problem(key,
+                  fmt::format("must be one of hour, day, week, month, year, all, got \"{}\"", s));
+        return;
+    }
+    out = s;
+}
+
+void read_limit(Checker& c, const json& value, std::string_view key, int& out) {
+    std::int64_t v = 0;
+    if (read_int(c, value, key, 1, 100, v))
+        out = static_cast<int>(v);
+}
+
+std::string bad_name_message(std::string_view text) {
+    return fmt::format(
+        "\"{}\" is not a subreddit: expected \"name\", \"r/name\" or "
+        "\"https://www.reddit.com/r/name/\" with a name of 2 to 21 letters, digits or '_'",
+        text);
+}
+
+void read_entry(Checker& c, const json& entry, std::string_view key, const SubredditSource& base,
+                std::vector<SubredditSource>& out) {
+    SubredditSource s = base;
+    if (entry.is_string()) {
+        s.name = normalize_subreddit(entry.get<std::string>());
+        if (s.name.empty()) {
+            c.problem(key, bad_name_message(entry.get<std::string>()));
+            return;
+        }
+        out.push_back(std::move(s));
+        return;
+    }
+    if (!entry.is_object()) {
+        c.problem(key, fmt::format("must be a subreddit name or an object with \"name\", got {}",
+                                   type_name(entry)));
+        return;
+    }
+    bool ok = true;
+    if (!entry.contains("name")) {
+        c.problem(fmt::format("{}.name", key), "is required");
+        ok = false;
+    }
+    bool time_given = false;
+    for (const auto& [k, v] : entry.items()) {
+        const std::string sub = fmt::format("{}.{}", key, k);
+        if (!k.empty() && k[0] == '_')
+            continue;
+        if (k == "name") {
+            std::string text;
+            if (!read_string(c, v, sub, text)) {
+                ok = false;
+                continue;
+            }
+            s.name = normalize_subreddit(text);
+            if (s.name.empty()) {
+                c.problem(sub, bad_name_message(text));
+                ok = false;
+            }
+        } else if (k == "sort") {
+            read_sort(c, v, sub, s.sort);
+        } else if (k == "time") {
+            time_given = true;
+            read_time(c, v, sub, s.time);
+        } else if (k == "limit") {
+            read_limit(c, v, sub, s.limit);
+        } else {
+            c.problem(sub, "unknown key (expected name, sort, time, limit)");
+        }
+    }
+    if (time_given && s.sort != "top") {
+        c.problem(fmt::format("{}.time", key),
+                  fmt::format("only applies to sort \"top\", but sort is \"{}\"", s.sort));
+    }
+    if (ok)
+        out.push_back(std::move(s));
+}
+
+void read_subreddits(Checker& c, const json& list, std::string_view key,
+                     const SubredditSource& base, std::vector<SubredditSource>& out) {
+    if (!list.is_array()) {
+        c.problem(key, fmt::format("must be an array of subreddits, got {}", type_name(list)));
+        return;
+    }
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        const std::string entry_key = fmt::format("{}[{}]", key, i);
+        const std::size_t count = out.size();
+        read_entry(c, list[i], entry_key, base, out);
+        if (out.size() > count && !seen.insert(lower(out.back().name)).second) {
+            c.problem(entry_key, fmt::format("r/{} is listed twice", out.back().name));
+            out.pop_back();
+        }
+    }
+}
+
+}  // namespace
+
+std::string normalize_subreddit(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
+        text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
+        text.remove_suffix(1);
+    std::string path;
+    const bool is_url = text.substr(0, 7) == "http://" || text.substr(0, 8) == "https://";
+    if (is_url) {
+        const auto url = parse_http_url(text);
+        if (!url)
+            return {};
+        const std::string_view host = url->host;
+        const bool reddit = host == "reddit.com" ||
+                            (host.size() > 11 && host.substr(host.size() - 11) == ".reddit.com");
+        if (!reddit)
+            return {};
+        path = url->path();
+    } else {
+        path = std::string(text);
+    }
+    std::string_view p = path;
+    if (!p.empty() && p.front() == '/')
+        p.remove_prefix(1);
+    if (p.substr(0, 2) == "r/" || p.substr(0, 2) == "R/")
+        p.remove_prefix(2);
+    else if (!path.empty() && path.front() == '/')
+        return {};  // "/memes" or a URL path that is not /r/...
+    if (is_url) {
+        p = p.substr(0, p.find('/'));  // ".../r/memes/top/?t=week" names r/memes
+    } else if (!p.empty() && p.back() == '/') {
+        p.remove_suffix(1);
+    }
+    if (!valid_name(p))
+        return {};
+    return std::string(p);
+}
+
+RedditSourcesLoadResult parse_reddit_sources(const json& document, std::string_view origin) {
+    Checker c(origin);
+    RedditSourcesLoadResult result;
+    RedditSourcesConfig& cfg = result.config;
+    SubredditSource defaults;
+
+    if (document.is_array()) {
+        // The seed's form: just the list.
+        read_subreddits(c, document, "subreddits", defaults, cfg.subreddits);
+        result.problems = c.take();
+        return result;
+    }
+    if (!document.is_object()) {
+        c.problem("", fmt::format("must be an array of subreddits or an object with "
+                                  "\"subreddits\", got {}",
+                                  type_name(document)));
+        result.problems = c.take();
+        return result;
+    }
+    // Entry defaults first, so "sort": "top" at the top applies whatever the key order.
+    if (const auto it = document.find("sort"); it != document.end())
+        read_sort(c, *it, "sort", defaults.sort);
+    if (const auto it = document.find("time"); it != document.end()) {
+        read_time(c, *it, "time", defaults.time);
+        if (defaults.sort != "top")
+            c.problem("time", "only applies to sort \"top\"");
+    }
+    if (const auto it = document.find("limit"); it != document.end())
+        read_limit(c, *it, "limit", defaults.limit);
+
+    if (!document.contains("subreddits"))
+        c.problem("subreddits", "is required (an array of subreddit names)");
+
+    for (const auto& [key, value] : document.items()) {
+        if (!key.empty() && key[0] == '_')
+            continue;
+        std::int64_t i = 0;
+        double d = 0;
+        if (key == "sort" || key == "time" || key == "limit") {
+            continue;  // read above
+        } else if (key == "subreddits") {
+            read_subreddits(c, value, key, defaults, cfg.subreddits);
+        } else if (key == "allow_nsfw") {
+            if (value.is_boolean())
+                cfg.allow_nsfw = value.get<bool>();
+            else
+                c.problem(key, fmt::format("must be true or false, got {}", type_name(value)));
+        } else if (key == "max_download_mb") {
+            if (read_positive(c, value, key, 2000, d))
+                cfg.max_download_bytes = static_cast<std::uint64_t>(d * 1024 * 1024);
+        } else if (key == "user_agent") {
+            std::string ua;
+            if (!read_string(c, value, key, ua))
+                continue;
+            const bool control = std::any_of(ua.begin(), ua.end(), [](char ch) {
+                return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
+            });
+            if (ua.empty() || ua.size() > 256 || control) {
+                c.problem(key,
+                          "must be 1 to 256 characters without control characters, like "
+                          "\"linux:memegen-bot:0.1.0 (by /u/yourname)\"");
+            } else {
+                cfg.user_agent = ua;
+            }
+        } else if (key == "connect_timeout_s") {
+            if (read_positive(c, value, key, 300, d))
+                cfg.connect_timeout = std::chrono::milliseconds(std::llround(d * 1000));
+        } else if (key == "read_timeout_s") {
+            if (read_positive(c, value, key, 600, d))
+                cfg.read_timeout = std::chrono::milliseconds(std::llround(d * 1000));
+        } else if (key == "max_attempts") {
+            if (read_int(c, value, key, 1, 10, i))
+                cfg.max_attempts = static_cast<int>(i);
+        } else if (key == "max_retry_after_s") {
+            if (read_int(c, value, key, 0, 3600, i))
+                cfg.max_retry_after = std::chrono::seconds(i);
+        } else if (key == "listing_ttl_s") {
+            if (read_int(c, value, key, 0, 86400, i))
+                cfg.listing_ttl = std::chrono::seconds(i);
+        } else if (key == "max_downloads_per_fetch") {
+            if (read_int(c, value, key, 1, 50, i))
+                cfg.max_downloads_per_fetch = static_cast<int>(i);
+        } else if (key == "retry_backoff_s") {
+            if (read_positive(c, value, key, 60, d))
+                cfg.retry_backoff = std::chrono::milliseconds(std::llround(d * 1000));
+        } else if (key == "media_hosts") {
+            if (!value.is_array() || value.empty()) {
+                c.problem(key, fmt::format("must be a non-empty array of host names, got {}",
+                                           type_name(value)));
+                continue;
+            }
+            std::vector<std::string> hosts;
+            for (std::size_t n = 0; n < value.size(); ++n) {
+                const std::string host_key = fmt::format("{}[{}]", key, n);
+                std::string host;
+                if (!read_string(c, value[n], host_key, host))
+                    continue;
+                const auto parsed = parse_http_url("https://" + host);
+                if (!parsed || parsed->host != host || parsed->target != "/") {
+                    c.problem(host_key, fmt::format("\"{}\" is not a lower-case host name", host));
+                    continue;
+                }
+                hosts.push_back(host);
+            }
+            cfg.media_hosts = std::move(hosts);
+        } else if (key == "base_url") {
+            std::string url;
+            if (!read_string(c, value, key, url))
+                continue;
+            const auto parsed = parse_http_url(url);
+            if (!parsed ||
+                (parsed->target != "/" && parsed->target.find('?') != std::string::npos)) {
+                c.problem(key, fmt::format("\"{}\" is not an http(s)://host[:port] URL", url));
+            } else {
+                cfg.base_url = url;
+                while (!cfg.base_url.empty() && cfg.base_url.back() == '/')
+                    cfg.base_url.pop_back();
+            }
+        } else if (key == "ca_file") {
+            std::string path;
+            if (!read_string(c, value, key, path))
+                continue;
+            if (path.empty())
+                c.problem(key, "must not be empty");
+            else
+                cfg.ca_file = path;
+        } else {
+            c.problem(key, "unknown key (see apps/memegen-bot/sources/README.md)");
+        }
+    }
+    result.problems = c.take();
+    return result;
+}
+
+RedditSourcesLoadResult load_reddit_sources(const std::filesystem::path& file) {
+    const std::string origin = file.string();
+    RedditSourcesLoadResult result;
+    const auto fail = [&](std::string message) {
+        SourceProblem p;
+        p.kind = SourceProblemKind::config;
+        p.url = origin;
+        p.message = std::move(message);
+        result.problems.push_back(std::move(p));
+        return result;
+    };
+    std::error_code ec;
+    if (!std::filesystem::exists(file, ec))
+        return fail("the file does not exist");
+    if (std::filesystem::is_directory(file, ec))
+        return fail("is a directory, not a JSON file");
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+        return fail("cannot be opened for reading");
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad())
+        return fail("could not be read");
+    const std::string body = text.str();
+    if (body.find_first_not_of(" \t\r\n") == std::string::npos)
+        return fail("is empty (expected a JSON array of subreddits or an object)");
+    try {
+        return parse_reddit_sources(json::parse(body), origin);
+    } catch (const json::parse_error& e) {
+        return fail(fmt::format("is not valid JSON (at byte {}): {}", e.byte, e.what()));
+    }
+}
+
+}  // namespace memegen::bot
