@@ -23,19 +23,11 @@ run_suite() {  # name, build dir, extra meson options...
 # No debug info: CI reads test output, not core dumps, and -g costs a third of the build time.
 run_suite "normal build" build -Dbench=true -Ddebug=false
 
-# The installed library, used the way another program would: pkg-config after install.
-echo "== installed libmemegen: a program built with pkg-config against it"
-dest=$PWD/build/install-root
-rm -rf "$dest"
-meson install -C build --destdir "$dest" --quiet
-pcdir=$(dirname "$(find "$dest" -name libmemegen.pc | head -n 1)")
-libdir=$(dirname "$(find "$dest" -name 'libmemegen.so.0' | head -n 1)")
-export PKG_CONFIG_SYSROOT_DIR="$dest" PKG_CONFIG_PATH="$pcdir"
-# shellcheck disable=SC2046  # pkg-config's flags are meant to be split
-c++ -std=c++20 -Wall -Wextra -Wpedantic -Werror tests/consumer/consumer.cpp -o build/consumer \
-  $(pkg-config --cflags --libs libmemegen) || status=1
-unset PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_PATH
-LD_LIBRARY_PATH="$libdir" build/consumer || status=1
+# The installed library, used the three ways another program would: pkg-config (shared and
+# static) after `meson install`, and as a Meson subproject.
+echo "== libmemegen consumers: pkg-config, pkg-config --static, Meson subproject"
+tests/consumer/run.sh build || status=1
+
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 run_suite "ASan+UBSan build" build-asan -Db_sanitize=address,undefined -Db_lundef=false \

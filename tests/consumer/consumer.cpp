@@ -1,6 +1,6 @@
-// A program outside the build tree, compiled against the *installed* libmemegen with
-// `c++ $(pkg-config --cflags --libs libmemegen)` by scripts/test.sh: proves that the
-// installed headers stand alone and that libmemegen.pc names everything needed to link.
+// A program outside the build tree that uses libmemegen the ways tests/consumer/run.sh
+// builds it: with pkg-config against the installed shared and static library, and as a Meson
+// subproject. Proves that the public headers stand alone and that each way links.
 
 #include <memegen/memegen.hpp>
 
@@ -21,6 +21,6 @@ int main() {
     if (memegen::FrameSize::parse("720x1280").height != 1280) ++failed;
 
     std::filesystem::remove_all(dir);
-    std::printf("installed libmemegen consumer: %s\n", failed == 0 ? "ok" : "FAILED");
+    std::printf("libmemegen consumer: %s\n", failed == 0 ? "ok" : "FAILED");
     return failed == 0 ? 0 : 1;
 }
