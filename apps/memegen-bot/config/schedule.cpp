@@ -362,6 +362,52 @@ PlanCounts Scheduler::today_counts(TimePoint now) {
     return plan ? count_slots(*plan) : PlanCounts{};
 }
 
+std::optional<TimePoint> SavedSchedule::next_slot() const {
+    for (const DailyPlan* p : {previous ? &*previous : nullptr, &plan}) {
+        if (p == nullptr)
+            continue;
+        for (const auto& slot : p->slots) {
+            if (slot.status == SlotStatus::pending)
+                return slot.when;
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<DailyPlan> SavedSchedule::plan_for_day_of(TimePoint now) const {
+    const auto date = local_date_of(now).to_string();
+    if (plan.date == date)
+        return plan;
+    if (previous && previous->date == date)
+        return previous;
+    return std::nullopt;
+}
+
+std::optional<SavedSchedule> read_saved_schedule(const std::filesystem::path& file) {
+    const std::optional<std::string> text = memegen::detail::read_file(file);
+    if (!text)
+        return std::nullopt;
+    const json j = json::parse(*text, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object() || j.value("version", 0) != kFileVersion || !j.contains("plan"))
+        return std::nullopt;
+    SavedSchedule saved;
+    auto plan = plan_from_json(j["plan"]);
+    if (!plan)
+        return std::nullopt;
+    saved.plan = std::move(*plan);
+    if (j.contains("previous") && !j["previous"].is_null()) {
+        saved.previous = plan_from_json(j["previous"]);
+        if (!saved.previous)
+            return std::nullopt;
+    }
+    if (j.contains("settings") && j["settings"].is_object()) {
+        const auto& n = j["settings"].value("daily_generations", json());
+        if (n.is_number_integer())
+            saved.daily_generations = n.get<int>();
+    }
+    return saved;
+}
+
 std::string format_time_until(TimePoint when, TimePoint now, Language language) {
     const std::string clock = local_clock_text(when);
     const bool ru = language == Language::ru;

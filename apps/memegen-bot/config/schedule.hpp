@@ -160,6 +160,23 @@ class Scheduler {
     SchedulerStartup startup_;
 };
 
+/// What a saved `schedule.json` holds, read without changing anything (no redraw, no
+/// quarantine): for tools that report on a state directory while the bot is stopped.
+struct SavedSchedule {
+    int daily_generations = 0;          ///< as recorded with the plan; 0: schedule disabled
+    DailyPlan plan;                     ///< the current plan
+    std::optional<DailyPlan> previous;  ///< the day before's, kept for today's report
+
+    /// The earliest pending slot of the kept plans, if any.
+    [[nodiscard]] std::optional<TimePoint> next_slot() const;
+    /// The kept plan of `now`'s local day, if any.
+    [[nodiscard]] std::optional<DailyPlan> plan_for_day_of(TimePoint now) const;
+};
+
+/// Reads `file` as the Scheduler writes it; nullopt if it does not exist or is not a valid plan.
+/// Throws SystemError naming the path if it exists but cannot be read.
+[[nodiscard]] std::optional<SavedSchedule> read_saved_schedule(const std::filesystem::path& file);
+
 /// "in 45 min (16:30:00)", "in 2 h 5 min (16:30:00)" / "через 45 мин (16:30:00)"; "now (...)"
 /// when `when` is not in the future. Minutes are rounded up; the clock is local time.
 [[nodiscard]] std::string format_time_until(TimePoint when, TimePoint now, Language language);

@@ -1,0 +1,247 @@
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <memegen/crash_state_store.hpp>
+#include <memegen/detail/clock.hpp>
+#include <memegen/error.hpp>
+#include <memegen/generation_guard.hpp>
+
+#include "config/schedule.hpp"
+#include "config/timezone.hpp"
+#include "observability/daily_stats.hpp"
+#include "observability/status_report.hpp"
+#include "temp_dir.hpp"
+
+using namespace memegen;
+using namespace memegen::bot;
+using memegen::test::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+StatusReport busy_report() {
+    StatusReport r;
+    r.now = *detail::parse_timestamp("2026-03-01T12:00:00+00:00");
+    ResourceSnapshot memory;
+    memory.rss_bytes = 9 * 1024 * 1024;
+    memory.vms_bytes = 300 * 1024 * 1024;
+    memory.percent = 0.04;
+    memory.threads = 4;
+    r.memory = memory;
+    r.last_render_peak_bytes = 168 * 1024 * 1024;
+    r.guard = GuardHolder{"/generate 3 by <@owner>", 4242, r.now - std::chrono::seconds(75)};
+    r.last_problem = Problem{"render_error", "bad media: x & y", "2026-03-01T11:30:00+00:00", {}};
+    r.done_today = 5;
+    r.failed_today = 1;
+    return r;
+}
+
+void write(const fs::path& file, const std::string& text) {
+    std::ofstream(file, std::ios::binary) << text;
+}
+
+}  // namespace
+
+TEST_CASE("DailyStats counts the local day's generations and keeps them across restarts") {
+    TempDir dir;
+    const auto file = dir / "stats.json";
+
+    SUBCASE("counts, persists, and a new day starts from zero") {
+        {
+            DailyStats stats(file);
+            stats.record(true, "2026-03-01");
+            stats.record(true, "2026-03-01");
+            stats.record(false, "2026-03-01");
+            stats.set_last_render_peak(170'000'000);
+        }
+        DailyStats reopened(file);
+        auto f = reopened.figures("2026-03-01");
+        CHECK(f.done == 2);
+        CHECK(f.failed == 1);
+        CHECK(f.last_render_peak_bytes == 170'000'000);
+        f = reopened.figures("2026-03-02");
+        CHECK(f.done == 0);
+        CHECK(f.failed == 0);
+        CHECK(f.last_render_peak_bytes == 170'000'000);  // the last render is still the last
+        reopened.record(false, "2026-03-02");
+        const auto read = DailyStats::read(file);
+        REQUIRE(read);
+        CHECK(read->date == "2026-03-02");
+        CHECK(read->done == 0);
+        CHECK(read->failed == 1);
+    }
+
+    SUBCASE("a corrupt or strange file is ignored, never fatal") {
+        for (const std::string text :
+             {"", "not json", "[]", R"({"date": 5})", R"({"date": "2026-03-01", "done": -1})",
+              R"({"date": "2026-03-01", "done": "many"})"}) {
+            CAPTURE(text);
+            write(file, text);
+            CHECK_FALSE(DailyStats::read(file));
+            DailyStats stats(file);
+            CHECK(stats.figures("2026-03-01").done == 0);
+            stats.record(true, "2026-03-01");
+            CHECK(DailyStats::read(file)->done == 1);  // and it is repaired by the next count
+        }
+    }
+
+    SUBCASE("a missing file reads as nothing") {
+        CHECK_FALSE(DailyStats::read(file));
+    }
+}
+
+TEST_CASE("The status message says what the seed's /status said, in both languages") {
+    const auto r = busy_report();
+
+    SUBCASE("English HTML, with text from outside escaped") {
+        const auto html = status_html(r, Language::en);
+        CHECK(html.starts_with("📊 <b>System status</b>"));
+        CHECK(contains(html, "  RSS: 9.00 MB\n  VMS: 300.00 MB\n  Usage: 0.0%\n  Threads: 4\n"));
+        CHECK(contains(html, "Last render peak: 168.0 MB"));
+        CHECK(contains(html,
+                       "🔒 Generation: LOCKED (/generate 3 by &lt;@owner&gt;, started 75 s ago)"));
+        CHECK(contains(html, "Stage: render_error\n  Error: bad media: x &amp; y\n"));
+        CHECK(contains(html, "⏰ Schedule disabled"));
+        CHECK(contains(html, "🎬 Generations today: 5 done / 1 failed"));
+    }
+
+    SUBCASE("Russian") {
+        const auto html = status_html(r, Language::ru);
+        CHECK(contains(html, "Состояние системы"));
+        CHECK(contains(html, "🔒 Генерация: ЗАНЯТО"));
+        CHECK(contains(html, "Генераций сегодня: 5 успешно / 1 с ошибкой"));
+    }
+
+    SUBCASE("plain text for a terminal: no tags, entities decoded") {
+        const auto text = status_text(r, Language::en);
+        CHECK(text.starts_with("📊 System status\n"));
+        CHECK(contains(text, "LOCKED (/generate 3 by <@owner>, started 75 s ago)"));
+        CHECK(contains(text, "Error: bad media: x & y"));
+        CHECK_FALSE(contains(text, "<b>"));
+        CHECK_FALSE(contains(text, "&amp;"));
+    }
+
+    SUBCASE("a stopped bot: its last state instead of live memory, guard free") {
+        auto stopped = r;
+        stopped.memory.reset();
+        stopped.guard.reset();
+        stopped.state =
+            StateRecord{"idle", {{"memory", {{"rss_mb", 9.5}}}}, "2026-03-01T10:00:00+00:00"};
+        const auto text = status_text(stopped, Language::en);
+        CHECK(contains(text, "bot not running (last state: idle at 2026-03-01T10:00:00+00:00)"));
+        CHECK(contains(text, "RSS then: 9.50 MB"));
+        CHECK(contains(text, "🔓 Generation: FREE"));
+    }
+
+    SUBCASE("JSON carries the same facts") {
+        const auto j = to_json(r);
+        CHECK(j["bot_running"] == true);
+        CHECK(j["memory"]["threads"] == 4);
+        CHECK(j["guard"]["label"] == "/generate 3 by <@owner>");
+        CHECK(j["guard"]["seconds_held"] == 75);
+        CHECK(j["last_problem"]["stage"] == "render_error");
+        CHECK(j["generations_today"]["done"] == 5);
+        CHECK(j["schedule"]["enabled"] == false);
+        CHECK(j["schedule"]["next_slot"].is_null());
+    }
+}
+
+TEST_CASE("read_status_report reads a state directory without changing it") {
+    TempDir dir;
+    const auto now = std::chrono::system_clock::now();
+
+    SUBCASE("a running bot (this process), a held guard, a problem, a schedule, today's stats") {
+        CrashStateStore store(dir.path());
+        store.record(stage::generating, {{"label", "/generate by @owner"}});
+        store.record_problem(stage::send_error, "Telegram said 429", {});
+        GenerationGuard holder_guard(dir.path(), GenerationGuardOptions{.log_transitions = false});
+        auto acquisition = holder_guard.try_acquire("/generate by @owner");
+        REQUIRE(acquisition);
+        auto ticket = acquisition.take();
+        ScheduleSettings settings;
+        settings.daily_generations = 3;
+        settings.window_start = ClockTime{0};
+        settings.window_end = ClockTime{1440};
+        Scheduler scheduler(dir.path(), settings, now, 7);
+        DailyStats stats(dir / "stats.json");
+        stats.record(true, local_date_of(now).to_string());
+        stats.set_last_render_peak(150'000'000);
+
+        const auto before = fs::last_write_time(dir / "schedule.json");
+        const auto r = read_status_report(dir.path(), now);
+        CHECK(fs::last_write_time(dir / "schedule.json") == before);
+
+        REQUIRE(r.memory);  // the recorded pid and start time are this process
+        CHECK(r.memory->pid == ::getpid());
+        CHECK(r.memory->rss_bytes > 0);
+        REQUIRE(r.guard);
+        CHECK(r.guard->label == "/generate by @owner");
+        CHECK(r.guard->pid == ::getpid());
+        REQUIRE(r.last_problem);
+        CHECK(r.last_problem->error == "Telegram said 429");
+        CHECK(r.schedule_enabled);
+        REQUIRE(r.today);
+        CHECK(r.today->slots.size() == 3);
+        CHECK(r.done_today == 1);
+        CHECK(r.last_render_peak_bytes == 150'000'000);
+        if (const auto next = scheduler.next_slot(now))
+            CHECK(r.next_slot == next);
+        CHECK(contains(status_text(r, Language::en), "🔒 Generation: LOCKED (/generate by @owner"));
+    }
+
+    SUBCASE("a bot that is gone: no live memory, and a pid reused by another process is not it") {
+        write(dir / "generation_state.json",
+              R"({"state": "idle", "timestamp": "2026-03-01T10:00:00+00:00",
+                  "details": {"pid": )" +
+                  std::to_string(::getpid()) + R"(, "pid_start": 1}})");
+        const auto r = read_status_report(dir.path(), now);
+        CHECK_FALSE(r.memory);
+        REQUIRE(r.state);
+        CHECK(r.state->state == "idle");
+        CHECK_FALSE(r.guard);
+        CHECK_FALSE(r.schedule_enabled);
+        CHECK(contains(status_text(r, Language::en), "bot not running"));
+    }
+
+    SUBCASE("a missing directory is an error naming it") {
+        try {
+            static_cast<void>(read_status_report(dir / "nope", now));
+            FAIL("no error");
+        } catch (const StateError& e) {
+            CHECK(contains(e.what(), (dir / "nope").string()));
+        }
+        CHECK_FALSE(fs::exists(dir / "nope"));
+    }
+}
+
+TEST_CASE("read_saved_schedule reads what the Scheduler wrote and rejects anything else") {
+    TempDir dir;
+    const auto now = std::chrono::system_clock::now();
+    ScheduleSettings settings;
+    settings.daily_generations = 2;
+    settings.window_start = ClockTime{0};
+    settings.window_end = ClockTime{1440};
+    Scheduler scheduler(dir.path(), settings, now, 11);
+
+    const auto saved = read_saved_schedule(scheduler.file());
+    REQUIRE(saved);
+    CHECK(saved->daily_generations == 2);
+    CHECK(saved->plan.date == scheduler.plan().date);
+    CHECK(saved->plan.slots.size() == scheduler.plan().slots.size());
+    CHECK(saved->next_slot() == scheduler.next_slot(now));
+
+    for (const std::string text : {"", "{}", R"({"version": 1, "plan": 3})", "garbage"}) {
+        CAPTURE(text);
+        write(dir / "other.json", text);
+        CHECK_FALSE(read_saved_schedule(dir / "other.json"));
+    }
+    CHECK_FALSE(read_saved_schedule(dir / "missing.json"));
+}
