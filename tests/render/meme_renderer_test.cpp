@@ -307,6 +307,103 @@ TEST_CASE("a phone video's display rotation is honoured") {
     CHECK(dark_b < 100);
 }
 
+// A copy of a JPEG with an EXIF APP1 segment holding only the orientation tag (0x0112), put
+// right after the start-of-image marker, as cameras write it. Big-endian TIFF ("MM").
+void write_jpeg_with_orientation(const std::filesystem::path& jpeg,
+                                 const std::filesystem::path& out, int orientation) {
+    const std::string image = memegen::test::read_bytes(jpeg);
+    REQUIRE(image.size() > 2);
+    REQUIRE(static_cast<unsigned char>(image[0]) == 0xFF);
+    REQUIRE(static_cast<unsigned char>(image[1]) == 0xD8);
+    const unsigned char tiff[] = {
+        'M',  'M',
+        0x00, 0x2A,
+        0x00, 0x00,
+        0x00, 0x08,  // header, IFD0 at offset 8
+        0x00, 0x01,  // one entry
+        0x01, 0x12,
+        0x00, 0x03,
+        0x00, 0x00,
+        0x00, 0x01,  // Orientation, SHORT, count 1
+        0x00, static_cast<unsigned char>(orientation),
+        0x00, 0x00,  // value, left-justified
+        0x00, 0x00,
+        0x00, 0x00,  // no next IFD
+    };
+    std::string app1 = std::string("Exif\0\0", 6) + std::string(std::begin(tiff), std::end(tiff));
+    const std::size_t length = app1.size() + 2;
+    std::string segment = {'\xFF', '\xE1', static_cast<char>(length >> 8),
+                           static_cast<char>(length & 0xFF)};
+    std::ofstream file(out, std::ios::binary);
+    file << image.substr(0, 2) << segment << app1 << image.substr(2);
+    REQUIRE(file.good());
+}
+
+TEST_CASE("a JPEG's EXIF orientation is honoured: all eight turns and mirrors") {
+    TempDir out;
+    // 200x100, landscape as stored: red top left, green top right, blue bottom left, white
+    // bottom right.
+    const auto quadrants = out / "quadrants.jpg";
+    ffmpeg(
+        "-f lavfi -i \"color=c=white:s=200x100,"
+        "drawbox=x=0:y=0:w=100:h=50:c=0xFF0000:t=fill,"
+        "drawbox=x=100:y=0:w=100:h=50:c=0x00FF00:t=fill,"
+        "drawbox=x=0:y=50:w=100:h=50:c=0x0000FF:t=fill\" -frames:v 1 -q:v 2 " +
+        quadrants.string());
+    enum Colour { red, green, blue, white };
+    // What each orientation shows in the top left, top right, bottom left and bottom right of
+    // the displayed picture (EXIF 2.3, tag 0x0112).
+    const struct {
+        int orientation;
+        Colour tl, tr, bl, br;
+    } cases[] = {
+        {1, red, green, blue, white}, {2, green, red, white, blue},  // mirrored
+        {3, white, blue, green, red}, {4, blue, white, red, green},  // turned 180, upside down
+        {5, red, blue, green, white}, {6, blue, red, white, green},  // transposed, turned 90
+        {7, white, green, blue, red}, {8, green, white, red, blue},  // transversed, turned 270
+    };
+    const auto colour_at = [](const memegen::test::Picture& p, int x, int y) {
+        // BT.709 limited range (the renderer's output) of the four pure colours.
+        const int reference[4][3] = {
+            {63, 102, 240}, {173, 42, 26}, {32, 240, 118}, {235, 128, 128}};
+        int best = 0, best_distance = 1 << 30;
+        for (int c = 0; c < 4; ++c) {
+            const int dy = p.luma(x, y) - reference[c][0];
+            const int du = p.cb(x, y) - reference[c][1];
+            const int dv = p.cr(x, y) - reference[c][2];
+            const int distance = dy * dy + du * du + dv * dv;
+            if (distance < best_distance) {
+                best_distance = distance;
+                best = c;
+            }
+        }
+        return static_cast<Colour>(best);
+    };
+    auto o = small_options();  // 320x568 on black, no effects
+    o.duration_seconds = 0.5;
+    memegen::MemeRenderer renderer;
+    for (const auto& c : cases) {
+        CAPTURE(c.orientation);
+        const auto jpeg = out / ("o" + std::to_string(c.orientation) + ".jpg");
+        write_jpeg_with_orientation(quadrants, jpeg, c.orientation);
+        const auto r = renderer.render(jpeg, out / "o.mp4", o);
+        const auto picture = memegen::test::decode_frame(r.output, 0);
+        // Upright 200x100 fits as 320x160 (rows 204-363); turned, 100x200 fits as 284x568
+        // (columns 18-301). Quadrant centres:
+        const bool turned = c.orientation >= 5;
+        const int left = turned ? 18 + 71 : 80;
+        const int right = turned ? 18 + 213 : 240;
+        const int top = turned ? 142 : 204 + 40;
+        const int bottom = turned ? 426 : 204 + 120;
+        CHECK(colour_at(picture, left, top) == c.tl);
+        CHECK(colour_at(picture, right, top) == c.tr);
+        CHECK(colour_at(picture, left, bottom) == c.bl);
+        CHECK(colour_at(picture, right, bottom) == c.br);
+        // The frame outside the picture stays black.
+        CHECK(picture.luma(turned ? 4 : 160, turned ? 284 : 100) <= 20);
+    }
+}
+
 TEST_CASE("effects are selected reproducibly: 2-4 of them, and the five groups differ") {
     for (std::uint64_t seed = 0; seed < 200; ++seed) {
         std::set<std::vector<memegen::Effect>> groups;

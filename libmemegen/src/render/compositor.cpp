@@ -103,8 +103,8 @@ void box_blur(std::uint8_t* plane, int stride, int w, int h, int radius) {
 }  // namespace
 
 Compositor::Compositor(FrameSize output, Background background, PictureEffects effects,
-                       int source_width, int source_height, int rotation)
-    : out_(output), background_(background), fx_(effects), rotation_(rotation) {
+                       int source_width, int source_height, int rotation, bool flip)
+    : out_(output), background_(background), fx_(effects), rotation_(rotation), flip_(flip) {
     double sw = source_width, sh = source_height;
     if (fx_.crop) {
         sw *= 1 - 2 * kCropFraction;
@@ -153,6 +153,17 @@ FramePtr Compositor::prepare(const AVFrame* source) {
     FramePtr scaled = scaled_pool_.get(scaled_w, scaled_h);
     sws_scale(scale_.get(), view->data, view->linesize, 0, view->height, scaled->data,
               scaled->linesize);
+    if (flip_) {
+        // The source's own mirror (EXIF), on the stored picture, before it is turned upright.
+        for (int p = 0; p < 3; ++p) {
+            const int w = p == 0 ? scaled_w : scaled_w / 2;
+            const int h = p == 0 ? scaled_h : scaled_h / 2;
+            for (int y = 0; y < h; ++y) {
+                std::uint8_t* row = scaled->data[p] + y * scaled->linesize[p];
+                std::reverse(row, row + w);
+            }
+        }
+    }
 
     FramePtr meme;
     if (rotation_ != 0) {

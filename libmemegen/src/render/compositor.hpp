@@ -20,13 +20,15 @@ struct PictureEffects {
     bool transparency = false;
 };
 
-/// Fits source pictures of one size and rotation into the output frame.
+/// Fits source pictures of one size and orientation into the output frame.
 class Compositor {
   public:
+    /// `rotation`: clockwise turn for display (0, 90, 180, 270); `flip`: a left-right mirror
+    /// before that turn (EXIF orientations). Both are how the source is shown, not effects.
     Compositor(FrameSize output, Background background, PictureEffects effects, int source_width,
-               int source_height, int rotation);
+               int source_height, int rotation, bool flip = false);
 
-    /// The meme alone: cropped, scaled to its fitted size, rotated, mirrored, recoloured.
+    /// The meme alone: cropped, scaled, turned upright, fitted, mirrored, recoloured.
     /// A new frame (fitted_width x fitted_height, yuv420p) that the caller may keep.
     FramePtr prepare(const AVFrame* source);
     /// Draws the background and the prepared meme into `out` (output size, yuv420p, writable).
@@ -46,6 +48,7 @@ class Compositor {
     Background background_;
     PictureEffects fx_;
     int rotation_;
+    bool flip_;
     int fit_w_ = 0;  // after rotation
     int fit_h_ = 0;
     int x_ = 0;

@@ -463,7 +463,7 @@ RenderResult MemeRenderer::Impl::render(const std::filesystem::path& media,
     picture.crop = has(effects, Effect::crop);
     picture.transparency = has(effects, Effect::transparency);
     detail::Compositor compositor(o.size, o.background, picture, source.width(), source.height(),
-                                  source.rotation());
+                                  source.rotation(), source.flipped());
 
     // Length: stills take the configured or seeded length; clips keep their own, looped up to
     // the minimum and cut at the maximum.

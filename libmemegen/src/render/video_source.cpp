@@ -1,12 +1,14 @@
 #include "video_source.hpp"
 
 extern "C" {
+#include <libavutil/dict.h>
 #include <libavutil/display.h>
 }
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <optional>
@@ -243,8 +245,60 @@ void VideoSource::open() {
     frame_ = make_frame();
     draining_ = false;
     finished_ = false;
+    pending_ = false;
     frames_this_pass_ = 0;
     last_seconds_ = -1;
+    flip_ = false;
+    if (kind_ == MediaKind::still)
+        read_exif_orientation();
+}
+
+// A JPEG's EXIF orientation is only known once its picture is decoded (FFmpeg's mjpeg decoder
+// puts the tag in the frame's metadata), yet the compositor needs it before the first frame:
+// a still is decoded here and handed out by the first next_frame(). Stills are one picture, so
+// this decodes nothing twice.
+void VideoSource::read_exif_orientation() {
+    const AVFrame* frame = decode_next();
+    if (frame == nullptr)
+        return;
+    pending_ = true;
+    const AVDictionaryEntry* tag = av_dict_get(frame->metadata, "Orientation", nullptr, 0);
+    if (tag == nullptr)
+        return;
+    // The tag's value is the EXIF number as text (FFmpeg pads it with spaces). 1 is upright;
+    // 2-8 say how the stored picture must be turned for display: a left-right mirror first
+    // (2, 4, 5, 7), then a clockwise turn.
+    char* end = nullptr;
+    const long orientation = std::strtol(tag->value, &end, 10);
+    switch (orientation) {
+        case 2:
+            flip_ = true;
+            rotation_ = 0;
+            break;
+        case 3:
+            rotation_ = 180;
+            break;
+        case 4:  // upside down mirror: mirrored, then turned by 180
+            flip_ = true;
+            rotation_ = 180;
+            break;
+        case 5:  // transposed: mirrored, then turned by 270
+            flip_ = true;
+            rotation_ = 270;
+            break;
+        case 6:
+            rotation_ = 90;
+            break;
+        case 7:  // transversed: mirrored, then turned by 90
+            flip_ = true;
+            rotation_ = 90;
+            break;
+        case 8:
+            rotation_ = 270;
+            break;
+        default:  // 1, or a value EXIF does not define: shown as stored
+            break;
+    }
 }
 
 void VideoSource::rewind() {
@@ -274,6 +328,14 @@ double VideoSource::scan_duration() {
 }
 
 AVFrame* VideoSource::next_frame() {
+    if (pending_) {
+        pending_ = false;
+        return frame_.get();
+    }
+    return decode_next();
+}
+
+AVFrame* VideoSource::decode_next() {
     if (finished_)
         return nullptr;
     for (;;) {

@@ -37,6 +37,9 @@ class VideoSource {
     [[nodiscard]] double frame_rate() const noexcept { return frame_rate_; }
     /// Clockwise rotation to apply for display: 0, 90, 180 or 270.
     [[nodiscard]] int rotation() const noexcept { return rotation_; }
+    /// Whether the picture is to be mirrored left to right before that rotation (a JPEG's EXIF
+    /// orientations 2, 4, 5 and 7).
+    [[nodiscard]] bool flipped() const noexcept { return flip_; }
     /// Coded width and height (before rotation).
     [[nodiscard]] int width() const noexcept { return width_; }
     [[nodiscard]] int height() const noexcept { return height_; }
@@ -50,6 +53,8 @@ class VideoSource {
     void open();
     [[noreturn]] void fail(const std::string& reason) const;
     void check_pixels(std::int64_t width, std::int64_t height) const;
+    AVFrame* decode_next();
+    void read_exif_orientation();
 
     std::filesystem::path path_;
     std::int64_t max_pixels_;
@@ -64,6 +69,8 @@ class VideoSource {
     double duration_ = 0;
     double frame_rate_ = 0;
     int rotation_ = 0;
+    bool flip_ = false;
+    bool pending_ = false;  // frame_ holds a still decoded early, not yet handed out
     int width_ = 0;
     int height_ = 0;
     bool has_audio_ = false;
