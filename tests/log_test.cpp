@@ -1,7 +1,9 @@
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 
 #include <memegen/log.hpp>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -36,4 +38,37 @@ TEST_CASE("level names parse both ways") {
     CHECK(memegen::parse_log_level("warn") == memegen::LogLevel::warning);
     CHECK_FALSE(memegen::parse_log_level("loud"));
     CHECK(memegen::to_string(memegen::LogLevel::error) == "ERROR");
+}
+
+TEST_CASE("stderr lines carry a timestamp, or a syslog priority when stderr is the journal") {
+    SUBCASE("terminal or file: local time with milliseconds, level, message") {
+        const auto line = memegen::detail::format_stderr_line(memegen::LogLevel::warning,
+                                                              "[rendering] Memory: 1MB", false);
+        // "2026-03-01T12:00:00.123+00:00 WARN  [rendering] Memory: 1MB\n"
+        CHECK(line.size() > 30);
+        CHECK(line[4] == '-');
+        CHECK(line[10] == 'T');
+        CHECK(line.find(" WARN  [rendering] Memory: 1MB\n") != std::string::npos);
+    }
+    SUBCASE("journal: <N> prefix journald turns into the priority, no own timestamp") {
+        using memegen::LogLevel;
+        using memegen::detail::format_stderr_line;
+        CHECK(format_stderr_line(LogLevel::error, "boom", true) == "<3>ERROR boom\n");
+        CHECK(format_stderr_line(LogLevel::warning, "hot", true) == "<4>WARN  hot\n");
+        CHECK(format_stderr_line(LogLevel::info, "ok", true) == "<6>INFO  ok\n");
+        CHECK(format_stderr_line(LogLevel::debug, "x", true) == "<7>DEBUG x\n");
+    }
+    SUBCASE("JOURNAL_STREAM must name this very descriptor") {
+        std::FILE* file = std::tmpfile();
+        REQUIRE(file);
+        struct stat st {};
+        REQUIRE(::fstat(::fileno(file), &st) == 0);
+        const auto matching = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+        const auto other = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino + 1);
+        CHECK(memegen::detail::is_journal_stream(::fileno(file), matching.c_str()));
+        CHECK_FALSE(memegen::detail::is_journal_stream(::fileno(file), other.c_str()));
+        CHECK_FALSE(memegen::detail::is_journal_stream(::fileno(file), nullptr));
+        CHECK_FALSE(memegen::detail::is_journal_stream(::fileno(file), "garbage"));
+        std::fclose(file);
+    }
 }

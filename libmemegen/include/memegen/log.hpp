@@ -1,14 +1,17 @@
 #pragma once
 /// \file log.hpp
-/// The library's logger: one line per message on stderr (journald-friendly),
-/// replaceable by a sink of the application's. Registered secrets are redacted
-/// from every line before it reaches any sink, so a token that slips into a
-/// message (a URL, an error text) never reaches a log.
+/// The library's logger: one line per message on stderr (with "<N>" priority prefixes when
+/// systemd connects stderr to the journal), replaceable by a sink of the application's.
+/// Registered secrets are redacted from every line before it reaches any sink, so a token
+/// that slips into a message (a URL, an error text) never reaches a log.
 
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -86,9 +89,52 @@ inline std::string redact_with(std::string text, const std::vector<std::string>&
     return text;
 }
 
+/// True if `fd` is the stream systemd connected to the journal: `journal_stream` is the
+/// JOURNAL_STREAM variable ("DEVICE:INODE") that systemd sets for a service, and it names `fd`.
+inline bool is_journal_stream(int fd, const char* journal_stream) noexcept {
+    if (journal_stream == nullptr)
+        return false;
+    struct stat st {};
+    if (::fstat(fd, &st) != 0)
+        return false;
+    unsigned long long device = 0;
+    unsigned long long inode = 0;
+    if (std::sscanf(journal_stream, "%llu:%llu", &device, &inode) != 2)
+        return false;
+    return device == static_cast<unsigned long long>(st.st_dev) &&
+           inode == static_cast<unsigned long long>(st.st_ino);
+}
+
+/// The syslog priority journald reads from a "<N>" line prefix.
+[[nodiscard]] constexpr int syslog_priority(LogLevel level) noexcept {
+    switch (level) {
+        case LogLevel::debug:
+            return 7;
+        case LogLevel::info:
+            return 6;
+        case LogLevel::warning:
+            return 4;
+        case LogLevel::error:
+        case LogLevel::off:
+            return 3;
+    }
+    return 6;
+}
+
+/// One stderr line. To a terminal or file: "<local time with ms> LEVEL message". To the
+/// journal: "<N>LEVEL message" — journald takes the priority from the prefix (so
+/// `journalctl -p warning` works) and stamps the time itself.
+[[nodiscard]] inline std::string format_stderr_line(LogLevel level, std::string_view message,
+                                                    bool to_journal) {
+    if (to_journal)
+        return fmt::format("<{}>{:<5} {}\n", syslog_priority(level), to_string(level), message);
+    return fmt::format("{} {:<5} {}\n", detail::local_timestamp_ms(), to_string(level), message);
+}
+
 inline void write_stderr_line(LogLevel level, std::string_view message) {
-    const std::string line =
-        fmt::format("{} {:<5} {}\n", detail::local_timestamp_ms(), to_string(level), message);
+    // Decided once: whether stderr is the journal does not change while the process runs.
+    static const bool to_journal = is_journal_stream(STDERR_FILENO, std::getenv("JOURNAL_STREAM"));
+    const std::string line = format_stderr_line(level, message, to_journal);
     std::fwrite(line.data(), 1, line.size(), stderr);  // one write per line: no interleaving
 }
 
