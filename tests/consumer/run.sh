@@ -32,10 +32,11 @@ echo "-- 2. static libmemegen.a, system FFmpeg shared"
 # archive), so the usual static use is libmemegen.a plus the shared libraries that
 # libmemegen.pc lists as Requires.private. -l:libmemegen.a picks the archive over the .so.
 private=$(pkg-config --print-requires-private libmemegen | cut -d' ' -f1 | tr '\n' ' ')
+# The same line as README's "Installing and linking".
 # shellcheck disable=SC2046,SC2086
 c++ "${flags[@]}" "$repo/tests/consumer/consumer.cpp" -o "$work/consumer-static" \
-  $(pkg-config --cflags libmemegen) -l:libmemegen.a \
-  $(pkg-config --libs libmemegen $private | sed 's/-lmemegen//')
+  $(pkg-config --cflags --libs-only-L libmemegen) -l:libmemegen.a -pthread \
+  $(pkg-config --libs fmt $private)
 if readelf -d "$work/consumer-static" | grep -q 'libmemegen'; then
   echo "consumer-static still needs libmemegen.so" >&2
   exit 1
