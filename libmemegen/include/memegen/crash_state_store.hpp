@@ -72,6 +72,7 @@ struct Problem {
     nlohmann::json details = nlohmann::json::object();
 };
 
+/// A Problem as JSON: {"stage", "error", "timestamp", "details"}.
 inline void to_json(nlohmann::json& j, const Problem& p) {
     j = {
         {"stage", p.stage}, {"error", p.error}, {"timestamp", p.timestamp}, {"details", p.details}};
@@ -106,13 +107,17 @@ class CrashStateStore {
         sweep_stale_temp_files();
     }
 
+    /// `<dir>/generation_state.json`: the current stage.
     [[nodiscard]] std::filesystem::path state_path() const {
         return dir_ / "generation_state.json";
     }
+    /// `<dir>/problem_history.json`: the last problems, oldest first.
     [[nodiscard]] std::filesystem::path history_path() const {
         return dir_ / "problem_history.json";
     }
+    /// `<dir>/crash.log`: what the crash signal handler appends.
     [[nodiscard]] std::filesystem::path crash_log_path() const { return dir_ / "crash.log"; }
+    /// The state directory.
     [[nodiscard]] const std::filesystem::path& directory() const noexcept { return dir_; }
 
     /// Records a stage transition. Adds to `details` what a post-mortem needs: "pid", the

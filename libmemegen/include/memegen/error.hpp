@@ -37,6 +37,7 @@ class SystemError : public Error {
 /// A state file (generation_state.json, history, ...) could not be read or written.
 class StateError : public Error {
   public:
+    /// Builds "[memegen.state] <what>".
     explicit StateError(std::string_view what)
         : Error(std::string("[memegen.state] ") + std::string(what)) {}
 };
@@ -44,6 +45,7 @@ class StateError : public Error {
 /// Input media, fonts, captions or render options were rejected; names the file and cause.
 class MediaError : public Error {
   public:
+    /// Builds "[memegen.media] <what>".
     explicit MediaError(std::string_view what)
         : Error(std::string("[memegen.media] ") + std::string(what)) {}
 };
@@ -51,6 +53,7 @@ class MediaError : public Error {
 /// A render was cancelled through its stop token or ran past its time limit.
 class CancelledError : public Error {
   public:
+    /// Builds "[memegen.cancelled] <what>".
     explicit CancelledError(std::string_view what)
         : Error(std::string("[memegen.cancelled] ") + std::string(what)) {}
 };

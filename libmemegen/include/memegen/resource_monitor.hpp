@@ -51,7 +51,7 @@ enum class MemoryLimitSource {
 
 /// One reading of a process's resources. "MB" in text means MiB, as psutil's figures did.
 struct ResourceSnapshot {
-    pid_t pid = 0;
+    pid_t pid = 0;                     ///< the process read
     std::uint64_t rss_bytes = 0;       ///< VmRSS: resident memory now
     std::uint64_t vms_bytes = 0;       ///< VmSize: virtual memory now
     std::uint64_t peak_rss_bytes = 0;  ///< VmHWM: highest resident memory so far
@@ -60,12 +60,15 @@ struct ResourceSnapshot {
     double cpu_user_seconds = 0;       ///< utime of /proc/PID/stat
     double cpu_system_seconds = 0;     ///< stime of /proc/PID/stat
     std::uint64_t limit_bytes = 0;     ///< the memory the process may use (see limit_source)
-    MemoryLimitSource limit_source = MemoryLimitSource::machine;
-    std::uint64_t system_available_bytes = 0;  ///< MemAvailable of /proc/meminfo
-    double percent = 0;                        ///< 100 * rss / limit
+    MemoryLimitSource limit_source = MemoryLimitSource::machine;  ///< where limit_bytes came from
+    std::uint64_t system_available_bytes = 0;                     ///< MemAvailable of /proc/meminfo
+    double percent = 0;                                           ///< 100 * rss / limit
 
+    /// rss_bytes in MiB (psutil's "MB").
     [[nodiscard]] double rss_mb() const noexcept { return mib(rss_bytes); }
+    /// vms_bytes in MiB.
     [[nodiscard]] double vms_mb() const noexcept { return mib(vms_bytes); }
+    /// peak_rss_bytes in MiB.
     [[nodiscard]] double peak_rss_mb() const noexcept { return mib(peak_rss_bytes); }
 
     /// "450.23MB RSS, 1200.50MB VMS, 12.3%, threads: 15" — the seed's memory line.
@@ -74,6 +77,7 @@ struct ResourceSnapshot {
                            percent, threads);
     }
 
+    /// Bytes to MiB.
     static constexpr double mib(std::uint64_t bytes) noexcept {
         return static_cast<double>(bytes) / (1024.0 * 1024.0);
     }
@@ -190,9 +194,11 @@ class ResourceMonitor {
         return std::nullopt;
     }
 
-    /// The limit `percent` is computed against, and where it came from.
+    /// The limit `percent` is computed against.
     [[nodiscard]] std::uint64_t limit_bytes() const noexcept { return limit_bytes_; }
+    /// Where limit_bytes() came from.
     [[nodiscard]] MemoryLimitSource limit_source() const noexcept { return limit_source_; }
+    /// The settings this monitor reads with.
     [[nodiscard]] const ResourceMonitorOptions& options() const noexcept { return options_; }
 
   private:
