@@ -1256,7 +1256,9 @@ void Bot::take_upload(const nlohmann::json& message) {
     const std::uint64_t limit =
         static_cast<std::uint64_t>(config_.library.max_upload_mb) * 1000 * 1000;
     const auto too_large = [&](std::uint64_t bytes) {
-        log_info("refused a file of {} bytes from {}: above library.max_upload_mb", bytes, who);
+        log_info("refused a file {} from {}: above library.max_upload_mb",
+                 bytes > 0 ? fmt::format("of {} bytes", bytes) : std::string("(download cut)"),
+                 who);
         say(chat, text_.upload_too_large(bytes / 1e6, config_.library.max_upload_mb));
     };
     // The size Telegram states is checked before anything is downloaded.
@@ -1284,7 +1286,7 @@ void Bot::take_upload(const nlohmann::json& message) {
         std::error_code ec;
         std::filesystem::remove(download, ec);
         if (e.kind() == TelegramError::Kind::limit_exceeded) {
-            too_large(limit + 1);
+            too_large(0);  // stopped mid-download: the real size is unknown
             return;
         }
         note_telegram_error(e, "downloading a sent file");

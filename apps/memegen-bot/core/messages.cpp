@@ -161,6 +161,11 @@ std::string Messages::upload_refused(std::string_view reason_html) const {
 }
 
 std::string Messages::upload_too_large(double megabytes, int limit_mb) const {
+    if (megabytes <= 0) {
+        return ru() ? fmt::format("❌ Не добавлено: файл больше предела {} МБ.", limit_mb)
+                    : fmt::format("❌ Not added: the file is larger than the {} MB limit.",
+                                  limit_mb);
+    }
     return ru() ? fmt::format("❌ Не добавлено: файл {:.1f} МБ, больше предела {} МБ.", megabytes,
                               limit_mb)
                 : fmt::format("❌ Not added: the file is {:.1f} MB, more than the {} MB limit.",

@@ -50,7 +50,8 @@ struct Messages {
                                            std::string_view facts) const;
     /// A sent file was refused; `reason_html` names the cause.
     [[nodiscard]] std::string upload_refused(std::string_view reason_html) const;
-    /// A sent file is above library.max_upload_mb (refused before downloading).
+    /// A sent file is above library.max_upload_mb: its size, or 0 when the download found it
+    /// out (the stated size was missing or wrong).
     [[nodiscard]] std::string upload_too_large(double megabytes, int limit_mb) const;
     /// A sent message whose kind no library takes (a sticker, a text file, ...).
     [[nodiscard]] std::string upload_unsupported() const;

@@ -149,6 +149,33 @@ TEST_CASE("a file above library.max_upload_mb is refused before it is downloaded
     CHECK(f.media_files() == before);
 }
 
+TEST_CASE("a file whose stated size is wrong is stopped while downloading") {
+    Fixture f;
+    f.config["library"] = {{"max_upload_mb", 1}};
+    BotProcess bot(f.dir.path(), f.config);
+    REQUIRE(f.wait_ready());
+    const auto before = f.media_files();
+    const auto id = f.api.register_file(std::string(1'500'000, 'x'), "big.mp4");
+    f.api.state_file_size(id, 1000);
+    f.api.push_update({{"message",
+                        {{"message_id", 9002},
+                         {"date", 0},
+                         {"from", {{"id", kOwner}, {"is_bot", false}, {"first_name", "O"}}},
+                         {"chat", {{"id", kOwner}, {"type", "private"}}},
+                         {"document",
+                          {{"file_id", id},
+                           {"file_unique_id", "AgADbig"},
+                           {"file_size", 1000},
+                           {"file_name", "big.mp4"},
+                           {"mime_type", "video/mp4"}}}}}});
+    const auto reply = f.wait_for_text(kOwner, "Not added");
+    REQUIRE(!reply.empty());
+    CHECK(reply.find("larger than the 1 MB limit") != std::string::npos);
+    CHECK(f.api.call_count("getFile") == 1);
+    CHECK(f.media_files() == before);  // the partial download is gone too
+    CHECK(bot.log().find(f.api.token()) == std::string::npos);
+}
+
 TEST_CASE("a broken file is refused with the reason and leaves nothing behind") {
     Fixture f;
     BotProcess bot(f.dir.path(), f.config);

@@ -302,6 +302,7 @@ struct FileEntry {
     std::string content;
     std::string file_path;
     std::string unique_id;
+    std::optional<std::size_t> stated_size;  // file_size to report instead of the real one
 };
 
 }  // namespace
@@ -470,7 +471,9 @@ struct FakeBotApi::Impl {
 
     json file_object_locked(const std::string& id) const {
         const auto& f = files.at(id);
-        return {{"file_id", id}, {"file_unique_id", f.unique_id}, {"file_size", f.content.size()}};
+        return {{"file_id", id},
+                {"file_unique_id", f.unique_id},
+                {"file_size", f.stated_size.value_or(f.content.size())}};
     }
 
     std::int64_t push_locked(json update) {
@@ -1167,6 +1170,11 @@ std::size_t FakeBotApi::pending_updates() const {
 std::string FakeBotApi::register_file(const std::string& content, const std::string& name) {
     std::lock_guard lock(impl_->mutex);
     return impl_->add_file_locked(content, name, "BQAC");
+}
+
+void FakeBotApi::state_file_size(const std::string& file_id, std::size_t bytes) {
+    std::lock_guard lock(impl_->mutex);
+    impl_->files.at(file_id).stated_size = bytes;
 }
 
 void FakeBotApi::set_webhook(const std::string& url) {

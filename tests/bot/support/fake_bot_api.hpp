@@ -184,6 +184,10 @@ class FakeBotApi {
     /// Registers a downloadable file; returns its file_id (file_path is "files/<n>_<name>").
     std::string register_file(const std::string& content, const std::string& name = "file.bin");
 
+    /// Makes messages and getFile state `bytes` as the file's size (as a client that lies, or
+    /// a size Telegram does not know yet), while the download still serves the real content.
+    void state_file_size(const std::string& file_id, std::size_t bytes);
+
     /// Simulates a webhook: getUpdates answers 409 until deleteWebhook is called.
     void set_webhook(const std::string& url);
 
