@@ -333,6 +333,21 @@ std::string content_type_of(const httplib::Response& response) {
 
 std::atomic<unsigned> temp_counter{0};
 
+/// When a successful answer says the rate-limit budget of this window is spent
+/// (x-ratelimit-remaining below 1), how long until x-ratelimit-reset; nothing otherwise.
+std::optional<std::chrono::milliseconds> spent_budget_wait(const httplib::Headers& headers) {
+    const auto value = [&](const char* name) {
+        const auto it = headers.find(name);
+        return it == headers.end() ? std::string() : it->second;
+    };
+    const std::string remaining = value("x-ratelimit-remaining");
+    char* end = nullptr;
+    const double left = std::strtod(remaining.c_str(), &end);
+    if (remaining.empty() || *end != '\0' || left >= 1)
+        return std::nullopt;
+    return detail::server_wait("", value("x-ratelimit-reset"));
+}
+
 }  // namespace
 
 RedditClient::RedditClient(RedditSourcesConfig config) : config_(std::move(config)) {
@@ -359,6 +374,32 @@ Outcome<std::string> RedditClient::get_listing(const SubredditSource& subreddit,
     if (!url) {
         out.problem = problem(Kind::config, subreddit.name, url_text, "not a valid listing URL");
         return out;
+    }
+    std::chrono::milliseconds quiet{0};
+    {
+        std::lock_guard lock(budget_mutex_);
+        if (quiet_until_)
+            quiet = std::chrono::ceil<std::chrono::milliseconds>(*quiet_until_ - Clock::now());
+    }
+    if (quiet > std::chrono::milliseconds(0)) {
+        // Reddit said (x-ratelimit-remaining 0) that requests before the reset would be
+        // refused: wait for it, or report it without spending a request.
+        if (quiet > config_.max_retry_after) {
+            out.problem =
+                problem(Kind::rate_limited, subreddit.name, url_text,
+                        fmt::format("Reddit's request budget is spent for another {} s "
+                                    "(x-ratelimit-remaining 0), more than max_retry_after_s {}",
+                                    std::chrono::ceil<std::chrono::seconds>(quiet).count(),
+                                    config_.max_retry_after.count()));
+            return out;
+        }
+        memegen::log_info("Reddit: request budget spent; waiting {} ms for r/{}", quiet.count(),
+                          subreddit.name);
+        if (!interruptible_sleep(quiet, stop)) {
+            out.problem = problem(Kind::cancelled, subreddit.name, url_text,
+                                  "stop requested while waiting for Reddit's rate limit reset");
+            return out;
+        }
     }
     std::string body;
     out.problem = run_with_retries(
@@ -422,6 +463,10 @@ Outcome<std::string> RedditClient::get_listing(const SubredditSource& subreddit,
                                            config_.read_timeout, subreddit.name, target);
                 r.status = status;
                 return r;
+            }
+            if (const auto wait = spent_budget_wait(headers)) {
+                std::lock_guard lock(budget_mutex_);
+                quiet_until_ = Clock::now() + *wait;
             }
             AttemptResult r;
             r.status = status;

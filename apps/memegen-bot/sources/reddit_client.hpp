@@ -8,14 +8,18 @@
 /// Retries: a 429 waits what the server asks (Retry-After, else x-ratelimit-reset, which
 /// Reddit sends) unless that is longer than max_retry_after; a 5xx, a timeout or a reset
 /// waits retry_backoff, doubling per retry up to 16x; everything else fails at once. At most
-/// max_attempts requests per URL. Every request made is reported in Outcome::attempts, with
-/// the wait that followed it. Waits are interruptible through the stop token.
+/// max_attempts requests per URL. A listing answer with x-ratelimit-remaining below 1 holds
+/// the next listing request back until its x-ratelimit-reset (or reports rate_limited at once
+/// if that is beyond max_retry_after), so the bot does not earn a 429 it was warned about.
+/// Every request made is reported in Outcome::attempts, with the wait that followed it.
+/// Waits are interruptible through the stop token.
 ///
 /// Thread safety: every call opens its own connection; a RedditClient may be shared.
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -71,6 +75,9 @@ class RedditClient {
   private:
     RedditSourcesConfig config_;
     bool allow_http_ = false;
+    mutable std::mutex budget_mutex_;
+    /// Until when listing requests would be refused (x-ratelimit-remaining 0 + reset).
+    mutable std::optional<std::chrono::steady_clock::time_point> quiet_until_;
 };
 
 namespace detail {

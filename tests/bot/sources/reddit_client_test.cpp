@@ -171,6 +171,36 @@ TEST_CASE("a listing slower than the read timeout is a timeout problem, retried"
     CHECK(r.attempts[0].status == 0);
 }
 
+TEST_CASE("a spent rate-limit budget (x-ratelimit-remaining 0) holds the next listing back") {
+    FakeReddit reddit;
+    reddit.install_sample("memes", {});
+    auto config = fast_config(reddit, {"memes"});
+    config.max_retry_after = 60s;
+    RedditClient client(config);
+    SUBCASE("a reset beyond max_retry_after is reported without a request") {
+        reddit.set_rate_limit_headers("0.0", "3600");
+        REQUIRE(client.get_listing(memes()).ok());
+        const auto r = client.get_listing(memes());
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.problem->kind == SourceProblemKind::rate_limited);
+        CHECK(r.problem->message.find("budget is spent for another 3600 s") != std::string::npos);
+        CHECK(r.attempts.empty());
+        CHECK(reddit.request_count(kHot) == 1);
+    }
+    SUBCASE("a reset that has passed lets the request go") {
+        reddit.set_rate_limit_headers("0.0", "0");
+        REQUIRE(client.get_listing(memes()).ok());
+        REQUIRE(client.get_listing(memes()).ok());
+        CHECK(reddit.request_count(kHot) == 2);
+    }
+    SUBCASE("budget left: no wait") {
+        reddit.set_rate_limit_headers("3.0", "3600");
+        REQUIRE(client.get_listing(memes()).ok());
+        REQUIRE(client.get_listing(memes()).ok());
+        CHECK(reddit.request_count(kHot) == 2);
+    }
+}
+
 TEST_CASE("a missing subreddit (404) is not retried") {
     FakeReddit reddit;
     RedditClient client(fast_config(reddit, {"memes"}));

@@ -111,6 +111,8 @@ struct FakeReddit::Impl {
     std::map<std::string, Redirect> redirects;
     std::map<std::string, std::deque<RedditFault>> faults;
     std::vector<RedditRequest> requests;
+    std::string ratelimit_remaining = "95.0";
+    std::string ratelimit_reset = "420";
 
     void handle(const httplib::Request& req, httplib::Response& res);
     bool apply_fault(const RedditFault& fault, httplib::Response& res);
@@ -229,9 +231,9 @@ void FakeReddit::Impl::handle(const httplib::Request& req, httplib::Response& re
         const std::string name = lower(rest.substr(0, rest.find('/')));
         if (const auto it = listings.find(name); it != listings.end()) {
             res.status = 200;
-            res.set_header("x-ratelimit-remaining", "95.0");
+            res.set_header("x-ratelimit-remaining", ratelimit_remaining);
             res.set_header("x-ratelimit-used", "5");
-            res.set_header("x-ratelimit-reset", "420");
+            res.set_header("x-ratelimit-reset", ratelimit_reset);
             res.set_content(it->second.dump(), "application/json; charset=UTF-8");
         } else {
             reddit_json_error(res, 404, "Not Found");
@@ -316,6 +318,12 @@ void FakeReddit::add_media(const std::string& path, std::string bytes, std::stri
 void FakeReddit::add_redirect(const std::string& path, const std::string& location, int status) {
     std::lock_guard lock(impl_->mutex);
     impl_->redirects[path] = Redirect{location, status};
+}
+
+void FakeReddit::set_rate_limit_headers(std::string remaining, std::string reset) {
+    std::lock_guard lock(impl_->mutex);
+    impl_->ratelimit_remaining = std::move(remaining);
+    impl_->ratelimit_reset = std::move(reset);
 }
 
 void FakeReddit::fail_next(const std::string& path, int count, RedditFault fault) {

@@ -108,6 +108,9 @@ class FakeReddit {
                    bool chunked = false);
     /// Answers `path` with a redirect to `location`.
     void add_redirect(const std::string& path, const std::string& location, int status = 302);
+    /// The x-ratelimit-remaining and x-ratelimit-reset headers of listing answers
+    /// (default "95.0" and "420": plenty left).
+    void set_rate_limit_headers(std::string remaining, std::string reset);
     /// The next `count` requests of `path` get `fault` instead of the normal answer.
     void fail_next(const std::string& path, int count, RedditFault fault);
 
