@@ -282,21 +282,6 @@ void Compositor::compose(const AVFrame* meme, AVFrame* out) {
     }
 }
 
-void fade_into(const AVFrame* source, AVFrame* out, double level) {
-    const int a = static_cast<int>(std::lround(std::clamp(level, 0.0, 1.0) * 256));
-    for (int p = 0; p < 3; ++p) {
-        const int base = p == 0 ? 16 : 128;
-        const int w = p == 0 ? source->width : source->width / 2;
-        const int h = p == 0 ? source->height : source->height / 2;
-        for (int y = 0; y < h; ++y) {
-            const std::uint8_t* __restrict in = source->data[p] + y * source->linesize[p];
-            std::uint8_t* __restrict row = out->data[p] + y * out->linesize[p];
-            for (int x = 0; x < w; ++x)  // the arithmetic of apply_fade; vectorises
-                row[x] = static_cast<std::uint8_t>(base + (((in[x] - base) * a) >> 8));
-        }
-    }
-}
-
 void apply_fade(AVFrame* frame, double level) {
     const int a = static_cast<int>(std::lround(std::clamp(level, 0.0, 1.0) * 256));
     for (int p = 0; p < 3; ++p) {

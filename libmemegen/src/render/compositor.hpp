@@ -65,8 +65,5 @@ class Compositor {
 
 /// Darkens a yuv420p frame towards black: `level` 1 leaves it, 0 makes it black.
 void apply_fade(AVFrame* frame, double level);
-/// apply_fade on a copy: writes `source` darkened to `level` into `out` (same size, yuv420p,
-/// writable) in one pass, with the same values apply_fade gives.
-void fade_into(const AVFrame* source, AVFrame* out, double level);
 
 }  // namespace memegen::detail
