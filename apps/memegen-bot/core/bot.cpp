@@ -1300,11 +1300,6 @@ void Bot::take_upload(const nlohmann::json& message) {
         say(chat, text_.upload_refused(escape_html(redact(e.what()))));
         return;
     }
-    const auto admitted = library_.admit(download, sent->role, sent->name, stop);
-    if (!admitted.ok) {
-        say(chat, text_.upload_refused(escape_html(admitted.reason)));
-        return;
-    }
     // Where it came from, in a sidecar of its own (library-sidecar.md); a caption is its title.
     nlohmann::json sidecar = {{"source", "sent to the bot by " + who}};
     const auto caption = message.value("caption", std::string{});
@@ -1313,12 +1308,10 @@ void Bot::take_upload(const nlohmann::json& message) {
                      [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
         sidecar["title"] = caption;
     }
-    try {
-        auto sidecar_file = admitted.file;
-        sidecar_file += ".json";
-        memegen::detail::write_file_atomically(sidecar_file, sidecar.dump(2) + "\n", 0644);
-    } catch (const std::exception& e) {
-        log_warning("cannot write the sidecar of {}: {}", admitted.file.string(), e.what());
+    const auto admitted = library_.admit(download, sent->role, sent->name, stop, sidecar);
+    if (!admitted.ok) {
+        say(chat, text_.upload_refused(escape_html(admitted.reason)));
+        return;
     }
     const auto& i = *admitted.info;
     say(chat, text_.upload_added(sent->role == MediaRole::music,

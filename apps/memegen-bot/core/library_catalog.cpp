@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <memegen/detail/files.hpp>
 #include <memegen/log.hpp>
 
 #include "core/library_path.hpp"
@@ -138,7 +139,8 @@ std::optional<MediaInfo> LibraryCatalog::info(const fs::path& file) const {
 }
 
 Admission LibraryCatalog::admit(const fs::path& downloaded, MediaRole role,
-                                const std::string& wanted_name, std::stop_token stop) {
+                                const std::string& wanted_name, std::stop_token stop,
+                                const nlohmann::json& sidecar) {
     Admission out;
     auto& lib = library(role);
     const auto discard = [&] {
@@ -176,6 +178,15 @@ Admission LibraryCatalog::admit(const fs::path& downloaded, MediaRole role,
         index_.put(lib.name() + "/" + out.file.filename().string(),
                    LibraryVerdict{stamp->size, stamp->mtime_ns, true, {}, info});
         index_.save();
+    }
+    if (sidecar.is_object()) {
+        try {
+            auto sidecar_file = out.file;
+            sidecar_file += ".json";
+            detail::write_file_atomically(sidecar_file, sidecar.dump(2) + "\n", 0644);
+        } catch (const std::exception& e) {
+            log_warning("library: cannot write the sidecar of {}: {}", out.file.string(), e.what());
+        }
     }
     update_state(lib);
     log_info("library: added {} ({}, {} bytes)", out.file.string(), to_string(info.kind),

@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/library_index.hpp"
 #include "core/media_library.hpp"
 #include "core/media_prober.hpp"
@@ -73,10 +75,13 @@ class LibraryCatalog {
     [[nodiscard]] std::optional<MediaInfo> info(const std::filesystem::path& file) const;
 
     /// Probes `downloaded` (a hidden file inside `role`'s library) and, if it passes, moves it
-    /// to a safe unique name built from `wanted_name` with the extension its content calls for.
-    /// A refused file is deleted. Never throws.
+    /// to a safe unique name built from `wanted_name` with the extension its content calls for,
+    /// and writes `sidecar` (a sidecar entry object: source, title, ...) beside it if given.
+    /// A refused file is deleted. Never throws. This is how any fetched file (an upload, a
+    /// subreddit post) enters a library: it is picked like every other file from then on.
     Admission admit(const std::filesystem::path& downloaded, MediaRole role,
-                    const std::string& wanted_name, std::stop_token stop);
+                    const std::string& wanted_name, std::stop_token stop,
+                    const nlohmann::json& sidecar = nullptr);
 
     /// What the sidecars say about `file` of `role`'s library. Never throws.
     [[nodiscard]] SidecarInfo sidecar(const std::filesystem::path& file, MediaRole role);
