@@ -33,16 +33,17 @@ std::uint64_t GenerationMetrics::Snapshot::count(GenerationTrigger trigger,
     return generations[static_cast<std::size_t>(trigger)][static_cast<std::size_t>(result)];
 }
 
-void GenerationMetrics::record(GenerationTrigger trigger, GenerationResult result,
-                               double render_seconds) {
+void GenerationMetrics::record(GenerationTrigger trigger, GenerationResult result) {
     std::lock_guard lock(mutex_);
     ++figures_.generations[static_cast<std::size_t>(trigger)][static_cast<std::size_t>(result)];
-    if (render_seconds < 0)
-        return;
+}
+
+void GenerationMetrics::observe_render(double seconds) {
+    std::lock_guard lock(mutex_);
     ++figures_.duration_count;
-    figures_.duration_sum += render_seconds;
+    figures_.duration_sum += seconds;
     for (std::size_t i = 0; i < duration_buckets.size(); ++i) {
-        if (render_seconds <= duration_buckets[i])
+        if (seconds <= duration_buckets[i])
             ++figures_.duration_le[i];
     }
 }

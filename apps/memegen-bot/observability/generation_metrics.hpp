@@ -49,9 +49,12 @@ class GenerationMetrics {
                                           GenerationResult result) const noexcept;
     };
 
-    /// Counts one generation. `render_seconds` (≥ 0) enters the histogram when the render ran
-    /// to its end (ok or failed after rendering); pass a negative value to count only.
-    void record(GenerationTrigger trigger, GenerationResult result, double render_seconds = -1);
+    /// Counts one generation (one video asked for) by what started it and how it ended.
+    void record(GenerationTrigger trigger, GenerationResult result);
+
+    /// Adds one render's wall time (seconds) to the histogram — every render that ran to its
+    /// end, retries included, so slow media show up even when a retry saved the generation.
+    void observe_render(double seconds);
 
     /// The figures now.
     [[nodiscard]] Snapshot snapshot() const;

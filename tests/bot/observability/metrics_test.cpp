@@ -96,12 +96,15 @@ TEST_CASE("PrometheusText writes values and labels as the text format spells the
           "x_total{stage=\"render_error\",why=\"say \\\"hi\\\"\"} 3\n");
 }
 
-TEST_CASE("GenerationMetrics counts by trigger and result and fills cumulative buckets") {
+TEST_CASE("GenerationMetrics counts generations by trigger and result, renders in cumulative buckets") {
     GenerationMetrics metrics;
-    metrics.record(GenerationTrigger::command, GenerationResult::ok, 1.5);
-    metrics.record(GenerationTrigger::command, GenerationResult::ok, 0.5);
-    metrics.record(GenerationTrigger::schedule, GenerationResult::failed, 45);
-    metrics.record(GenerationTrigger::batch, GenerationResult::cancelled);  // not timed
+    metrics.record(GenerationTrigger::command, GenerationResult::ok);
+    metrics.observe_render(1.5);
+    metrics.record(GenerationTrigger::command, GenerationResult::ok);
+    metrics.observe_render(0.5);
+    metrics.record(GenerationTrigger::schedule, GenerationResult::failed);
+    metrics.observe_render(45);
+    metrics.record(GenerationTrigger::batch, GenerationResult::cancelled);  // never rendered
     const auto s = metrics.snapshot();
 
     CHECK(s.count(GenerationTrigger::command, GenerationResult::ok) == 2);
@@ -153,9 +156,12 @@ TEST_CASE("The metrics page reports every input under a documented family") {
     SUBCASE("a busy bot: guard held, renders timed, a problem and a next slot") {
         in.guard = GuardHolder{"/generate 3 by @owner", 4242, in.now - std::chrono::seconds(75)};
         GenerationMetrics metrics;
-        metrics.record(GenerationTrigger::batch, GenerationResult::ok, 3.2);
-        metrics.record(GenerationTrigger::batch, GenerationResult::failed, 7.0);
-        metrics.record(GenerationTrigger::schedule, GenerationResult::ok, 12.0);
+        metrics.record(GenerationTrigger::batch, GenerationResult::ok);
+        metrics.observe_render(3.2);
+        metrics.record(GenerationTrigger::batch, GenerationResult::failed);
+        metrics.observe_render(7.0);
+        metrics.record(GenerationTrigger::schedule, GenerationResult::ok);
+        metrics.observe_render(12.0);
         in.generations = metrics.snapshot();
         in.last_problem = Problem{"render_error", "bad media", "2026-03-01T13:30:00+02:00", {}};
         in.next_slot = *detail::parse_timestamp("2026-03-01T18:45:00+00:00");
@@ -194,7 +200,7 @@ TEST_CASE("The metrics page reports every input under a documented family") {
     SUBCASE("histogram buckets never decrease and +Inf equals the count") {
         GenerationMetrics metrics;
         for (double s : {0.2, 1.0, 1.1, 4.0, 9.9, 31.0, 700.0})
-            metrics.record(GenerationTrigger::command, GenerationResult::ok, s);
+            metrics.observe_render(s);
         in.generations = metrics.snapshot();
         const auto page = parse_page(metrics_page(in));
         double previous = 0;
@@ -213,7 +219,8 @@ TEST_CASE("The metrics page reports every input under a documented family") {
 TEST_CASE("MetricsServer serves the page to a real HTTP client on loopback") {
     const ResourceMonitor monitor;
     GenerationMetrics metrics;
-    metrics.record(GenerationTrigger::command, GenerationResult::ok, 2.0);
+    metrics.record(GenerationTrigger::command, GenerationResult::ok);
+    metrics.observe_render(2.0);
     int scrapes = 0;
     MetricsServer server("127.0.0.1", 0, [&] {
         ++scrapes;
