@@ -317,8 +317,10 @@ int main(int argc, char** argv) {
             base.insert(base.end(), {"-c:v", "libx264", "-preset", preset, "-crf", "23"});
             auto ours = base;
             // As output_file.cpp: no AVX-512 in x264 where the CPU has it.
-            const std::string params = std::string("sliced-threads=1:rc-lookahead=2:bframes=0") +
-                                       (cpu_has_avx512() ? ":asm=avx2" : "");
+            const bool slow = preset == "medium" || preset == "slow" || preset == "slower" ||
+                              preset == "veryslow" || preset == "placebo";
+            const std::string params = std::string("sliced-threads=1:rc-lookahead=2:bframes=") +
+                                       (slow ? "1" : "0") + (cpu_has_avx512() ? ":asm=avx2" : "");
             ours.insert(ours.end(), {"-threads", "2", "-x264-params", params, "-g", "240"});
             if (preset == "medium" || preset == "slow" || preset == "slower" ||
                 preset == "veryslow" || preset == "placebo") {

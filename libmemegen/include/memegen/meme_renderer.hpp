@@ -189,7 +189,9 @@ class MemeRenderer {
     /// file in the output's folder and renames it at the end: on failure nothing is left.
     /// Throws MediaError for bad input, fonts, text or options (naming the file and cause),
     /// CancelledError when `options.stop` fires or the time limit passes, SystemError when the
-    /// output cannot be written.
+    /// output cannot be written. A phone video's display rotation and a JPEG's EXIF
+    /// orientation are honoured. With glibc, the heap is trimmed (malloc_trim) when the render
+    /// returns or throws, so a long-lived process gives the render's memory back.
     RenderResult render(const std::filesystem::path& media, const std::filesystem::path& output,
                         const RenderOptions& options = {});
 

@@ -78,9 +78,17 @@ OutputFile::OutputFile(std::filesystem::path file, std::filesystem::path display
     // (720x1280: 88). Every look-ahead or B-frame holds one more 1080x1920 input picture with
     // its quarter-size planes (~6 MB): lookahead 2 and no B-frames took a 720p video render
     // (veryfast, 10 s) from 150 to 131 MiB, the still from 132 to 112, for a file 6 % larger
-    // at +0.13 dB PSNR (the same CRF gives a little more quality) and no loss of speed.
+    // at +0.13 dB PSNR (the same CRF gives a little more quality) and no loss of speed. From
+    // medium on one B-frame stays: there it saves ~5 % of x264's time on a still, and those
+    // presets need far more memory without our settings anyway (the CLI: ~510 MB).
     // bench/render_vs_ffmpeg has the current figures.
-    std::string params = "sliced-threads=1:rc-lookahead=2:bframes=0";
+    static constexpr const char* kSlowPresets[] = {"medium", "slow", "slower", "veryslow",
+                                                   "placebo"};
+    bool slow_preset = false;
+    for (const char* p : kSlowPresets)
+        slow_preset = slow_preset || s.preset == p;
+    std::string params = slow_preset ? "sliced-threads=1:rc-lookahead=2:bframes=1"
+                                     : "sliced-threads=1:rc-lookahead=2:bframes=0";
     // No AVX-512 in x264. Its AVX-512 MB-tree propagation (mbtree_propagate_list_internal_avx512
     // in 0.164, Debian 12's) works on 8 macroblocks per step with no tail: when a row is not a
     // multiple of 8 MBs wide (1080 px is 68, 720 is 45) the lanes past the row's end read
@@ -95,12 +103,8 @@ OutputFile::OutputFile(std::filesystem::path file, std::filesystem::path display
     av_dict_set(&opts, "x264-params", params.c_str(), 0);
     // Presets from medium on use 3+ reference frames; 2 saved 14 MB at 1080x1920 (a 720p
     // video input at medium: 208 -> 194 MiB peak) for a file ~1 % larger.
-    static constexpr const char* kManyRefPresets[] = {"medium", "slow", "slower", "veryslow",
-                                                      "placebo"};
-    for (const char* p : kManyRefPresets) {
-        if (s.preset == p)
-            video_->refs = 2;
-    }
+    if (slow_preset)
+        video_->refs = 2;
     int rc = avcodec_open2(video_.get(), x264, &opts);
     DictionaryPtr opts_holder(opts);
     if (rc < 0) {
