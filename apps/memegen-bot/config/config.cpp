@@ -13,6 +13,7 @@
 #include <memegen/error.hpp>
 
 #include "config/timezone.hpp"
+#include "sources/reddit_sources.hpp"
 
 extern char** environ;
 
@@ -170,6 +171,13 @@ const std::vector<ConfigKeyInfo>& config_keys() {
          "Per-user pause between /generate requests when open_generate is on."},
         {"log_level", "\"debug\" | \"info\" | \"warning\" | \"error\" | \"off\"", "\"info\"",
          "MEMEGEN_LOG_LEVEL", "Minimum level of log lines."},
+        {"reddit", "object", "{}", "", "Memes from subreddits (keys below; off by default)."},
+        {"reddit.sources_file", "string (path)", "none (off)", "",
+         "reddit_sources.json: the subreddits and how to read them (see "
+         "sources/README.md). Fetched memes are probed and join the meme library."},
+        {"reddit.fetch_minutes", "integer 1..1440", "60", "",
+         "How often fresh posts are fetched, in the background."},
+        {"reddit.fetch_count", "integer 1..20", "3", "", "Memes fetched each time."},
         {"metrics", "object", "{}", "", "Optional metrics endpoint (keys below)."},
         {"metrics.enabled", "boolean", "false", "", "Serve metrics over HTTP."},
         {"metrics.address", "string (IP address)", "\"127.0.0.1\"", "",
@@ -812,6 +820,20 @@ void validate(Loader& l, BotConfig& c, bool have_file) {
                              {"off", LogLevel::off}},
                             c.log_level);
 
+    if (const json* reddit = l.find("reddit"); reddit != nullptr && !reddit->is_object()) {
+        l.problem("reddit", fmt::format("must be an object, got {}", describe(*reddit)));
+    } else {
+        if (auto file = l.read_path("reddit.sources_file")) {
+            // Checked here so --check-config shows a broken sources file with the rest.
+            const auto loaded = load_reddit_sources(*file);
+            for (const auto& problem : loaded.problems)
+                l.problem("reddit.sources_file", problem.to_string());
+            c.reddit.sources_file = *file;
+        }
+        l.read_int("reddit.fetch_minutes", 1, 1440, c.reddit.fetch_minutes);
+        l.read_int("reddit.fetch_count", 1, 20, c.reddit.fetch_count);
+    }
+
     if (const json* metrics = l.find("metrics"); metrics != nullptr && !metrics->is_object()) {
         l.problem("metrics", fmt::format("must be an object, got {}", describe(*metrics)));
     } else {
@@ -875,7 +897,7 @@ ConfigLoadResult load_config(const std::optional<fs::path>& file, const Environm
     }
     // The file's unknown keys, before the environment adds its own.
     loader.check_unknown(loader.merged, "");
-    for (const char* section : {"render", "metrics", "library"}) {
+    for (const char* section : {"render", "metrics", "library", "reddit"}) {
         const auto it = loader.merged.find(section);
         if (it != loader.merged.end() && it->is_object())
             loader.check_unknown(*it, section);
@@ -969,6 +991,11 @@ nlohmann::json to_json(const BotConfig& c) {
                             [](unsigned char ch) { return std::tolower(ch); });
              return name == "warn" ? std::string("warning") : name;
          }()},
+        {"reddit",
+         {{"sources_file",
+           c.reddit.sources_file.empty() ? json(nullptr) : json(c.reddit.sources_file.string())},
+          {"fetch_minutes", c.reddit.fetch_minutes},
+          {"fetch_count", c.reddit.fetch_count}}},
         {"metrics",
          {{"enabled", c.metrics.enabled},
           {"address", c.metrics.address},

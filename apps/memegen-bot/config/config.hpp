@@ -94,6 +94,13 @@ struct LibrarySettings {
     int rescan_minutes = 10;               ///< library directories re-checked; 0: at start only
 };
 
+/// Memes fetched from subreddits (sources/README.md), on a background cadence.
+struct RedditSettings {
+    std::filesystem::path sources_file;  ///< reddit_sources.json; empty: subreddits off
+    int fetch_minutes = 60;              ///< how often fresh posts are fetched
+    int fetch_count = 3;                 ///< memes fetched each time
+};
+
 /// The optional Prometheus-style metrics endpoint.
 struct MetricsSettings {
     bool enabled = false;               ///< off unless asked for
@@ -132,6 +139,7 @@ struct BotConfig {
     int generate_cooldown_seconds = 300;  ///< per-user pause between open /generate
     LogLevel log_level = LogLevel::info;  ///< minimum level logged
     MetricsSettings metrics;              ///< optional metrics endpoint
+    RedditSettings reddit;                ///< optional subreddit sources
 
     /// True if `user_id` is the owner or an admin.
     [[nodiscard]] bool is_admin(std::int64_t user_id) const noexcept;

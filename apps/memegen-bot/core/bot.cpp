@@ -11,6 +11,7 @@
 #include <memegen/log.hpp>
 
 #include "config/timezone.hpp"
+#include "observability/metrics_page.hpp"
 #include "telegram/html.hpp"
 #include "telegram/telegram_error.hpp"
 
@@ -103,7 +104,8 @@ Bot::Bot(BotConfig config)
           RenderRunnerOptions o;
           o.isolate = config_.render_isolation == RenderIsolation::process;
           return o;
-      }()) {
+      }()),
+      stats_(config_.state_dir / "stats.json") {
     for (const auto& p : offsets_.problems())
         log_warning("{}", p);
 }
@@ -239,6 +241,18 @@ BotExit Bot::run(std::stop_token outer) {
                                 std::chrono::minutes(config_.library.rescan_minutes));
     });
     intake_thread_ = std::jthread([this](std::stop_token) { intake_loop(stop_.get_token()); });
+    if (!config_.reddit.sources_file.empty())
+        reddit_thread_ = std::jthread([this](std::stop_token) { reddit_loop(stop_.get_token()); });
+    if (config_.metrics.enabled) {
+        try {
+            metrics_server_ = std::make_unique<MetricsServer>(
+                config_.metrics.address, config_.metrics.port, [this] { return metrics_text(); });
+        } catch (const std::exception& e) {
+            // Memes matter more than metrics: a taken port is reported, the bot goes on.
+            log_error("{}", e.what());
+            state_.record_problem(stage::init_error, e.what(), {{"label", "metrics endpoint"}});
+        }
+    }
 
     const std::vector<std::string> allowed{"message", "callback_query"};
     int conflict_waits = 0;
@@ -312,6 +326,9 @@ BotExit Bot::run(std::stop_token outer) {
         worker_.join();
     if (scheduler_thread_.joinable())
         scheduler_thread_.join();
+    if (reddit_thread_.joinable())
+        reddit_thread_.join();
+    metrics_server_.reset();
     if (!token_rejected_) {
         try {
             // A zero-timeout poll with the next offset confirms what was handled.
@@ -487,86 +504,46 @@ void Bot::command_cancel(const std::string& chat) {
     say(chat, cancelled ? text_.cancelling() : text_.nothing_to_cancel());
 }
 
+StatusReport Bot::live_status() {
+    StatusReport r;
+    r.now = Clock::now();
+    r.memory = monitor_.snapshot();
+    r.guard = guard_.holder();
+    r.last_problem = state_.last_problem();
+    const auto memes = library_.counts(MediaRole::meme);
+    const auto music = library_.counts(MediaRole::music);
+    r.library = LibrarySummary{memes.usable, music.usable, memes.pending + music.pending,
+                               memes.rejected + music.rejected};
+    {
+        std::lock_guard lock(scheduler_mutex_);
+        r.schedule_enabled = scheduler_ && config_.daily_generations > 0;
+        if (r.schedule_enabled) {
+            r.next_slot = scheduler_->next_slot(r.now);
+            r.today = scheduler_->plan_for_day_of(r.now);
+        }
+    }
+    const auto today = stats_.figures(local_date_of(r.now).to_string());
+    r.done_today = today.done;
+    r.failed_today = today.failed;
+    r.last_render_peak_bytes = today.last_render_peak_bytes;
+    return r;
+}
+
 std::string Bot::status_text() {
-    const bool ru = text_.ru();
-    std::string out =
-        ru ? "📊 <b>Состояние системы</b>\n\n💾 Память:\n" : "📊 <b>System status</b>\n\n💾 Memory:\n";
-    const auto s = monitor_.snapshot();
-    out += fmt::format(
-        fmt::runtime(
-            ru ? "  RSS: {:.2f} MB\n  VMS: {:.2f} MB\n  Использование: {:.1f}%\n  Потоки: {}\n"
-               : "  RSS: {:.2f} MB\n  VMS: {:.2f} MB\n  Usage: {:.1f}%\n  Threads: {}\n"),
-        s.rss_mb(), s.vms_mb(), s.percent, s.threads);
-    {
-        std::lock_guard lock(stats_mutex_);
-        if (last_render_peak_ > 0) {
-            out += fmt::format(fmt::runtime(ru ? "  Пик последнего рендера: {:.1f} MB\n"
-                                               : "  Last render peak: {:.1f} MB\n"),
-                               ResourceSnapshot::mib(last_render_peak_));
-        }
-    }
-    out += "\n";
-    if (const auto holder = guard_.holder()) {
-        out += fmt::format(fmt::runtime(ru ? "🔒 Генерация: ЗАНЯТО ({}, запущена {} сек. назад)\n"
-                                           : "🔒 Generation: LOCKED ({}, started {} s ago)\n"),
-                           escape_html(holder->label), holder->seconds_held());
-    } else {
-        out += ru ? "🔓 Генерация: СВОБОДНО\n" : "🔓 Generation: FREE\n";
-    }
-    if (const auto problem = state_.last_problem()) {
-        out += fmt::format(
-            fmt::runtime(ru ? "\n⚠️ Последняя проблема:\n  Этап: {}\n  Ошибка: {}\n  "
-                              "Время: "
-                              "{}\n"
-                            : "\n⚠️ Last problem:\n  Stage: {}\n  Error: {}\n  Time: {}\n"),
-            escape_html(problem->stage), truncate_html(escape_html(problem->error), 600),
-            escape_html(problem->timestamp));
-    }
-    {
-        const auto memes = library_.counts(MediaRole::meme);
-        const auto music = library_.counts(MediaRole::music);
-        out += fmt::format(fmt::runtime(ru ? "\n📚 Медиатека: мемов {}, треков {}"
-                                           : "\n📚 Library: {} memes, {} tracks"),
-                           memes.usable, music.usable);
-        if (memes.pending + music.pending > 0) {
-            out += fmt::format(fmt::runtime(ru ? ", на проверке {}" : ", {} being checked"),
-                               memes.pending + music.pending);
-        }
-        if (memes.rejected + music.rejected > 0) {
-            out += fmt::format(fmt::runtime(ru ? ", отклонено {}" : ", {} rejected"),
-                               memes.rejected + music.rejected);
-        }
-        out += "\n";
-    }
-    const auto now = Clock::now();
+    return status_html(live_status(), config_.language);
+}
+
+std::string Bot::metrics_text() {
+    MetricsInputs in;
+    in.now = Clock::now();
+    in.process = monitor_.snapshot();
+    in.guard = guard_.holder();
+    in.generations = metrics_.snapshot();
+    in.last_problem = state_.last_problem();
     std::lock_guard lock(scheduler_mutex_);
-    if (scheduler_ && config_.daily_generations > 0) {
-        if (const auto next = scheduler_->next_slot(now)) {
-            out += "\n⏰ " + std::string(ru ? "Следующая генерация " : "Next generation ") +
-                   format_time_until(*next, now, config_.language) + "\n";
-        }
-        if (const auto today = scheduler_->plan_for_day_of(now)) {
-            std::string slots;
-            for (const auto& slot : today->slots) {
-                if (!slots.empty())
-                    slots += ", ";
-                slots += local_clock_text(slot.when).substr(0, 5);
-                if (slot.status != SlotStatus::pending)
-                    slots += " " + std::string(to_string(slot.status));
-            }
-            out += fmt::format(fmt::runtime(ru ? "📅 Сегодня: {}\n" : "📅 Today: {}\n"), slots);
-        }
-    } else {
-        out += ru ? "\n⏰ Расписание выключено\n" : "\n⏰ Schedule disabled\n";
-    }
-    std::lock_guard stats_lock(stats_mutex_);
-    const auto today = local_date_of(now).to_string();
-    const int done = stats_date_ == today ? done_today_ : 0;
-    const int failed = stats_date_ == today ? failed_today_ : 0;
-    out += fmt::format(fmt::runtime(ru ? "🎬 Генераций сегодня: {} успешно / {} с ошибкой"
-                                       : "🎬 Generations today: {} done / {} failed"),
-                       done, failed);
-    return out;
+    if (scheduler_ && config_.daily_generations > 0)
+        in.next_slot = scheduler_->next_slot(in.now);
+    return metrics_page(in);
 }
 
 void Bot::command_status(const std::string& chat) {
@@ -727,14 +704,29 @@ void Bot::run_job(Job& job) {
     }
 }
 
-void Bot::count_generation(bool ok) {
-    std::lock_guard lock(stats_mutex_);
-    const auto today = local_date_of(Clock::now()).to_string();
-    if (stats_date_ != today) {
-        stats_date_ = today;
-        done_today_ = failed_today_ = 0;
+GenerationTrigger Bot::trigger_of(const Job& job) noexcept {
+    switch (job.kind) {
+        case JobKind::generate:
+            return job.count > 1 ? GenerationTrigger::batch : GenerationTrigger::command;
+        case JobKind::scheduled:
+            return GenerationTrigger::schedule;
+        case JobKind::regenerate_all:
+            return GenerationTrigger::batch;
+        case JobKind::change_track:
+        case JobKind::regenerate:
+            return GenerationTrigger::command;
     }
-    (ok ? done_today_ : failed_today_) += 1;
+    return GenerationTrigger::command;
+}
+
+void Bot::count_generation(const Job& job, bool ok) {
+    stats_.record(ok, local_date_of(Clock::now()).to_string());
+    metrics_.record(trigger_of(job), ok ? GenerationResult::ok : GenerationResult::failed);
+}
+
+void Bot::count_cancelled(const Job& job, int generations) {
+    for (int i = 0; i < generations; ++i)
+        metrics_.record(trigger_of(job), GenerationResult::cancelled);
 }
 
 std::optional<Bot::Made> Bot::generate_one(const Job& job, int index, int variant_group,
@@ -815,10 +807,8 @@ std::optional<Bot::Made> Bot::generate_one(const Job& job, int index, int varian
         });
         monitor_.log_resource_usage(context + "_end");
         if (outcome.ok()) {
-            {
-                std::lock_guard lock(stats_mutex_);
-                last_render_peak_ = outcome.result->peak_rss_bytes;
-            }
+            stats_.set_last_render_peak(outcome.result->peak_rss_bytes);
+            metrics_.observe_render(outcome.result->render_seconds);
             log_info("[{}] rendered {} in {:.1f} s, peak RSS {:.1f}MB", context,
                      media->filename().string(), outcome.result->render_seconds,
                      ResourceSnapshot::mib(outcome.result->peak_rss_bytes));
@@ -955,11 +945,12 @@ void Bot::run_generate(Job& job, std::stop_token stop) {
             sent = send_candidate(*made, job.chat, batch_id).has_value();
         if (stop.stop_requested() && !made)
             break;
-        count_generation(sent);
+        count_generation(job, sent);
         (sent ? ok : failed) += 1;
         show_progress(ok + failed, failed, false);
     }
     if (stop.stop_requested()) {
+        count_cancelled(job, job.count - ok - failed);
         say(job.chat, text_.cancelled());
         state_.record(stage::cancelled, {{"label", job.label}, {"ok", ok}, {"failed", failed}});
     } else if (batch) {
@@ -1000,7 +991,7 @@ void Bot::run_scheduled(Job& job, std::stop_token stop) {
             made.push_back(std::move(*m));
         } else if (!stop.stop_requested()) {
             ++failed;
-            count_generation(false);
+            count_generation(job, false);
         }
     }
     bool any_sent = false;
@@ -1017,7 +1008,7 @@ void Bot::run_scheduled(Job& job, std::stop_token stop) {
         try {
             api_.send_video(upload, stop_.get_token());
             any_sent = true;
-            count_generation(true);
+            count_generation(job, true);
         } catch (const std::exception& e) {
             note_telegram_error(e, "auto-publish");
             state_.record_problem(stage::send_error, e.what(), {{"label", job.label}});
@@ -1033,7 +1024,7 @@ void Bot::run_scheduled(Job& job, std::stop_token stop) {
         for (const auto& m : made) {
             const bool sent = send_candidate(m, job.chat, batch_id).has_value();
             any_sent = any_sent || sent;
-            count_generation(sent);
+            count_generation(job, sent);
         }
         if (any_sent) {
             say(job.chat, text_.scheduled_done(static_cast<int>(made.size()), failed),
@@ -1051,6 +1042,9 @@ void Bot::run_scheduled(Job& job, std::stop_token stop) {
         }
     }
     if (stop.stop_requested()) {
+        // Candidates made but not sent, and those never made, were cancelled.
+        if (!any_sent)
+            count_cancelled(job, job.count - failed);
         say(job.chat, text_.cancelled());
         state_.record(stage::cancelled, {{"label", job.label}});
     } else {
@@ -1074,14 +1068,16 @@ void Bot::run_replace(Job& job, std::stop_token stop) {
         made = generate_one(job, 0, (old->variant_group + 1) % 5, used, stop);
     }
     if (!made) {
-        if (!stop.stop_requested())
-            count_generation(false);
-        if (stop.stop_requested())
+        if (stop.stop_requested()) {
+            count_cancelled(job, 1);
             say(job.chat, text_.cancelled());
+        } else {
+            count_generation(job, false);
+        }
         return;
     }
     const auto sent = send_candidate(*made, old->chat, old->batch);
-    count_generation(sent.has_value());
+    count_generation(job, sent.has_value());
     if (sent && candidates_.transition(old->id, "review", "replaced")) {
         try {
             api_.edit_message_reply_markup(old->chat, old->message_id, std::nullopt,
@@ -1318,6 +1314,111 @@ void Bot::take_upload(const nlohmann::json& message) {
                                  escape_html(admitted.file.filename().string()),
                                  text_.upload_facts(to_string(i.kind), i.width, i.height,
                                                     i.duration_seconds, i.size_bytes)));
+}
+
+// ---------------------------------------------------------------- subreddit sources
+
+void Bot::reddit_loop(std::stop_token stop) {
+    const auto loaded = load_reddit_sources(config_.reddit.sources_file);
+    if (!loaded.ok()) {
+        // load_config() checked the file; it changed since. Say so once and stay local.
+        for (const auto& p : loaded.problems)
+            log_error("reddit: {}", p.to_string());
+        state_.record_problem("source_error", loaded.problems.front().to_string(),
+                              {{"label", "subreddit sources"}});
+        return;
+    }
+    {
+        std::lock_guard lock(reddit_mutex_);
+        reddit_.emplace(loaded.config);
+        std::optional<std::string> text;
+        try {
+            text = memegen::detail::read_file(config_.state_dir / "reddit_history.json");
+        } catch (const std::exception& e) {
+            log_warning("reddit: {}; starting with an empty history", e.what());
+        }
+        const auto j = text ? nlohmann::json::parse(*text, nullptr, false) : nlohmann::json();
+        if (j.is_array()) {
+            for (const auto& item : j) {
+                if (item.is_string())
+                    reddit_used_.insert(item.get<std::string>());
+            }
+        }
+    }
+    std::mutex wait_mutex;
+    std::condition_variable_any wait_cv;
+    while (!stop.stop_requested()) {
+        try {
+            fetch_reddit_memes(stop);
+        } catch (const std::exception& e) {
+            // A state file that cannot be written must not end the bot from this thread.
+            log_error("reddit: {}", e.what());
+        }
+        std::unique_lock lock(wait_mutex);
+        wait_cv.wait_for(lock, stop, std::chrono::minutes(config_.reddit.fetch_minutes),
+                         [] { return false; });
+    }
+}
+
+void Bot::fetch_reddit_memes(std::stop_token stop) {
+    // Downloads land in a hidden directory inside the meme library: the scan skips it, and
+    // admit() moves a file that passes the probe into the library with a rename.
+    const auto cache = config_.media_dir / ".reddit-incoming";
+    int added = 0;
+    for (int i = 0; i < config_.reddit.fetch_count && !stop.stop_requested(); ++i) {
+        std::set<std::string> used;
+        {
+            std::lock_guard lock(reddit_mutex_);
+            used = reddit_used_;
+        }
+        auto result = reddit_->fetch_one(cache, used, stop);
+        if (!result.meme) {
+            if (!result.problems.empty() && !stop.stop_requested()) {
+                // Visible in /status; the local library carries on.
+                state_.record_problem("source_error", result.problems.back().to_string(),
+                                      {{"label", "subreddit sources"}});
+            }
+            break;
+        }
+        const auto& meme = *result.meme;
+        {
+            // Taken even if the probe refuses it below: a broken post is not tried again.
+            std::lock_guard lock(reddit_mutex_);
+            reddit_used_.insert(meme.source_url);
+            reddit_used_.insert(meme.media_url);
+        }
+        save_reddit_history();
+        const auto admission = library_.admit(
+            meme.path, MediaRole::meme, "reddit_" + meme.subreddit + "_" + meme.post_id, stop,
+            nlohmann::json{{"source", meme.source_url}, {"title", meme.title}});
+        if (admission.ok) {
+            ++added;
+            log_info("reddit: added {} from r/{} ({})", admission.file.filename().string(),
+                     meme.subreddit, meme.source_url);
+        } else if (!stop.stop_requested()) {
+            state_.record_problem("source_error",
+                                  fmt::format("r/{}: {} does not decode: {}", meme.subreddit,
+                                              meme.media_url, admission.reason),
+                                  {{"label", "subreddit sources"}});
+        }
+    }
+    if (added > 0)
+        log_info("reddit: {} meme(s) joined the library", added);
+}
+
+void Bot::save_reddit_history() {
+    nlohmann::json j = nlohmann::json::array();
+    {
+        std::lock_guard lock(reddit_mutex_);
+        for (const auto& url : reddit_used_)
+            j.push_back(url);
+    }
+    try {
+        memegen::detail::write_file_atomically(config_.state_dir / "reddit_history.json",
+                                               j.dump(1) + "\n");
+    } catch (const std::exception& e) {
+        log_warning("reddit: cannot save the history: {}", e.what());
+    }
 }
 
 }  // namespace memegen::bot

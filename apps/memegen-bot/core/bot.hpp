@@ -32,6 +32,11 @@
 #include "core/media_picker.hpp"
 #include "core/messages.hpp"
 #include "core/render_runner.hpp"
+#include "observability/daily_stats.hpp"
+#include "observability/generation_metrics.hpp"
+#include "observability/metrics_server.hpp"
+#include "observability/status_report.hpp"
+#include "sources/reddit_source.hpp"
 #include "telegram/bot_api.hpp"
 
 namespace memegen::bot {
@@ -104,7 +109,18 @@ class Bot {
                                      const std::string& avoid_music = {});
     std::optional<Candidate> send_candidate(const Made& made, const std::string& chat,
                                             const std::string& batch_id);
-    void count_generation(bool ok);
+    void count_generation(const Job& job, bool ok);
+    void count_cancelled(const Job& job, int generations);
+    [[nodiscard]] static GenerationTrigger trigger_of(const Job& job) noexcept;
+
+    // Observability.
+    [[nodiscard]] StatusReport live_status();
+    [[nodiscard]] std::string metrics_text();
+
+    // Subreddit sources: fresh memes fetched in the background join the meme library.
+    void reddit_loop(std::stop_token stop);
+    void fetch_reddit_memes(std::stop_token stop);
+    void save_reddit_history();
 
     // Scheduler side.
     void scheduler_loop(std::stop_token stop);
@@ -140,11 +156,13 @@ class Bot {
     std::deque<Job> jobs_;
     std::optional<std::stop_source> current_job_stop_;  // guarded by jobs_mutex_
 
-    std::mutex stats_mutex_;
-    std::string stats_date_;
-    int done_today_ = 0;
-    int failed_today_ = 0;
-    std::uint64_t last_render_peak_ = 0;
+    DailyStats stats_;                               // today's counts, last render's peak
+    GenerationMetrics metrics_;                      // for the metrics endpoint
+    std::unique_ptr<MetricsServer> metrics_server_;  // when metrics.enabled
+
+    std::optional<RedditSource> reddit_;  // when reddit.sources_file is set
+    std::mutex reddit_mutex_;
+    std::set<std::string> reddit_used_;  // permalinks and media URLs taken (reddit_history.json)
 
     std::mutex cooldown_mutex_;
     std::map<std::int64_t, std::chrono::steady_clock::time_point> last_generate_;
@@ -160,6 +178,7 @@ class Bot {
     std::jthread scheduler_thread_;
     std::jthread library_thread_;  // probes new library files in the background
     std::jthread intake_thread_;   // downloads and admits media sent to the bot
+    std::jthread reddit_thread_;   // fetches subreddit memes every reddit.fetch_minutes
 };
 
 }  // namespace memegen::bot

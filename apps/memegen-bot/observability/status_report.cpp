@@ -97,12 +97,25 @@ std::string status_html(const StatusReport& r, Language language) {
     }
     if (r.last_problem) {
         out += fmt::format(
-            fmt::runtime(ru ? "\n⚠️ Последняя проблема:\n  Этап: {}\n  Ошибка: {}\n  Время: "
+            fmt::runtime(ru ? "\n⚠️ Последняя проблема:\n  Этап: {}\n  Ошибка: {}\n  "
+                              "Время: "
                               "{}\n"
                             : "\n⚠️ Last problem:\n  Stage: {}\n  Error: {}\n  Time: {}\n"),
             escape_html(r.last_problem->stage),
             truncate_html(escape_html(r.last_problem->error), 600),
             escape_html(r.last_problem->timestamp));
+    }
+    if (r.library) {
+        const auto& l = *r.library;
+        out += fmt::format(fmt::runtime(ru ? "\n📚 Медиатека: мемов {}, треков {}"
+                                           : "\n📚 Library: {} memes, {} tracks"),
+                           l.memes, l.tracks);
+        if (l.pending > 0)
+            out += fmt::format(fmt::runtime(ru ? ", на проверке {}" : ", {} being checked"),
+                               l.pending);
+        if (l.rejected > 0)
+            out += fmt::format(fmt::runtime(ru ? ", отклонено {}" : ", {} rejected"), l.rejected);
+        out += "\n";
     }
     if (r.schedule_enabled) {
         if (r.next_slot) {
@@ -145,6 +158,11 @@ json to_json(const StatusReport& r) {
                 {"next_slot", timestamp_or_null(r.next_slot)},
                 {"today", json::array()}}},
               {"generations_today", {{"done", r.done_today}, {"failed", r.failed_today}}},
+              {"library", r.library ? json{{"memes", r.library->memes},
+                                           {"tracks", r.library->tracks},
+                                           {"pending", r.library->pending},
+                                           {"rejected", r.library->rejected}}
+                                    : json(nullptr)},
               {"state", nullptr}};
     if (r.guard) {
         j["guard"] = {{"label", r.guard->label},

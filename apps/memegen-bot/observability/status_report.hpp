@@ -22,6 +22,14 @@
 
 namespace memegen::bot {
 
+/// The libraries' counts, as the bot's catalog knows them.
+struct LibrarySummary {
+    std::size_t memes = 0;     ///< usable memes
+    std::size_t tracks = 0;    ///< usable tracks
+    std::size_t pending = 0;   ///< files not probed yet
+    std::size_t rejected = 0;  ///< files that failed the probe
+};
+
 /// Everything /status shows.
 struct StatusReport {
     std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
@@ -30,6 +38,7 @@ struct StatusReport {
     std::uint64_t last_render_peak_bytes = 0;  ///< 0: no render recorded
     std::optional<GuardHolder> guard;          ///< who holds the generation guard
     std::optional<Problem> last_problem;       ///< the last recorded problem
+    std::optional<LibrarySummary> library;     ///< the bot's libraries (live report only)
     bool schedule_enabled = false;             ///< daily_generations > 0
     std::optional<TimePoint> next_slot;        ///< next pending daily slot
     std::optional<DailyPlan> today;            ///< today's plan
