@@ -12,6 +12,7 @@
 #include <memegen/detail/files.hpp>
 #include <memegen/error.hpp>
 
+#include "config/json_kind.hpp"
 #include "config/timezone.hpp"
 #include "sources/reddit_sources.hpp"
 
@@ -264,26 +265,6 @@ std::string describe(const json& value) {
     return text;
 }
 
-// For secrets: the kind of value only, never the value.
-std::string describe_kind(const json& value) {
-    switch (value.type()) {
-        case json::value_t::string:
-            return "a string";
-        case json::value_t::boolean:
-            return "a boolean";
-        case json::value_t::number_integer:
-        case json::value_t::number_unsigned:
-        case json::value_t::number_float:
-            return "a number";
-        case json::value_t::array:
-            return "an array";
-        case json::value_t::object:
-            return "an object";
-        default:
-            return "null";
-    }
-}
-
 std::optional<std::int64_t> parse_int(std::string_view text) {
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
         text.remove_prefix(1);
@@ -299,18 +280,6 @@ std::optional<std::int64_t> parse_int(std::string_view text) {
         return std::nullopt;
     }
     return value;
-}
-
-// A nlohmann parse error without its "last read: '...'" excerpt, which may quote a secret.
-std::string parse_error_text(const json::parse_error& e) {
-    std::string text = e.what();
-    const auto id_end = text.find("] ");
-    if (id_end != std::string::npos)
-        text = text.substr(id_end + 2);
-    const auto last_read = text.find("; last read");
-    if (last_read != std::string::npos)
-        text.erase(last_read);
-    return text;
 }
 
 class Loader {
@@ -579,7 +548,7 @@ void validate(Loader& l, BotConfig& c, bool have_file) {
     // token: required; no value is ever quoted.
     if (const json* v = l.find("token")) {
         if (!v->is_string()) {
-            l.problem("token", "must be a string, got " + describe_kind(*v));
+            l.problem("token", "must be a string, got " + json_kind(*v));
         } else {
             c.token = v->get<std::string>();
             const bool clean = std::none_of(c.token.begin(), c.token.end(), [](char ch) {
@@ -884,12 +853,12 @@ ConfigLoadResult load_config(const std::optional<fs::path>& file, const Environm
                 if (!loader.merged.is_object()) {
                     result.problems.push_back(
                         {name, fmt::format("must contain a JSON object {{...}}, got {}",
-                                           describe_kind(loader.merged))});
+                                           json_kind(loader.merged))});
                     loader.merged = json::object();
                     file_ok = false;
                 }
             } catch (const json::parse_error& e) {
-                result.problems.push_back({name, "invalid JSON: " + parse_error_text(e)});
+                result.problems.push_back({name, "invalid JSON: " + json_parse_error_text(e)});
                 loader.merged = json::object();
                 file_ok = false;
             }

@@ -2,7 +2,6 @@
 
 #include <dlfcn.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,7 +17,7 @@
 #include <memegen/error.hpp>
 #include <memegen/log.hpp>
 
-extern char** environ;
+#include "core/child_spawn.hpp"
 
 namespace memegen::bot {
 
@@ -225,30 +224,14 @@ RenderOutcome RenderRunner::run_in_child(const RenderRequest& request, std::stop
         return outcome;
     }
 
-    std::string program = options_.program.string();
-    std::string flag = "--render-job";
-    std::string req = request_file.string();
-    std::string res = result_file.string();
-    char* argv[] = {program.data(), flag.data(), req.data(), res.data(), nullptr};
-    // The bot blocks SIGINT/SIGTERM in every thread (a sigwait thread reads them) and a spawned
-    // process inherits that mask: unblock them in the child, or its SIGTERM would never arrive.
-    posix_spawnattr_t attributes;
-    posix_spawnattr_init(&attributes);
-    sigset_t none;
-    sigemptyset(&none);
-    posix_spawnattr_setsigmask(&attributes, &none);
-    sigset_t defaults;
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGTERM);
-    sigaddset(&defaults, SIGINT);
-    sigaddset(&defaults, SIGPIPE);
-    posix_spawnattr_setsigdefault(&attributes, &defaults);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    // spawn_child() unblocks SIGINT/SIGTERM in the child (the bot blocks them in every thread
+    // for its sigwait thread), or the render's SIGTERM on /cancel would never arrive.
     pid_t pid = -1;
-    const int rc = posix_spawn(&pid, program.c_str(), nullptr, &attributes, argv, environ);
-    posix_spawnattr_destroy(&attributes);
-    if (rc != 0) {
-        outcome.error = "cannot start the render process: " + std::string(std::strerror(rc));
+    try {
+        pid = spawn_child(options_.program,
+                          {"--render-job", request_file.string(), result_file.string()});
+    } catch (const std::exception& e) {
+        outcome.error = std::string("cannot start the render process: ") + e.what();
         return outcome;
     }
     log_info("render child started (pid {})", pid);

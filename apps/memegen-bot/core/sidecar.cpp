@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "config/json_kind.hpp"
 #include "core/library_path.hpp"
 
 namespace memegen::bot {
@@ -33,36 +34,6 @@ std::string SidecarInfo::track_label() const {
 
 namespace {
 
-std::string kind_of(const json& value) {
-    switch (value.type()) {
-        case json::value_t::string:
-            return "a string";
-        case json::value_t::boolean:
-            return "a boolean";
-        case json::value_t::number_integer:
-        case json::value_t::number_unsigned:
-        case json::value_t::number_float:
-            return "a number";
-        case json::value_t::array:
-            return "an array";
-        case json::value_t::object:
-            return "an object";
-        default:
-            return "null";
-    }
-}
-
-// nlohmann's parse error without the "last read: '...'" excerpt, which may quote a whole
-// huge or binary line into the log.
-std::string parse_error_text(const json::parse_error& e) {
-    std::string text = e.what();
-    if (const auto id_end = text.find("] "); id_end != std::string::npos)
-        text = text.substr(id_end + 2);
-    if (const auto last_read = text.find("; last read"); last_read != std::string::npos)
-        text.erase(last_read);
-    return text;
-}
-
 // Parses `text` as JSON; nullopt with an error naming the file otherwise.
 std::optional<json> parse_json(std::string_view text, const std::filesystem::path& file,
                                std::size_t max_bytes, SidecarDiagnostics& d) {
@@ -75,7 +46,7 @@ std::optional<json> parse_json(std::string_view text, const std::filesystem::pat
         return json::parse(text);
     } catch (const json::parse_error& e) {
         d.errors.push_back(
-            fmt::format("{}: not valid JSON: {}", file.string(), parse_error_text(e)));
+            fmt::format("{}: not valid JSON: {}", file.string(), json_parse_error_text(e)));
         return std::nullopt;
     }
 }
@@ -86,7 +57,7 @@ bool read_text(const json& value, const std::string& where, const std::string& k
                std::size_t max_bytes, bool newlines, std::string& out, SidecarDiagnostics& d) {
     if (!value.is_string()) {
         d.errors.push_back(
-            fmt::format("{}: \"{}\" must be a string, got {}", where, key, kind_of(value)));
+            fmt::format("{}: \"{}\" must be a string, got {}", where, key, json_kind(value)));
         return false;
     }
     const auto& text = value.get_ref<const std::string&>();
@@ -112,7 +83,7 @@ bool read_text(const json& value, const std::string& where, const std::string& k
 std::optional<SidecarInfo> parse_sidecar_entry(const json& entry, const std::string& where,
                                                SidecarDiagnostics& d) {
     if (!entry.is_object()) {
-        d.errors.push_back(fmt::format("{}: must be an object, got {}", where, kind_of(entry)));
+        d.errors.push_back(fmt::format("{}: must be an object, got {}", where, json_kind(entry)));
         return std::nullopt;
     }
     SidecarInfo info;
@@ -131,7 +102,7 @@ std::optional<SidecarInfo> parse_sidecar_entry(const json& entry, const std::str
         } else if (key == "tags") {
             if (!value.is_array()) {
                 d.errors.push_back(fmt::format("{}: \"tags\" must be an array of strings, got {}",
-                                               where, kind_of(value)));
+                                               where, json_kind(value)));
                 ok = false;
                 continue;
             }
@@ -155,7 +126,7 @@ std::optional<SidecarInfo> parse_sidecar_entry(const json& entry, const std::str
             if (!value.is_object()) {
                 d.errors.push_back(fmt::format(
                     "{}: \"captions\" must be an object {{\"top\", \"bottom\", \"badge\"}}, got {}",
-                    where, kind_of(value)));
+                    where, json_kind(value)));
                 ok = false;
                 continue;
             }
@@ -199,8 +170,8 @@ LibrarySidecar parse_library_sidecar(std::string_view text, const std::filesyste
         return out;
     const std::string name = sidecar.string();
     if (!parsed->is_object()) {
-        d.errors.push_back(
-            fmt::format("{}: must contain a JSON object {{...}}, got {}", name, kind_of(*parsed)));
+        d.errors.push_back(fmt::format("{}: must contain a JSON object {{...}}, got {}", name,
+                                       json_kind(*parsed)));
         return out;
     }
     for (const auto& [key, value] : parsed->items()) {
@@ -213,7 +184,7 @@ LibrarySidecar parse_library_sidecar(std::string_view text, const std::filesyste
             if (!value.is_object()) {
                 d.errors.push_back(
                     fmt::format("{}: \"files\" must be an object of \"path\": {{...}}, got {}",
-                                name, kind_of(value)));
+                                name, json_kind(value)));
                 continue;
             }
             for (const auto& [path, entry] : value.items()) {

@@ -73,16 +73,6 @@ void ignore_sigpipe() {
     std::call_once(once, [] { std::signal(SIGPIPE, SIG_IGN); });
 }
 
-SourceProblem problem(Kind kind, std::string_view subreddit, std::string_view url,
-                      std::string message) {
-    SourceProblem p;
-    p.kind = kind;
-    p.subreddit = std::string(subreddit);
-    p.url = std::string(url);
-    p.message = std::move(message);
-    return p;
-}
-
 /// What one request ended with, as the retry loop needs it.
 struct AttemptResult {
     int status = 0;
@@ -201,7 +191,7 @@ AttemptResult transport_failure(httplib::Error error, Clock::duration elapsed,
             message = fmt::format("request failed ({})", what);
             break;
     }
-    r.problem = problem(kind, subreddit, url.to_string(), std::move(message));
+    r.problem = make_source_problem(kind, subreddit, url.to_string(), std::move(message));
     return r;
 }
 
@@ -230,7 +220,7 @@ AttemptResult status_failure(int status, const httplib::Headers& headers,
     } else if (status == 404 || status == 410) {
         message += " (the media was deleted)";
     }
-    r.problem = problem(kind, subreddit, url.to_string(), std::move(message));
+    r.problem = make_source_problem(kind, subreddit, url.to_string(), std::move(message));
     return r;
 }
 
@@ -266,7 +256,8 @@ std::optional<SourceProblem> run_with_retries(const RedditSourcesConfig& config,
     int retries = 0;
     for (int n = 1;;) {
         if (stop.stop_requested())
-            return problem(Kind::cancelled, subreddit, url.to_string(), "stop requested");
+            return make_source_problem(Kind::cancelled, subreddit, url.to_string(),
+                                       "stop requested");
         AttemptResult r = attempt(url);
         HttpAttempt record;
         record.url = url.to_string();
@@ -276,8 +267,8 @@ std::optional<SourceProblem> run_with_retries(const RedditSourcesConfig& config,
         attempts.push_back(record);
         if (r.redirect_to) {
             if (++redirects > max_redirects) {
-                return problem(Kind::redirect, subreddit, record.url,
-                               fmt::format("more than {} redirects", max_redirects));
+                return make_source_problem(Kind::redirect, subreddit, record.url,
+                                           fmt::format("more than {} redirects", max_redirects));
             }
             attempts.back().note = fmt::format("redirect to {}", r.redirect_to->to_string());
             url = *r.redirect_to;
@@ -307,7 +298,7 @@ std::optional<SourceProblem> run_with_retries(const RedditSourcesConfig& config,
         memegen::log_warning("Reddit: {}; retry {}/{} in {} ms", r.problem->to_string(), n,
                              config.max_attempts - 1, wait.count());
         if (!interruptible_sleep(wait, stop)) {
-            return problem(
+            return make_source_problem(
                 Kind::cancelled, subreddit, record.url,
                 fmt::format("stop requested while waiting to retry after: {}", r.problem->message));
         }
@@ -372,7 +363,8 @@ Outcome<std::string> RedditClient::get_listing(const SubredditSource& subreddit,
     const std::string url_text = listing_url(subreddit);
     const auto url = parse_http_url(url_text);
     if (!url) {
-        out.problem = problem(Kind::config, subreddit.name, url_text, "not a valid listing URL");
+        out.problem =
+            make_source_problem(Kind::config, subreddit.name, url_text, "not a valid listing URL");
         return out;
     }
     std::chrono::milliseconds quiet{0};
@@ -385,19 +377,20 @@ Outcome<std::string> RedditClient::get_listing(const SubredditSource& subreddit,
         // Reddit said (x-ratelimit-remaining 0) that requests before the reset would be
         // refused: wait for it, or report it without spending a request.
         if (quiet > config_.max_retry_after) {
-            out.problem =
-                problem(Kind::rate_limited, subreddit.name, url_text,
-                        fmt::format("Reddit's request budget is spent for another {} s "
-                                    "(x-ratelimit-remaining 0), more than max_retry_after_s {}",
-                                    std::chrono::ceil<std::chrono::seconds>(quiet).count(),
-                                    config_.max_retry_after.count()));
+            out.problem = make_source_problem(
+                Kind::rate_limited, subreddit.name, url_text,
+                fmt::format("Reddit's request budget is spent for another {} s "
+                            "(x-ratelimit-remaining 0), more than max_retry_after_s {}",
+                            std::chrono::ceil<std::chrono::seconds>(quiet).count(),
+                            config_.max_retry_after.count()));
             return out;
         }
         memegen::log_info("Reddit: request budget spent; waiting {} ms for r/{}", quiet.count(),
                           subreddit.name);
         if (!interruptible_sleep(quiet, stop)) {
-            out.problem = problem(Kind::cancelled, subreddit.name, url_text,
-                                  "stop requested while waiting for Reddit's rate limit reset");
+            out.problem =
+                make_source_problem(Kind::cancelled, subreddit.name, url_text,
+                                    "stop requested while waiting for Reddit's rate limit reset");
             return out;
         }
     }
@@ -431,8 +424,8 @@ Outcome<std::string> RedditClient::get_listing(const SubredditSource& subreddit,
             if (stop.stop_requested()) {
                 AttemptResult r;
                 r.status = status;
-                r.problem = problem(Kind::cancelled, subreddit.name, target.to_string(),
-                                    "stop requested during the request");
+                r.problem = make_source_problem(Kind::cancelled, subreddit.name, target.to_string(),
+                                                "stop requested during the request");
                 return r;
             }
             if (status != 0 && status != 200) {
@@ -440,7 +433,7 @@ Outcome<std::string> RedditClient::get_listing(const SubredditSource& subreddit,
                     AttemptResult r;
                     r.status = status;
                     const auto it = headers.find("Location");
-                    r.problem = problem(
+                    r.problem = make_source_problem(
                         Kind::redirect, subreddit.name, target.to_string(),
                         fmt::format("{} to {} (the subreddit may not exist, or be private or "
                                     "banned)",
@@ -453,9 +446,9 @@ Outcome<std::string> RedditClient::get_listing(const SubredditSource& subreddit,
             if (too_big) {
                 AttemptResult r;
                 r.status = status;
-                r.problem =
-                    problem(Kind::bad_shape, subreddit.name, target.to_string(),
-                            fmt::format("the listing is larger than {} bytes", kMaxListingBytes));
+                r.problem = make_source_problem(
+                    Kind::bad_shape, subreddit.name, target.to_string(),
+                    fmt::format("the listing is larger than {} bytes", kMaxListingBytes));
                 return r;
             }
             if (!result) {
@@ -484,7 +477,8 @@ Outcome<DownloadedMedia> RedditClient::download(std::string_view url_text,
     const std::string subreddit;  // the caller adds it to the problem
     const auto url = parse_http_url(url_text);
     if (!url) {
-        out.problem = problem(Kind::not_media, subreddit, url_text, "not an http(s) URL");
+        out.problem =
+            make_source_problem(Kind::not_media, subreddit, url_text, "not an http(s) URL");
         return out;
     }
     if (stem.empty() || stem.find('/') != std::string_view::npos || stem == "." || stem == "..") {
@@ -493,8 +487,9 @@ Outcome<DownloadedMedia> RedditClient::download(std::string_view url_text,
     std::error_code ec;
     fs::create_directories(directory, ec);
     if (ec) {
-        out.problem = problem(Kind::io, subreddit, directory.string(),
-                              fmt::format("cannot create the cache directory: {}", ec.message()));
+        out.problem =
+            make_source_problem(Kind::io, subreddit, directory.string(),
+                                fmt::format("cannot create the cache directory: {}", ec.message()));
         return out;
     }
     const fs::path partial =
@@ -514,7 +509,8 @@ Outcome<DownloadedMedia> RedditClient::download(std::string_view url_text,
             std::optional<SourceProblem> refused;  // our own reason to cancel
             bool write_failed = false;
             const auto refuse = [&](Kind kind, std::string message) {
-                refused = problem(kind, subreddit, target.to_string(), std::move(message));
+                refused =
+                    make_source_problem(kind, subreddit, target.to_string(), std::move(message));
                 return false;
             };
             const auto write = [&](const char* data, std::size_t size) {
@@ -593,8 +589,8 @@ Outcome<DownloadedMedia> RedditClient::download(std::string_view url_text,
             AttemptResult r;
             r.status = status;
             if (stop.stop_requested()) {
-                r.problem = problem(Kind::cancelled, subreddit, target.to_string(),
-                                    "stop requested during the download");
+                r.problem = make_source_problem(Kind::cancelled, subreddit, target.to_string(),
+                                                "stop requested during the download");
                 return failed(r);
             }
             if (refused) {
@@ -602,8 +598,9 @@ Outcome<DownloadedMedia> RedditClient::download(std::string_view url_text,
                 return failed(r);
             }
             if (write_failed) {
-                r.problem = problem(Kind::io, subreddit, partial.string(),
-                                    "cannot write the download into the cache directory");
+                r.problem =
+                    make_source_problem(Kind::io, subreddit, partial.string(),
+                                        "cannot write the download into the cache directory");
                 return failed(r);
             }
             if (status >= 300 && status < 400) {
@@ -611,20 +608,21 @@ Outcome<DownloadedMedia> RedditClient::download(std::string_view url_text,
                 const auto next =
                     it == headers.end() ? std::nullopt : resolve_location(target, it->second);
                 if (!next) {
-                    r.problem =
-                        problem(Kind::redirect, subreddit, target.to_string(),
-                                fmt::format("{} without a usable Location", status_text(status)));
+                    r.problem = make_source_problem(
+                        Kind::redirect, subreddit, target.to_string(),
+                        fmt::format("{} without a usable Location", status_text(status)));
                 } else if (next->path() == "/removed.png") {
-                    r.problem = problem(Kind::http_status, subreddit, target.to_string(),
-                                        "redirected to removed.png (the image was deleted)");
+                    r.problem =
+                        make_source_problem(Kind::http_status, subreddit, target.to_string(),
+                                            "redirected to removed.png (the image was deleted)");
                 } else if ((!next->https && !allow_http_) ||
                            std::find(config_.media_hosts.begin(), config_.media_hosts.end(),
                                      next->host) == config_.media_hosts.end()) {
-                    r.problem =
-                        problem(Kind::redirect, subreddit, target.to_string(),
-                                fmt::format("redirect to {} leaves the allowed media hosts or "
-                                            "https",
-                                            next->to_string()));
+                    r.problem = make_source_problem(
+                        Kind::redirect, subreddit, target.to_string(),
+                        fmt::format("redirect to {} leaves the allowed media hosts or "
+                                    "https",
+                                    next->to_string()));
                 } else {
                     r.redirect_to = next;
                 }
@@ -641,9 +639,9 @@ Outcome<DownloadedMedia> RedditClient::download(std::string_view url_text,
             if (head.size() < kSniffBytes) {
                 media.format = sniff_media_format(head);
                 if (media.format == MediaFormat::unknown) {
-                    r.problem =
-                        problem(Kind::not_media, subreddit, target.to_string(),
-                                fmt::format("only {} bytes, not an image or video", written));
+                    r.problem = make_source_problem(
+                        Kind::not_media, subreddit, target.to_string(),
+                        fmt::format("only {} bytes, not an image or video", written));
                     return failed(r);
                 }
             }
@@ -660,8 +658,9 @@ Outcome<DownloadedMedia> RedditClient::download(std::string_view url_text,
     if (ec) {
         const std::string cause = ec.message();
         fs::remove(partial, ec);
-        out.problem = problem(Kind::io, subreddit, media.path.string(),
-                              fmt::format("cannot move the download into place: {}", cause));
+        out.problem =
+            make_source_problem(Kind::io, subreddit, media.path.string(),
+                                fmt::format("cannot move the download into place: {}", cause));
         return out;
     }
     out.value = std::move(media);

@@ -11,16 +11,6 @@ namespace memegen::bot {
 
 namespace {
 
-SourceProblem make_problem(SourceProblemKind kind, std::string_view subreddit, std::string_view url,
-                           std::string message) {
-    SourceProblem p;
-    p.kind = kind;
-    p.subreddit = std::string(subreddit);
-    p.url = std::string(url);
-    p.message = std::move(message);
-    return p;
-}
-
 void append(std::vector<HttpAttempt>& to, std::vector<HttpAttempt>&& from) {
     to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
 }
@@ -96,8 +86,8 @@ FetchResult RedditSource::fetch_one(const std::filesystem::path& cache_dir,
         return std::move(result);
     };
     if (config.subreddits.empty()) {
-        return finish_without_meme(
-            make_problem(SourceProblemKind::no_candidates, "", "", "no subreddits are configured"));
+        return finish_without_meme(make_source_problem(SourceProblemKind::no_candidates, "", "",
+                                                       "no subreddits are configured"));
     }
     const std::size_t count = config.subreddits.size();
     const std::size_t start = next_ % count;
@@ -123,7 +113,7 @@ FetchResult RedditSource::fetch_one(const std::filesystem::path& cache_dir,
                 continue;
             }
             if (downloads >= config.max_downloads_per_fetch) {
-                return finish_without_meme(make_problem(
+                return finish_without_meme(make_source_problem(
                     SourceProblemKind::no_candidates, "", "",
                     fmt::format("gave up after {} failed downloads (max_downloads_per_fetch)",
                                 downloads)));
@@ -165,12 +155,12 @@ FetchResult RedditSource::fetch_one(const std::filesystem::path& cache_dir,
     }
     if (stop.stop_requested()) {
         return finish_without_meme(
-            make_problem(SourceProblemKind::cancelled, "", "", "stop requested"));
+            make_source_problem(SourceProblemKind::cancelled, "", "", "stop requested"));
     }
     std::string names;
     for (const auto& s : config.subreddits)
         names += (names.empty() ? "r/" : ", r/") + s.name;
-    return finish_without_meme(make_problem(
+    return finish_without_meme(make_source_problem(
         SourceProblemKind::no_candidates, "", "",
         fmt::format("no post of {} could be taken ({} skipped or already used, {} problems)", names,
                     result.skipped.size(), result.problems.size())));

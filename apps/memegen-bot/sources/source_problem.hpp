@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace memegen::bot {
@@ -45,6 +46,13 @@ struct SourceProblem {
     /// "[reddit.<kind>] r/<subreddit>: <url>: <message>", leaving out empty parts.
     [[nodiscard]] std::string to_string() const;
 };
+
+/// A SourceProblem from its parts (the subreddit and URL may be empty).
+[[nodiscard]] inline SourceProblem make_source_problem(SourceProblemKind kind,
+                                                       std::string_view subreddit,
+                                                       std::string_view url, std::string message) {
+    return SourceProblem{kind, std::string(subreddit), std::string(url), std::move(message)};
+}
 
 /// One HTTP request that was made, as the client saw it.
 struct HttpAttempt {

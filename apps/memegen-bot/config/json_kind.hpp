@@ -1,0 +1,45 @@
+#pragma once
+/// \file json_kind.hpp
+/// JSON in error messages: the kind of a value in words ("a string", "an array") for messages
+/// that must not quote the value (it may be a secret, or megabytes long), and a parse error
+/// without the excerpt of the input that nlohmann appends.
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace memegen::bot {
+
+/// "a string", "a boolean", "a number", "an array", "an object" or "null".
+[[nodiscard]] inline std::string json_kind(const nlohmann::json& value) {
+    using type = nlohmann::json::value_t;
+    switch (value.type()) {
+        case type::string:
+            return "a string";
+        case type::boolean:
+            return "a boolean";
+        case type::number_integer:
+        case type::number_unsigned:
+        case type::number_float:
+            return "a number";
+        case type::array:
+            return "an array";
+        case type::object:
+            return "an object";
+        default:
+            return "null";
+    }
+}
+
+/// nlohmann's parse error without its "[json.exception...] " id and its "; last read: '...'"
+/// excerpt, which may quote a huge or binary line (or a token) into a log.
+[[nodiscard]] inline std::string json_parse_error_text(const nlohmann::json::parse_error& e) {
+    std::string text = e.what();
+    if (const auto id_end = text.find("] "); id_end != std::string::npos)
+        text = text.substr(id_end + 2);
+    if (const auto last_read = text.find("; last read"); last_read != std::string::npos)
+        text.erase(last_read);
+    return text;
+}
+
+}  // namespace memegen::bot
