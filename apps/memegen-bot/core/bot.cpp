@@ -1341,7 +1341,7 @@ void Bot::reddit_loop(std::stop_token stop) {
         if (j.is_array()) {
             for (const auto& item : j) {
                 if (item.is_string())
-                    reddit_used_.insert(item.get<std::string>());
+                    remember_reddit_source(item.get<std::string>());
             }
         }
     }
@@ -1384,8 +1384,8 @@ void Bot::fetch_reddit_memes(std::stop_token stop) {
         {
             // Taken even if the probe refuses it below: a broken post is not tried again.
             std::lock_guard lock(reddit_mutex_);
-            reddit_used_.insert(meme.source_url);
-            reddit_used_.insert(meme.media_url);
+            remember_reddit_source(meme.source_url);
+            remember_reddit_source(meme.media_url);
         }
         save_reddit_history();
         const auto admission = library_.admit(
@@ -1406,11 +1406,24 @@ void Bot::fetch_reddit_memes(std::stop_token stop) {
         log_info("reddit: {} meme(s) joined the library", added);
 }
 
+void Bot::remember_reddit_source(const std::string& url) {
+    // Bounded: a listing holds at most 100 posts, so the last 10000 URLs cover any page the
+    // bot can still see, and the history does not grow for the life of the bot.
+    constexpr std::size_t kMaxRemembered = 10000;
+    if (url.empty() || !reddit_used_.insert(url).second)
+        return;
+    reddit_order_.push_back(url);
+    while (reddit_order_.size() > kMaxRemembered) {
+        reddit_used_.erase(reddit_order_.front());
+        reddit_order_.pop_front();
+    }
+}
+
 void Bot::save_reddit_history() {
     nlohmann::json j = nlohmann::json::array();
     {
         std::lock_guard lock(reddit_mutex_);
-        for (const auto& url : reddit_used_)
+        for (const auto& url : reddit_order_)
             j.push_back(url);
     }
     try {

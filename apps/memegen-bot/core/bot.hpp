@@ -120,6 +120,7 @@ class Bot {
     // Subreddit sources: fresh memes fetched in the background join the meme library.
     void reddit_loop(std::stop_token stop);
     void fetch_reddit_memes(std::stop_token stop);
+    void remember_reddit_source(const std::string& url);  // caller holds reddit_mutex_
     void save_reddit_history();
 
     // Scheduler side.
@@ -162,7 +163,8 @@ class Bot {
 
     std::optional<RedditSource> reddit_;  // when reddit.sources_file is set
     std::mutex reddit_mutex_;
-    std::set<std::string> reddit_used_;  // permalinks and media URLs taken (reddit_history.json)
+    std::set<std::string> reddit_used_;     // permalinks and media URLs taken, for lookups
+    std::deque<std::string> reddit_order_;  // the same, oldest first (reddit_history.json)
 
     std::mutex cooldown_mutex_;
     std::map<std::int64_t, std::chrono::steady_clock::time_point> last_generate_;
