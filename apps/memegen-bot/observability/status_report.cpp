@@ -97,7 +97,8 @@ std::string status_html(const StatusReport& r, Language language) {
     }
     if (r.last_problem) {
         out += fmt::format(
-            fmt::runtime(ru ? "\n⚠️ Последняя проблема:\n  Этап: {}\n  Ошибка: {}\n  "
+            fmt::runtime(ru ? "\n⚠️ Последняя проблема:\n  Этап: {}\n  Ошибка: {}\n "
+                              " "
                               "Время: "
                               "{}\n"
                             : "\n⚠️ Last problem:\n  Stage: {}\n  Error: {}\n  Time: {}\n"),
@@ -128,8 +129,10 @@ std::string status_html(const StatusReport& r, Language language) {
                 if (!slots.empty())
                     slots += ", ";
                 slots += local_clock_text(slot.when).substr(0, 5);
-                if (slot.status != SlotStatus::pending)
-                    slots += " " + std::string(to_string(slot.status));
+                if (slot.status != SlotStatus::pending) {
+                    slots += ' ';  // appended apart: `" " + string` trips GCC 12's -Wrestrict
+                    slots += to_string(slot.status);
+                }
             }
             out += fmt::format(fmt::runtime(ru ? "📅 Сегодня: {}\n" : "📅 Today: {}\n"), slots);
         }

@@ -79,7 +79,7 @@ std::optional<HttpUrl> parse_http_url(std::string_view url) {
     }
     out.target = target.empty() ? "/" : std::string(target);
     if (out.target[0] == '?')
-        out.target.insert(0, "/");
+        out.target.insert(out.target.begin(), '/');  // (a C string here trips GCC 12's -Wrestrict)
     return out;
 }
 
