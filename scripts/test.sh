@@ -27,7 +27,7 @@ run_suite "normal build" build -Dbench=true -Ddebug=false -Doptimization=3 -Db_n
 
 # The installed library, used the three ways another program would: pkg-config (shared and
 # static) after `meson install`, and as a Meson subproject.
-echo "== libmemegen consumers: pkg-config, pkg-config --static, Meson subproject"
+echo "== libmemegen consumers: pkg-config (shared), static libmemegen.a, Meson subproject"
 tests/consumer/run.sh build || status=1
 
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \

@@ -1397,7 +1397,7 @@ void Bot::fetch_reddit_memes(std::stop_token stop) {
                      meme.subreddit, meme.source_url);
         } else if (!stop.stop_requested()) {
             state_.record_problem("source_error",
-                                  fmt::format("r/{}: {} does not decode: {}", meme.subreddit,
+                                  fmt::format("r/{}: {} was refused: {}", meme.subreddit,
                                               meme.media_url, admission.reason),
                                   {{"label", "subreddit sources"}});
         }
