@@ -16,27 +16,17 @@
 
 #include "core/library_catalog.hpp"
 #include "temp_dir.hpp"
+#include "test_files.hpp"
 
 using memegen::MediaRole;
 using memegen::bot::LibraryCatalog;
 using memegen::bot::LibraryCatalogOptions;
+using memegen::test::ffmpeg;
+using memegen::test::read_all;
 using memegen::test::TempDir;
+using memegen::test::write_all;
 
 namespace {
-
-void ffmpeg(const std::string& args) {
-    const std::string command = "ffmpeg -nostdin -hide_banner -loglevel error -y " + args;
-    REQUIRE_MESSAGE(std::system(command.c_str()) == 0, command);
-}
-
-std::string read_all(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_all(const std::filesystem::path& p, const std::string& bytes) {
-    std::ofstream(p, std::ios::binary) << bytes;
-}
 
 struct LogCapture {
     std::mutex mutex;

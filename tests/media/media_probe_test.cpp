@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "temp_dir.hpp"
+#include "test_files.hpp"
 
 using memegen::MediaError;
 using memegen::MediaInfo;
@@ -20,23 +21,12 @@ using memegen::MediaRole;
 using memegen::probe_media;
 using memegen::ProbedKind;
 using memegen::ProbeLimits;
+using memegen::test::ffmpeg;
+using memegen::test::read_all;
 using memegen::test::TempDir;
+using memegen::test::write_all;
 
 namespace {
-
-void ffmpeg(const std::string& args) {
-    const std::string command = "ffmpeg -nostdin -hide_banner -loglevel error -y " + args;
-    REQUIRE_MESSAGE(std::system(command.c_str()) == 0, command);
-}
-
-std::string read_all(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_all(const std::filesystem::path& p, const std::string& bytes) {
-    std::ofstream(p, std::ios::binary) << bytes;
-}
 
 // A copy of `from` cut to `fraction` of its bytes.
 std::filesystem::path truncated(const std::filesystem::path& from, double fraction,

@@ -18,14 +18,9 @@ extern "C" {
 #include <string>
 #include <vector>
 
-namespace memegen::test {
+#include "../support/test_files.hpp"
 
-/// Runs `ffmpeg -y -loglevel error ARGS`; throws if it fails.
-inline void ffmpeg(const std::string& args) {
-    const std::string command = "ffmpeg -nostdin -hide_banner -loglevel error -y " + args;
-    if (std::system(command.c_str()) != 0)
-        throw std::runtime_error("fixture failed: " + command);
-}
+namespace memegen::test {
 
 /// What a rendered file holds, read with libavformat.
 struct MediaFacts {

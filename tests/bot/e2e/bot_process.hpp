@@ -22,6 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../../support/test_files.hpp"
 #include "fake_bot_api.hpp"
 
 extern char** environ;
@@ -35,9 +36,7 @@ inline constexpr std::int64_t kChannel = -1009876543210;
 
 /// Runs `ffmpeg ARGS` quietly; throws if it fails.
 inline void make_fixture(const std::string& args) {
-    const std::string command = "ffmpeg -nostdin -hide_banner -loglevel error -y " + args;
-    if (std::system(command.c_str()) != 0)
-        throw std::runtime_error("fixture failed: " + command);
+    ffmpeg(args);
 }
 
 /// A media and a music library of tiny files made with the ffmpeg CLI.

@@ -13,6 +13,7 @@
 #include "bot_process.hpp"
 #include "fake_bot_api.hpp"
 #include "temp_dir.hpp"
+#include "test_files.hpp"
 
 using namespace std::chrono_literals;
 using memegen::test::BotProcess;
@@ -20,6 +21,7 @@ using memegen::test::FakeBotApi;
 using memegen::test::kAdmin;
 using memegen::test::kOwner;
 using memegen::test::kStranger;
+using memegen::test::read_all;
 using memegen::test::TempDir;
 using nlohmann::json;
 
@@ -27,11 +29,6 @@ namespace {
 
 // Long enough for a slow sanitizer build on a busy 2-core machine; never a timing claim.
 constexpr auto kWait = 90s;
-
-std::string read_all(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 struct Fixture {
     TempDir dir{"memegen-e2e-library"};
