@@ -8,6 +8,13 @@ packages=(
   libavcodec-dev libavformat-dev libavfilter-dev libavutil-dev libswscale-dev libswresample-dev
   libcpp-httplib-dev libssl-dev nlohmann-json3-dev libfmt-dev doctest-dev
   libfreetype-dev libharfbuzz-dev fonts-dejavu-core
+  # Captions in any script: colour emoji (CBDT bitmaps) and CJK (WenQuanYi Micro Hei, 5 MB;
+  # fonts-noto-cjk would be 91 MB).
+  fonts-noto-color-emoji fonts-wqy-microhei
+  # Where text is in a meme (Tesseract's layout analysis) and the tests' eye (tesseract CLI).
+  libtesseract-dev libleptonica-dev tesseract-ocr tesseract-ocr-eng tesseract-ocr-rus
+  # Huge or 16-bit PNGs decoded row by row and reduced on the way (bounded memory).
+  libpng-dev
   ffmpeg ca-certificates tzdata openssl python3
 )
 
