@@ -253,11 +253,31 @@ std::string describe_current_exception() {
     std::abort();
 }
 
+// Opens crash.log for appending. A log past kCrashLogRotateBytes becomes "<log>.1" (replacing
+// the one before), so a crash loop cannot fill the disk; something in the log's place that is
+// not a file (a directory) is moved aside instead of stopping every start.
+detail::UniqueFd open_crash_log(const std::filesystem::path& crash_log) noexcept {
+    std::error_code ec;
+    const auto status = std::filesystem::symlink_status(crash_log, ec);
+    if (!ec && status.type() != std::filesystem::file_type::not_found &&
+        status.type() != std::filesystem::file_type::regular &&
+        status.type() != std::filesystem::file_type::symlink) {
+        static_cast<void>(detail::quarantine_file(crash_log, "it is not a regular file"));
+    } else if (!ec && status.type() == std::filesystem::file_type::regular &&
+               std::filesystem::file_size(crash_log, ec) >= kCrashLogRotateBytes && !ec) {
+        auto old = crash_log;
+        old += ".1";
+        std::filesystem::rename(crash_log, old, ec);
+    }
+    return detail::UniqueFd(
+        ::open(crash_log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
+}
+
 }  // namespace
 
 void install_crash_handlers(const std::filesystem::path& crash_log) {
     std::lock_guard lock(g_install_mutex);
-    detail::UniqueFd fd(::open(crash_log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
+    detail::UniqueFd fd = open_crash_log(crash_log);
     if (!fd)
         detail::throw_errno("cannot open crash log", crash_log);
 
@@ -285,7 +305,7 @@ void install_crash_handlers(const std::filesystem::path& crash_log) {
 }
 
 void append_crash_record(const std::filesystem::path& crash_log, std::string_view cause) noexcept {
-    detail::UniqueFd fd(::open(crash_log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
+    detail::UniqueFd fd = open_crash_log(crash_log);
     if (!fd)
         return;
     try {

@@ -84,6 +84,10 @@ struct CrashStateStoreOptions {
     ResourceMonitorOptions monitor{};  ///< for the memory sample attached to each record
 };
 
+/// crash.log is rotated when a writer opens it at this size or more: it becomes crash.log.1
+/// (the one before is dropped), so at most about twice this stays on disk.
+inline constexpr std::uintmax_t kCrashLogRotateBytes = 1024 * 1024;
+
 /// Installs handlers that append a record to `crash_log` for uncaught exceptions
 /// (std::terminate) and fatal signals (SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL):
 /// time, cause, memory, backtrace. The signal path uses only async-signal-safe calls, then
@@ -140,8 +144,11 @@ class CrashStateStore {
         std::lock_guard lock(mutex_);
         detail::write_file_atomically(state_path(), j.dump(2) + "\n");
         if (is_problem_stage(rec.state)) {
-            append_problem_locked(Problem{rec.state, rec.details.value("error", std::string{}),
-                                          rec.timestamp, rec.details});
+            const auto error = rec.details.find("error");
+            append_problem_locked(Problem{
+                rec.state,
+                error != rec.details.end() && error->is_string() ? error->get<std::string>() : "",
+                rec.timestamp, rec.details});
         }
         return rec;
     }
@@ -153,6 +160,17 @@ class CrashStateStore {
             details = nlohmann::json::object();
         details["error"] = std::string(error);
         return record(problem_stage, std::move(details));
+    }
+
+    /// Adds a problem to the history without changing generation_state.json (which may still
+    /// hold evidence of how the previous process ended): e.g. another store's state_corrupt.
+    void note_problem(std::string_view problem_stage, std::string_view error,
+                      nlohmann::json details = nlohmann::json::object()) {
+        if (!details.is_object())
+            details = nlohmann::json::object();
+        std::lock_guard lock(mutex_);
+        append_problem_locked(Problem{std::string(problem_stage), std::string(error),
+                                      detail::local_timestamp(), std::move(details)});
     }
 
     /// The current generation_state.json; nullopt if there is none or it was corrupt (then it
@@ -187,7 +205,13 @@ class CrashStateStore {
         if (!previous || previous->state != stage::generating)
             return std::nullopt;
         const auto& d = previous->details;
-        const pid_t pid = d.value("pid", 0);
+        // The record was checked for shape, its details were not: a field of the wrong type
+        // (hand-edited, another version) reads as absent instead of throwing.
+        const pid_t pid = d.contains("pid") && d["pid"].is_number_integer()
+                              ? static_cast<pid_t>(d["pid"].get<std::int64_t>())
+                              : 0;
+        // Alive only by evidence: the same pid, not a zombie, with the recorded start time
+        // (without one the pid may have been reused, so it proves nothing).
         if (pid > 0 && d.contains("pid_start") && d["pid_start"].is_number_unsigned()) {
             if (process_start_ticks(pid) == d["pid_start"].get<std::uint64_t>())
                 return std::nullopt;
@@ -195,7 +219,9 @@ class CrashStateStore {
         Problem problem;
         problem.stage = std::string(stage::unclean_shutdown);
         problem.timestamp = detail::local_timestamp();
-        const std::string what = d.value("label", std::string("a generation"));
+        const std::string what = d.contains("label") && d["label"].is_string()
+                                     ? d["label"].get<std::string>()
+                                     : std::string("a generation");
         problem.error =
             fmt::format("the previous process (pid {}) ended during {} (state written {})", pid,
                         what, previous->timestamp);
@@ -237,25 +263,11 @@ class CrashStateStore {
     /// Routes uncaught exceptions and fatal signals of this process to crash_log_path().
     void install_crash_handlers() const { memegen::install_crash_handlers(crash_log_path()); }
 
-    /// Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat): with the
-    /// pid it names one process for good, even after the pid is reused.
+    /// Start time of a living process in clock ticks since boot (field 22 of /proc/PID/stat):
+    /// with the pid it names one process for good, even after the pid is reused. Nullopt when
+    /// the process is gone or a zombie (dead, only not reaped yet).
     [[nodiscard]] std::optional<std::uint64_t> process_start_ticks(pid_t pid) const {
-        char buffer[1024];
-        const auto path = options_.monitor.proc_root / std::to_string(pid) / "stat";
-        const auto text = detail::read_small_file(path.c_str(), buffer);
-        if (!text)
-            return std::nullopt;
-        const auto close = text->rfind(')');
-        if (close == std::string_view::npos)
-            return std::nullopt;
-        auto rest = text->substr(close + 2);
-        for (int field = 3; field < 22; ++field) {
-            const auto space = rest.find(' ');
-            if (space == std::string_view::npos)
-                return std::nullopt;
-            rest = rest.substr(space + 1);
-        }
-        return detail::parse_u64(rest);
+        return detail::living_process_start(pid, options_.monitor.proc_root.c_str());
     }
 
   private:
@@ -271,20 +283,20 @@ class CrashStateStore {
             const auto pid_text = name.substr(tmp + 10, name.find('.', tmp + 10) - tmp - 10);
             const auto pid = detail::parse_u64(pid_text);
             if (pid && *pid != static_cast<std::uint64_t>(::getpid()) &&
-                ::kill(static_cast<pid_t>(*pid), 0) != 0 && errno == ESRCH) {
+                !detail::process_alive(static_cast<pid_t>(*pid), std::nullopt,
+                                       options_.monitor.proc_root.c_str())) {
                 std::filesystem::remove(entry.path(), ec);
             }
         }
     }
 
     std::optional<StateRecord> current_locked() {
-        std::optional<std::string> text;
-        try {
-            text = detail::read_file(state_path());
-        } catch (const Error& e) {
-            log_error("cannot read {}: {}", state_path().string(), e.what());
+        auto read = detail::read_state_file(state_path());
+        if (read.problem) {
+            note_corrupt_locked(state_path(), *read.problem);
             return std::nullopt;
         }
+        const auto& text = read.text;
         if (!text)
             return std::nullopt;
         const auto j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
@@ -303,13 +315,10 @@ class CrashStateStore {
     }
 
     std::vector<Problem> history_locked() {
-        std::optional<std::string> text;
-        try {
-            text = detail::read_file(history_path());
-        } catch (const Error& e) {
-            log_error("cannot read {}: {}", history_path().string(), e.what());
-            return {};
-        }
+        auto read = detail::read_state_file(history_path());
+        if (read.problem)
+            return {start_history_with_locked(corrupt_problem(history_path(), *read.problem))};
+        const auto& text = read.text;
         if (!text)
             return {};
         const auto j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
@@ -322,9 +331,9 @@ class CrashStateStore {
                 Problem p;
                 p.stage = item["stage"].get<std::string>();
                 if (item.contains("error") && item["error"].is_string())
-                    p.error = item["error"];
+                    p.error = item["error"].get<std::string>();
                 if (item.contains("timestamp") && item["timestamp"].is_string()) {
-                    p.timestamp = item["timestamp"];
+                    p.timestamp = item["timestamp"].get<std::string>();
                 }
                 if (item.contains("details") && item["details"].is_object())
                     p.details = item["details"];
@@ -354,33 +363,48 @@ class CrashStateStore {
 
     // Moves an unreadable file aside so it can be inspected, and says so in the history.
     Problem quarantine_locked(const std::filesystem::path& file, std::string_view reason) {
-        const std::string error = detail::quarantine_file(file, reason);
+        return note_corrupt_locked(file, detail::quarantine_file(file, reason));
+    }
+
+    static Problem corrupt_problem(const std::filesystem::path& file, const std::string& error) {
         log_warning("{}", error);
-        Problem p{std::string(stage::state_corrupt),
-                  error,
-                  detail::local_timestamp(),
-                  {{"file", file.string()}}};
-        if (file == history_path()) {
-            // Start a fresh history with this one entry; no recursion into the broken file.
-            const nlohmann::json j = std::vector<Problem>{p};
-            try {
-                detail::write_file_atomically(history_path(), j.dump(2) + "\n");
-            } catch (const Error& e) {
-                log_error("cannot write {}: {}", history_path().string(), e.what());
-            }
-        } else {
-            append_problem_locked(p);
+        return Problem{std::string(stage::state_corrupt),
+                       error,
+                       detail::local_timestamp(),
+                       {{"file", file.string()}}};
+    }
+
+    // Records a file already moved aside (`error` says so) in the history.
+    Problem note_corrupt_locked(const std::filesystem::path& file, const std::string& error) {
+        auto p = corrupt_problem(file, error);
+        if (file == history_path())
+            return start_history_with_locked(std::move(p));
+        append_problem_locked(p);
+        return p;
+    }
+
+    // A fresh history with this one entry; no recursion into the broken file.
+    Problem start_history_with_locked(Problem p) {
+        const nlohmann::json j = std::vector<Problem>{p};
+        try {
+            detail::write_file_atomically(history_path(), j.dump(2) + "\n");
+        } catch (const Error& e) {
+            log_error("cannot write {}: {}", history_path().string(), e.what());
         }
         return p;
     }
 
-    // The cause line of the last crash.log record written by `pid`, if any.
+    // The cause line of the last crash.log record written by `pid`, if any (the rotated
+    // crash.log.1 first: a process may have written there before another one rotated).
     [[nodiscard]] std::optional<std::string> last_crash_cause(pid_t pid) const {
         std::optional<std::string> text;
-        try {
-            text = detail::read_file(crash_log_path());
-        } catch (const Error&) {
-            return std::nullopt;
+        for (const auto& file :
+             {std::filesystem::path(crash_log_path()).concat(".1"), crash_log_path()}) {
+            try {
+                if (auto part = detail::read_file(file))
+                    text = text.value_or("") + *part;
+            } catch (const Error&) {
+            }
         }
         if (!text)
             return std::nullopt;

@@ -7,6 +7,7 @@
 /// holder dies, so a crash or kill -9 never leaves a stale lock behind.
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #if defined(__GLIBC__)
@@ -30,6 +31,7 @@
 
 #include "memegen/detail/clock.hpp"
 #include "memegen/detail/files.hpp"
+#include "memegen/detail/proc_reader.hpp"
 #include "memegen/detail/unique_fd.hpp"
 #include "memegen/error.hpp"
 #include "memegen/log.hpp"
@@ -37,11 +39,15 @@
 
 namespace memegen {
 
-/// Who holds the guard: a label ("/generate 3 by @user", "scheduled job"), a pid, a start time.
+/// Who holds the guard: a label ("/generate 3 by @user", "scheduled job"), a pid, a start time;
+/// and, while a generation runs in a child process that shares the lock, that child.
 struct GuardHolder {
     std::string label;
     pid_t pid = 0;
     std::chrono::system_clock::time_point since{};
+    std::optional<std::uint64_t> pid_start{};    ///< the holder's start time (/proc field 22)
+    pid_t child_pid = 0;                         ///< a child holding the lock with it (0: none)
+    std::optional<std::uint64_t> child_start{};  ///< that child's start time
 
     /// Whole seconds since the holder took the guard.
     [[nodiscard]] long long seconds_held(
@@ -74,12 +80,20 @@ struct GuardState {
 };
 
 inline nlohmann::json holder_to_json(const GuardHolder& h) {
-    return {{"label", h.label},
-            {"pid", h.pid},
-            {"since", local_timestamp(h.since)},
-            {"since_unix_ms",
-             std::chrono::duration_cast<std::chrono::milliseconds>(h.since.time_since_epoch())
-                 .count()}};
+    nlohmann::json j = {{"label", h.label},
+                        {"pid", h.pid},
+                        {"since", local_timestamp(h.since)},
+                        {"since_unix_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              h.since.time_since_epoch())
+                                              .count()}};
+    if (h.pid_start)
+        j["pid_start"] = *h.pid_start;
+    if (h.child_pid > 0) {
+        j["child_pid"] = h.child_pid;
+        if (h.child_start)
+            j["child_start"] = *h.child_start;
+    }
+    return j;
 }
 
 inline std::optional<GuardHolder> holder_from_json(std::string_view text) {
@@ -88,11 +102,21 @@ inline std::optional<GuardHolder> holder_from_json(std::string_view text) {
         !j.contains("since_unix_ms") || !j["since_unix_ms"].is_number_integer()) {
         return std::nullopt;
     }
+    const auto integer = [&j](const char* key) -> std::optional<std::int64_t> {
+        if (!j.contains(key) || !j[key].is_number_integer())
+            return std::nullopt;
+        return j[key].get<std::int64_t>();
+    };
     GuardHolder h;
     h.label = j["label"].get<std::string>();
-    h.pid = j.value("pid", 0);
+    h.pid = static_cast<pid_t>(integer("pid").value_or(0));
     h.since = std::chrono::system_clock::time_point(
         std::chrono::milliseconds(j["since_unix_ms"].get<long long>()));
+    if (const auto start = integer("pid_start"); start && *start >= 0)
+        h.pid_start = static_cast<std::uint64_t>(*start);
+    h.child_pid = static_cast<pid_t>(integer("child_pid").value_or(0));
+    if (const auto start = integer("child_start"); start && *start >= 0)
+        h.child_start = static_cast<std::uint64_t>(*start);
     return h;
 }
 
@@ -133,6 +157,34 @@ class GenerationGuard {
         [[nodiscard]] const GuardHolder& holder() const noexcept { return holder_; }
         /// True until release().
         [[nodiscard]] bool held() const noexcept { return fd_.valid(); }
+
+        /// The lock's descriptor (O_CLOEXEC), or -1 after release(). A child process that keeps
+        /// a copy of it across exec holds the lock with this ticket: the guard stays held until
+        /// both have let go, so the generation outlives neither this process nor the child.
+        [[nodiscard]] int native_handle() const noexcept { return fd_.get(); }
+
+        /// Records `child` (pid and start time) as holding the lock with this ticket, so that a
+        /// process started after this one died can see the child and end it. Best effort.
+        /// The record (and GenerationGuard::holder()) then names the child; holder() here
+        /// stays the holder as acquired.
+        void note_child(pid_t child) const noexcept {
+            if (!fd_.valid() || !state_)
+                return;
+            GuardHolder with_child = holder_;
+            with_child.child_pid = child;
+            with_child.child_start = child > 0 ? detail::living_process_start(child) : std::nullopt;
+            try {
+                const std::string record = detail::holder_to_json(with_child).dump();
+                if (::ftruncate(fd_.get(), 0) == 0) {
+                    [[maybe_unused]] const ssize_t n =
+                        ::pwrite(fd_.get(), record.data(), record.size(), 0);
+                }
+                std::lock_guard lock(state_->mutex);
+                if (state_->holder)
+                    *state_->holder = with_child;
+            } catch (const std::exception&) {
+            }
+        }
 
         /// Releases the guard now (idempotent): frees the lock, trims the heap, logs memory.
         void release() noexcept {
@@ -219,6 +271,7 @@ class GenerationGuard {
             return result;
         }
         GuardHolder holder{std::move(label), ::getpid(), std::chrono::system_clock::now()};
+        holder.pid_start = detail::living_process_start(::getpid());
         const std::string record = detail::holder_to_json(holder).dump();
         // Best effort: a failed write only makes other processes' busy answers less precise.
         if (::ftruncate(fd.get(), 0) == 0) {
@@ -276,6 +329,36 @@ class GenerationGuard {
             return std::nullopt;
         auto holder = read_holder();
         return holder ? holder : GuardHolder{"unknown", 0, std::chrono::system_clock::now()};
+    }
+
+    /// A process that died while a child of its held the guard with it (see
+    /// Ticket::note_child) leaves the child holding it. When the recorded holder is dead by
+    /// evidence (gone, a zombie, or its pid reused), ends the recorded child with SIGKILL (only
+    /// if it is still the same process) and waits up to `wait` for the lock to be free.
+    /// Returns the orphaned holder it found, or nullopt when the guard is free or its holder
+    /// lives. Never touches this process's own holder.
+    std::optional<GuardHolder> end_orphaned_holder(
+        std::chrono::milliseconds wait = std::chrono::seconds(10)) {
+        {
+            std::lock_guard lock(state_->mutex);
+            if (state_->holder)
+                return std::nullopt;
+        }
+        auto held = holder();
+        // An unreadable record (pid 0) is a holder mid-write, not evidence of a death.
+        if (!held || held->pid <= 0 || detail::process_alive(held->pid, held->pid_start))
+            return std::nullopt;
+        if (held->child_pid > 0 && detail::process_alive(held->child_pid, held->child_start)) {
+            log_warning(
+                "the generation lock is held by pid {} ({}), a child of the dead pid {}: "
+                "ending it",
+                held->child_pid, held->label, held->pid);
+            ::kill(held->child_pid, SIGKILL);
+        }
+        const auto deadline = std::chrono::steady_clock::now() + wait;
+        while (is_locked() && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        return held;
     }
 
     /// True while any process holds the guard.

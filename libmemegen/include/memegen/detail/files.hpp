@@ -132,4 +132,39 @@ inline std::string quarantine_file(const std::filesystem::path& file, std::strin
     }
 }
 
+/// What reading a state file found.
+struct StateFileRead {
+    std::optional<std::string> text;     ///< the content; nullopt when absent or moved aside
+    std::optional<std::string> problem;  ///< set when the file was unusable and moved aside
+};
+
+/// Reads a state file for a store. Never throws: anything in its place that cannot be read as
+/// a file (a directory, a file without read permission, an I/O error) is moved aside with
+/// quarantine_file() and the problem text returned, so the store goes on with defaults and the
+/// next atomic write does not fail on it either. The content's shape is the caller's to check
+/// (and to hand to quarantine_file() when wrong).
+inline StateFileRead read_state_file(const std::filesystem::path& path) noexcept {
+    StateFileRead read;
+    std::error_code ec;
+    const auto status = std::filesystem::symlink_status(path, ec);
+    if (ec || status.type() == std::filesystem::file_type::not_found)
+        return read;
+    if (status.type() == std::filesystem::file_type::directory) {
+        read.problem = quarantine_file(path, "it is a directory, not a file");
+        return read;
+    }
+    if (status.type() != std::filesystem::file_type::regular &&
+        status.type() != std::filesystem::file_type::symlink) {
+        // A FIFO or a device could block the read for ever.
+        read.problem = quarantine_file(path, "it is not a regular file");
+        return read;
+    }
+    try {
+        read.text = read_file(path);
+    } catch (const std::exception& e) {
+        read.problem = quarantine_file(path, e.what());
+    }
+    return read;
+}
+
 }  // namespace memegen::detail

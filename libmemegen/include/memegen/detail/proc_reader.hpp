@@ -5,11 +5,13 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
@@ -94,6 +96,66 @@ inline std::optional<int> count_directory_entries(const char* path) noexcept {
         ++count;
     }
     return count;
+}
+
+/// Fields 3 (state) and 22 (start time, clock ticks since boot) of /proc/PID/stat.
+struct ProcessStat {
+    char state = '?';
+    std::uint64_t start_ticks = 0;
+};
+
+/// Reads /proc/PID/stat under `proc_root`; nullopt if the process does not exist. The command
+/// name (field 2) may hold spaces and parentheses, so fields are counted after its last ')'.
+inline std::optional<ProcessStat> read_process_stat(pid_t pid,
+                                                    const char* proc_root = "/proc") noexcept {
+    if (pid <= 0)
+        return std::nullopt;
+    char path[256];
+    const int n = std::snprintf(path, sizeof path, "%s/%d/stat", proc_root, static_cast<int>(pid));
+    if (n <= 0 || static_cast<std::size_t>(n) >= sizeof path)
+        return std::nullopt;
+    char buffer[1024];
+    const auto text = read_small_file(path, buffer);
+    if (!text)
+        return std::nullopt;
+    const auto close = text->rfind(')');
+    if (close == std::string_view::npos || close + 2 >= text->size())
+        return std::nullopt;
+    ProcessStat stat;
+    auto rest = text->substr(close + 2);
+    stat.state = rest.front();
+    for (int field = 3; field < 22; ++field) {
+        const auto space = rest.find(' ');
+        if (space == std::string_view::npos)
+            return std::nullopt;
+        rest = rest.substr(space + 1);
+    }
+    const auto start = parse_u64(rest);
+    if (!start)
+        return std::nullopt;
+    stat.start_ticks = *start;
+    return stat;
+}
+
+/// Start time of a *living* process (field 22): nullopt when it is gone or only a zombie
+/// (state Z or X: it still has /proc/PID and kill(pid, 0) succeeds on it, but it runs no more).
+/// With the pid it names one process for good, even after the pid is reused.
+inline std::optional<std::uint64_t> living_process_start(pid_t pid,
+                                                         const char* proc_root = "/proc") noexcept {
+    const auto stat = read_process_stat(pid, proc_root);
+    if (!stat || stat->state == 'Z' || stat->state == 'X' || stat->state == 'x')
+        return std::nullopt;
+    return stat->start_ticks;
+}
+
+/// Liveness by evidence: true only when `pid` runs and is not a zombie, and, when the start
+/// time it had is known, its start time is still that one (a reused pid is another process).
+inline bool process_alive(pid_t pid, std::optional<std::uint64_t> expected_start = std::nullopt,
+                          const char* proc_root = "/proc") noexcept {
+    const auto start = living_process_start(pid, proc_root);
+    if (!start)
+        return false;
+    return !expected_start || *expected_start == *start;
 }
 
 }  // namespace memegen::detail
