@@ -1,13 +1,25 @@
 // memegen-render: renders one meme video from the command line (see --help).
 
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
+extern "C" {
+#include <libavutil/log.h>
+}
+
+#include <atomic>
 #include <charconv>
+#include <cmath>
+#include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <limits>
+#include <stop_token>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "memegen/memegen.hpp"
@@ -17,10 +29,12 @@ namespace {
 constexpr const char* kUsage = R"(usage: memegen-render MEDIA -o OUT.mp4 [options]
 
 Renders a meme (PNG/JPEG/WebP still, GIF, or MP4/MOV/WebM/MKV video) into a vertical
-H.264/AAC MP4 for Telegram, with a JPEG thumbnail beside it (OUT.jpg).
+H.264/AAC MP4 for Telegram, with a JPEG thumbnail beside it (OUT.thumb.jpg).
+The output is written to a temporary file and renamed when complete; Ctrl-C (SIGINT) or
+SIGTERM cancels and removes it (exit 130 / 143).
 
 options:
-  -o, --output FILE     output MP4 (required)
+  -o, --output FILE     output MP4 (required; a file path, not a folder, and not the input)
   --music FILE          music track trimmed under the video
   --music-start S       where the music starts (default: chosen from the seed)
   --audio MODE          auto|music|meme|mix|silent (default auto)
@@ -47,27 +61,91 @@ options:
   -h, --help            this text
 )";
 
+// A whole number within [low, high], or an error naming the flag, the value and the range.
 template <typename T>
-T number(std::string_view flag, std::string_view text) {
+T number(std::string_view flag, std::string_view text, T low = std::numeric_limits<T>::min(),
+         T high = std::numeric_limits<T>::max()) {
+    const auto range = [&] {
+        return std::string(flag) + ": '" + std::string(text) + "' is not a whole number from " +
+               std::to_string(low) + " to " + std::to_string(high);
+    };
     T value{};
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc{} || end != text.data() + text.size()) {
-        throw std::invalid_argument(std::string(flag) + ": not a number: '" + std::string(text) +
-                                    "'");
-    }
+    if (ec != std::errc{} || end != text.data() + text.size() || value < low || value > high)
+        throw std::invalid_argument(range());
     return value;
 }
 
-double real(std::string_view flag, const std::string& text) {
+// A finite real number within [low, high] (NaN, infinities and 1e300 included are refused, as
+// stod accepts them all).
+double real(std::string_view flag, const std::string& text, double low, double high,
+            std::string_view unit) {
+    std::size_t used = 0;
+    double v = std::numeric_limits<double>::quiet_NaN();
     try {
-        std::size_t used = 0;
-        const double v = std::stod(text, &used);
-        if (used == text.size())
-            return v;
+        v = std::stod(text, &used);
     } catch (const std::exception&) {
+        used = 0;
     }
-    throw std::invalid_argument(std::string(flag) + ": not a number: '" + text + "'");
+    if (used != text.size() || !std::isfinite(v) || v < low || v > high) {
+        throw std::invalid_argument(
+            fmt::format("{}: '{}' is not a number from {} to {}{}", flag, text, low, high, unit));
+    }
+    return v;
 }
+
+// FFmpeg's own lines, reshaped as memegen's (timestamp, level) and filtered by both FFmpeg's
+// level (the renderer sets it) and memegen's. FFmpeg may build one line from several calls:
+// pieces wait per thread until the newline.
+void ffmpeg_log(void* context, int level, const char* format, va_list args) {
+    if (level > av_log_get_level())
+        return;
+    const memegen::LogLevel ours = level <= AV_LOG_ERROR     ? memegen::LogLevel::error
+                                   : level <= AV_LOG_WARNING ? memegen::LogLevel::warning
+                                   : level <= AV_LOG_INFO    ? memegen::LogLevel::info
+                                                             : memegen::LogLevel::debug;
+    thread_local int print_prefix = 1;
+    thread_local std::string pending;
+    char piece[1024];
+    av_log_format_line2(context, level, format, args, piece, sizeof piece, &print_prefix);
+    pending += piece;
+    if (pending.empty() || pending.back() != '\n')
+        return;
+    while (!pending.empty() && (pending.back() == '\n' || pending.back() == '\r'))
+        pending.pop_back();
+    if (!pending.empty() && ours >= memegen::log_level())
+        memegen::log_line(ours, "ffmpeg: " + pending);
+    pending.clear();
+}
+
+// SIGINT and SIGTERM are blocked in every thread and taken by one waiting thread, which asks
+// the render to stop: the renderer then removes its temporary file and throws CancelledError.
+// (A handler could not: nothing async-signal-safe requests a stop.)
+class SignalStop {
+  public:
+    SignalStop() {
+        sigemptyset(&set_);
+        sigaddset(&set_, SIGINT);
+        sigaddset(&set_, SIGTERM);
+        // Before any other thread exists, so they all inherit the mask.
+        pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+        std::thread([this] {
+            int signal = 0;
+            if (sigwait(&set_, &signal) == 0) {
+                signal_.store(signal);
+                source_.request_stop();
+            }
+        }).detach();  // blocked in sigwait until exit; it touches only this immortal object
+    }
+    [[nodiscard]] std::stop_token token() const { return source_.get_token(); }
+    /// The signal that asked to stop, or 0.
+    [[nodiscard]] int signal() const { return signal_.load(); }
+
+  private:
+    sigset_t set_{};
+    std::stop_source source_;
+    std::atomic<int> signal_{0};
+};
 
 }  // namespace
 
@@ -92,7 +170,7 @@ int main(int argc, char** argv) {
             } else if (a == "--music") {
                 options.music = value();
             } else if (a == "--music-start") {
-                options.music_start_seconds = real(a, value());
+                options.music_start_seconds = real(a, value(), 0, 86400, " s");
             } else if (a == "--audio") {
                 const auto& m = value();
                 if (m == "auto")
@@ -118,13 +196,13 @@ int main(int argc, char** argv) {
             } else if (a == "--size") {
                 options.size = memegen::FrameSize::parse(value());
             } else if (a == "--fps") {
-                options.fps = number<int>(a, value());
+                options.fps = number<int>(a, value(), 1, 60);
             } else if (a == "--duration") {
-                options.duration_seconds = real(a, value());
+                options.duration_seconds = real(a, value(), 0.1, 60, " s");
             } else if (a == "--seed") {
                 options.seed = number<std::uint64_t>(a, value());
             } else if (a == "--variant") {
-                options.variant_group = number<int>(a, value());
+                options.variant_group = number<int>(a, value(), 0, 4);
             } else if (a == "--effects") {
                 options.effects = memegen::parse_effect_list(value());
             } else if (a == "--background") {
@@ -133,15 +211,15 @@ int main(int argc, char** argv) {
                     throw std::invalid_argument("--background: black or blur");
                 options.background = *b;
             } else if (a == "--crf") {
-                options.crf = number<int>(a, value());
+                options.crf = number<int>(a, value(), 0, 51);
             } else if (a == "--preset") {
                 options.preset = value();
             } else if (a == "--threads") {
-                options.encoder_threads = number<int>(a, value());
+                options.encoder_threads = number<int>(a, value(), 1, 16);
             } else if (a == "--max-bytes") {
-                options.max_output_bytes = number<std::uint64_t>(a, value());
+                options.max_output_bytes = number<std::uint64_t>(a, value(), 1);
             } else if (a == "--time-limit") {
-                options.time_limit = std::chrono::milliseconds(number<long>(a, value()));
+                options.time_limit = std::chrono::milliseconds(number<long>(a, value(), 1));
             } else if (a == "--json") {
                 json = true;
             } else if (a == "-q" || a == "--quiet") {
@@ -161,6 +239,10 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "memegen-render: %s\n", e.what());
         return 2;
     }
+
+    av_log_set_callback(ffmpeg_log);
+    static SignalStop signals;  // static: its waiting thread may outlive main's scope
+    options.stop = signals.token();
 
     if (::isatty(STDERR_FILENO)) {
         options.on_progress = [last = -1](const memegen::RenderProgress& p) mutable {
@@ -190,6 +272,16 @@ int main(int argc, char** argv) {
                         static_cast<double>(result.peak_rss_bytes) / (1024.0 * 1024.0));
         }
         return 0;
+    } catch (const memegen::CancelledError& e) {
+        if (::isatty(STDERR_FILENO))
+            std::fputc('\n', stderr);
+        if (const int signal = signals.signal(); signal != 0) {
+            std::fprintf(stderr, "memegen-render: stopped by %s; '%s' was not written\n",
+                         signal == SIGINT ? "SIGINT" : "SIGTERM", output.c_str());
+            return 128 + signal;
+        }
+        std::fprintf(stderr, "memegen-render: %s\n", e.what());
+        return 1;
     } catch (const std::exception& e) {
         // End a progress bar's line first.
         if (::isatty(STDERR_FILENO))

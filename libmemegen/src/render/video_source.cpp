@@ -7,16 +7,15 @@ extern "C" {
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <fstream>
 #include <optional>
 #include <system_error>
 #include <utility>
 #include <vector>
 
+#include "../probe/image_header.hpp"
 #include "memegen/error.hpp"
+#include "picture_budget.hpp"
 
 namespace memegen::detail {
 namespace {
@@ -26,86 +25,10 @@ bool is_still_demuxer(const char* name) {
     return n == "image2" || (n.size() > 5 && n.compare(n.size() - 5, 5, "_pipe") == 0);
 }
 
-// A GIF ends with the trailer byte 0x3B; the demuxer happily stops early without it, so a
-// truncated GIF would otherwise play as a shorter one.
-bool gif_has_trailer(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary | std::ios::ate);
-    if (!in)
-        return false;
-    const auto size = static_cast<std::streamoff>(in.tellg());
-    if (size < 1)
-        return false;
-    in.seekg(size - 1);
-    char last = 0;
-    in.read(&last, 1);
-    return last == 0x3B;
-}
-
-std::uint32_t be16(const unsigned char* p) {
-    return (p[0] << 8) | p[1];
-}
-std::uint32_t be32(const unsigned char* p) {
-    return (std::uint32_t{p[0]} << 24) | (p[1] << 16) | (p[2] << 8) | p[3];
-}
-std::uint32_t le16(const unsigned char* p) {
-    return p[0] | (p[1] << 8);
-}
-std::uint32_t le24(const unsigned char* p) {
-    return p[0] | (p[1] << 8) | (p[2] << 16);
-}
-
-// The picture size an image header claims, read from its first bytes: FFmpeg would otherwise
-// learn it only by starting to decode (and allocate) the picture.
-std::optional<std::pair<std::uint32_t, std::uint32_t>> header_size(
-    const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    unsigned char h[64 * 1024];
-    in.read(reinterpret_cast<char*>(h), sizeof h);
-    const auto n = static_cast<std::size_t>(in.gcount());
-    if (n >= 24 && std::memcmp(h, "\x89PNG\r\n\x1a\n", 8) == 0 &&
-        std::memcmp(h + 12, "IHDR", 4) == 0) {
-        return std::pair{be32(h + 16), be32(h + 20)};
-    }
-    if (n >= 10 && (std::memcmp(h, "GIF87a", 6) == 0 || std::memcmp(h, "GIF89a", 6) == 0)) {
-        return std::pair{le16(h + 6), le16(h + 8)};
-    }
-    if (n >= 30 && std::memcmp(h, "RIFF", 4) == 0 && std::memcmp(h + 8, "WEBP", 4) == 0) {
-        if (std::memcmp(h + 12, "VP8X", 4) == 0)
-            return std::pair{le24(h + 24) + 1, le24(h + 27) + 1};
-        if (std::memcmp(h + 12, "VP8 ", 4) == 0)
-            return std::pair{le16(h + 26) & 0x3FFF, le16(h + 28) & 0x3FFF};
-        if (std::memcmp(h + 12, "VP8L", 4) == 0 && n >= 25) {
-            const std::uint32_t bits =
-                h[21] | (h[22] << 8) | (h[23] << 16) | (std::uint32_t{h[24]} << 24);
-            return std::pair{(bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1};
-        }
-    }
-    if (n >= 4 && h[0] == 0xFF && h[1] == 0xD8) {
-        // JPEG: walk the segments to the first start-of-frame marker.
-        std::size_t at = 2;
-        while (at + 9 < n) {
-            if (h[at] != 0xFF)
-                break;
-            const unsigned marker = h[at + 1];
-            if (marker == 0xFF) {
-                ++at;
-                continue;
-            }
-            const std::size_t length = be16(h + at + 2);
-            const bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 &&
-                             marker != 0xCC;
-            if (sof)
-                return std::pair{be16(h + at + 7), be16(h + at + 5)};
-            at += 2 + length;
-        }
-    }
-    return std::nullopt;
-}
-
 }  // namespace
 
-VideoSource::VideoSource(std::filesystem::path path, std::int64_t max_pixels)
-    : path_(std::move(path)), max_pixels_(max_pixels) {
+VideoSource::VideoSource(std::filesystem::path path, std::int64_t max_pixels, FitBox fit)
+    : path_(std::move(path)), max_pixels_(max_pixels), fit_(fit) {
     std::error_code ec;
     if (!std::filesystem::exists(path_, ec))
         fail("file not found");
@@ -113,10 +36,13 @@ VideoSource::VideoSource(std::filesystem::path path, std::int64_t max_pixels)
         fail("not a regular file");
     if (std::filesystem::file_size(path_, ec) == 0)
         fail("file is empty (0 bytes)");
-    if (const auto size = header_size(path_)) {
-        check_pixels(static_cast<std::int64_t>(size->first),
-                     static_cast<std::int64_t>(size->second));
-    }
+    if (const auto size = picture_size_from_header(path_))
+        check_pixels(size->width, size->height);
+    // Before any decoder sees it, as the probe does: otherwise a cut PNG only shows as a
+    // picture FFmpeg cannot size.
+    if (const auto cut = missing_end_marker(path_))
+        fail(*cut);
+    png_ = read_still_png_header(path_);
     open();
 }
 
@@ -131,14 +57,49 @@ void VideoSource::fail(const std::string& reason) const {
     throw MediaError("'" + path_.string() + "': " + reason);
 }
 
+// A still PNG never goes through FFmpeg: libpng decodes it once, reduced, and every pass
+// hands out that picture.
+void VideoSource::open_png() {
+    width_ = png_->width;
+    height_ = png_->height;
+    check_pixels(width_, height_);
+    if (!still_)
+        still_ = decode_png_reduced(path_, *png_, reduction_factor(width_, height_, fit_));
+    kind_ = MediaKind::still;
+    duration_ = 0;
+    frame_rate_ = 25;  // what FFmpeg's image2 demuxer reports for a still
+    rotation_ = 0;
+    flip_ = false;
+    has_audio_ = false;
+    finished_ = false;
+    pending_ = false;
+    frames_this_pass_ = 0;
+    last_seconds_ = -1;
+}
+
 void VideoSource::open() {
     decoder_.reset();
     format_.reset();
+    if (png_) {
+        open_png();
+        return;
+    }
     AVFormatContext* raw = nullptr;
     if (int rc = avformat_open_input(&raw, path_.c_str(), nullptr, nullptr); rc < 0) {
         fail("not a readable media file (" + av_error_text(rc) + ")");
     }
     format_.reset(raw);
+
+    // A JPEG much larger than the frame is decoded at 1/2, 1/4 or 1/8 per side (lowres), by
+    // find_stream_info's trial decode too; its header keeps the full size for width()/height().
+    lowres_ = 0;
+    std::optional<JpegFrame> jpeg;
+    if (format_->nb_streams == 1 && is_still_demuxer(format_->iformat->name) &&
+        format_->streams[0]->codecpar->codec_id == AV_CODEC_ID_MJPEG) {
+        jpeg = read_jpeg_frame(path_);
+        if (jpeg)
+            lowres_ = lowres_for(reduction_factor(jpeg->width, jpeg->height, fit_));
+    }
 
     // Decoders opened by find_stream_info must refuse huge pictures too: without this a header
     // claiming 20000x20000 would make FFmpeg allocate the picture while probing.
@@ -147,6 +108,8 @@ void VideoSource::open() {
     std::vector<AVDictionary*> dicts(format_->nb_streams, nullptr);
     for (unsigned i = 0; i < format_->nb_streams; ++i) {
         av_dict_set_int(&dicts[i], "max_pixels", max_pixels_, 0);
+        if (lowres_ > 0)
+            av_dict_set_int(&dicts[i], "lowres", lowres_, 0);
     }
     per_stream = dicts.empty() ? nullptr : dicts.data();
     const int info_rc = avformat_find_stream_info(format_.get(), per_stream);
@@ -183,10 +146,13 @@ void VideoSource::open() {
         fail("picture size unreadable or above the limit of " + std::to_string(max_pixels_) +
              " pixels");
     }
-    check_pixels(width_, height_);
-    if (par->codec_id == AV_CODEC_ID_GIF && !gif_has_trailer(path_)) {
-        fail("truncated GIF (no trailer byte at the end)");
+    if (lowres_ > 0 && jpeg) {
+        width_ = jpeg->width;
+        height_ = jpeg->height;
     }
+    check_pixels(width_, height_);
+    if (const auto refusal = picture_memory_refusal(path_, format_.get(), stream_index_))
+        fail(*refusal);
 
     CodecContextPtr decoder(avcodec_alloc_context3(codec));
     if (!decoder)
@@ -200,6 +166,8 @@ void VideoSource::open() {
     decoder->thread_type = FF_THREAD_SLICE | FF_THREAD_FRAME;
     AVDictionary* opts = nullptr;
     av_dict_set_int(&opts, "max_pixels", max_pixels_, 0);
+    if (lowres_ > 0)
+        av_dict_set_int(&opts, "lowres", lowres_, 0);
     const int open_rc = avcodec_open2(decoder.get(), codec, &opts);
     DictionaryPtr opts_holder(opts);
     if (open_rc < 0) {
@@ -306,6 +274,8 @@ void VideoSource::rewind() {
 }
 
 double VideoSource::scan_duration() {
+    if (png_)
+        return 0;
     const AVRational tb = time_base_;
     std::int64_t end = 0;
     std::int64_t count = 0;
@@ -328,6 +298,15 @@ double VideoSource::scan_duration() {
 }
 
 AVFrame* VideoSource::next_frame() {
+    if (png_) {
+        if (finished_)
+            return nullptr;
+        finished_ = true;
+        ++frames_decoded_;
+        ++frames_this_pass_;
+        frame_seconds_ = 0;
+        return still_.get();
+    }
     if (pending_) {
         pending_ = false;
         return frame_.get();

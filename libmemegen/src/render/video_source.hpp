@@ -4,9 +4,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "av_ptr.hpp"
+#include "picture_budget.hpp"
+#include "png_reader.hpp"
 
 namespace memegen::detail {
 
@@ -14,13 +17,17 @@ namespace memegen::detail {
 enum class MediaKind { still, animation, video };
 
 /// Decodes the best video stream of a file. Throws MediaError (naming the file) on anything
-/// unreadable: missing, empty, not media, no video, unknown codec, too many pixels, truncated.
+/// unreadable: missing, empty, not media, no video, unknown codec, too many pixels, truncated,
+/// or a picture too big to decode within kPictureMemoryBudget (picture_memory_refusal).
 class VideoSource {
   public:
-    VideoSource(std::filesystem::path path, std::int64_t max_pixels);
+    /// A still much larger than `fit` needs is reduced while decoding (see FitBox).
+    VideoSource(std::filesystem::path path, std::int64_t max_pixels, FitBox fit = {});
 
     /// The next decoded frame (owned by the source, valid until the next call), or nullptr at
     /// the end of the stream. Its time in seconds since the stream start is `frame_seconds()`.
+    /// A large still comes reduced: its frame may be smaller than width() x height() (same
+    /// aspect, to a pixel), in any pixel format swscale reads (RGB24/RGBA for a PNG).
     AVFrame* next_frame();
     /// Presentation time of the frame last returned, in seconds from the stream's start.
     [[nodiscard]] double frame_seconds() const noexcept { return frame_seconds_; }
@@ -40,7 +47,8 @@ class VideoSource {
     /// Whether the picture is to be mirrored left to right before that rotation (a JPEG's EXIF
     /// orientations 2, 4, 5 and 7).
     [[nodiscard]] bool flipped() const noexcept { return flip_; }
-    /// Coded width and height (before rotation).
+    /// Width and height of the picture in the file (before rotation), even when its frames
+    /// come reduced.
     [[nodiscard]] int width() const noexcept { return width_; }
     [[nodiscard]] int height() const noexcept { return height_; }
     /// Whether the file also has an audio stream.
@@ -51,6 +59,7 @@ class VideoSource {
 
   private:
     void open();
+    void open_png();
     [[noreturn]] void fail(const std::string& reason) const;
     void check_pixels(std::int64_t width, std::int64_t height) const;
     AVFrame* decode_next();
@@ -58,6 +67,10 @@ class VideoSource {
 
     std::filesystem::path path_;
     std::int64_t max_pixels_;
+    FitBox fit_;
+    std::optional<PngHeader> png_;  // a still PNG: decoded by libpng into still_
+    FramePtr still_;
+    int lowres_ = 0;
     FormatInputPtr format_;
     CodecContextPtr decoder_;
     PacketPtr packet_;

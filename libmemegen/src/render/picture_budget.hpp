@@ -1,0 +1,58 @@
+#pragma once
+// How much of a picture the renderer decodes: a still larger than the output needs is reduced
+// while decoding (PNG by libpng, JPEG by FFmpeg's lowres), and a picture that would still be
+// too big decoded is refused up front — by the renderer and, through the same function, by the
+// probe, so the probe never admits a file the renderer then refuses.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+struct AVFormatContext;
+
+namespace memegen::detail {
+
+/// Bytes one picture decoded at full size may take (on top of a render's ~130 MB at
+/// 1080x1920, this keeps the whole process under 200 MB).
+inline constexpr std::int64_t kPictureMemoryBudget = 64'000'000;
+
+/// The output frame a still will be fitted into. The default, 1920x1920, covers the default
+/// 1080x1920 frame in either orientation; renders to a larger frame pass theirs.
+struct FitBox {
+    int width = 1920;
+    int height = 1920;
+};
+
+/// By how much per side a width x height still can be reduced (area-averaged) and still have
+/// at least as many pixels as the compositor can show of it in `fit`, whichever way EXIF or a
+/// display matrix turns it and with the crop effect's enlargement: 1 when no reduction fits.
+/// The reduced picture is then at most twice the shown size per side.
+[[nodiscard]] int reduction_factor(std::int64_t width, std::int64_t height, FitBox fit);
+
+/// The FFmpeg lowres level (0-3: 1/1 to 1/8 per side) for a reduction factor.
+[[nodiscard]] int lowres_for(int factor);
+
+/// What a JPEG's start-of-frame segment says.
+struct JpegFrame {
+    int width = 0;
+    int height = 0;
+    bool progressive = false;
+    /// Bytes FFmpeg's decoder keeps for a progressive JPEG's coefficients: two per sample of
+    /// every component at full size, whatever the lowres (0 for a baseline JPEG).
+    std::int64_t coefficient_bytes = 0;
+};
+
+/// The start-of-frame of the JPEG `path` (within its first 256 kB); nullopt for other files.
+[[nodiscard]] std::optional<JpegFrame> read_jpeg_frame(const std::filesystem::path& path);
+
+/// Why the renderer refuses to decode the picture stream `stream_index` of `format` (opened
+/// from `path`, stream information read): a picture that is not reduced while decoding and
+/// would take more than kPictureMemoryBudget bytes decoded, e.g. "9000x5000 webp picture
+/// (argb) would need 180 MB decoded; the limit is 64 MB". Nullopt when it fits; videos are
+/// not judged here (their frames are bounded by the pixel limit and the codec's levels).
+[[nodiscard]] std::optional<std::string> picture_memory_refusal(const std::filesystem::path& path,
+                                                                const AVFormatContext* format,
+                                                                int stream_index);
+
+}  // namespace memegen::detail
