@@ -1,7 +1,9 @@
 // memegen-bot: wires the configuration, the library's guard, monitor, state store and
 // renderer, and the Telegram client together. See README for the commands.
 
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
@@ -10,6 +12,9 @@
 #include <string>
 #include <thread>
 
+#include <memegen/detail/files.hpp>
+#include <memegen/detail/unique_fd.hpp>
+#include <memegen/error.hpp>
 #include <memegen/log.hpp>
 
 #include "config/config.hpp"
@@ -37,6 +42,47 @@ Options:
 Exit status: 0 stopped by SIGINT/SIGTERM, 1 bad configuration, 2 the bot token
 was rejected (401), 3 start-up failed.
 )";
+
+// One bot per state directory: two would answer the same updates, render past each other's
+// guard record and overwrite each other's state. An OFD lock on <state>/bot.lock is held for
+// the process's life (the kernel drops it when the process dies, kill -9 included); the file
+// holds the holder's pid so the refusal can name it. O_CLOEXEC: a render child keeps the
+// generation lock, not this one, so a restarted bot is not refused by an orphaned render.
+memegen::detail::UniqueFd lock_instance(const std::filesystem::path& state_dir) {
+    using memegen::detail::UniqueFd;
+    memegen::detail::ensure_private_directory(state_dir);
+    const auto path = state_dir / "bot.lock";
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    if (!fd)
+        memegen::detail::throw_errno("cannot open", path);
+    flock fl{};
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    if (::fcntl(fd.get(), F_OFD_SETLK, &fl) == 0) {
+        const std::string record = std::to_string(::getpid()) + "\n";
+        if (::ftruncate(fd.get(), 0) == 0) {
+            [[maybe_unused]] const ssize_t n = ::pwrite(fd.get(), record.data(), record.size(), 0);
+        }
+        return fd;
+    }
+    if (errno != EAGAIN && errno != EACCES)
+        memegen::detail::throw_errno("cannot lock", path);
+    // The holder writes its pid right after locking: give it a moment.
+    std::string holder;
+    for (int attempt = 0; attempt < 10 && holder.empty(); ++attempt) {
+        try {
+            holder = memegen::detail::read_file(path).value_or("");
+        } catch (const std::exception&) {
+        }
+        while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' '))
+            holder.pop_back();
+        if (holder.empty())
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    throw memegen::StateError("another memegen-bot (pid " + (holder.empty() ? "unknown" : holder) +
+                              ") is running on the state directory '" + state_dir.string() +
+                              "'; refusing to start a second one");
+}
 
 }  // namespace
 
@@ -95,6 +141,14 @@ int main(int argc, char** argv) {
             std::cerr << "memegen-bot: timezone: " << *error << "\n";
             return 1;
         }
+    }
+
+    memegen::detail::UniqueFd instance_lock;
+    try {
+        instance_lock = lock_instance(config.state_dir);
+    } catch (const std::exception& e) {
+        memegen::log_error("memegen-bot cannot start: {}", e.what());
+        return static_cast<int>(memegen::bot::BotExit::startup_failed);
     }
 
     // SIGPIPE would kill us on a dropped connection; SIGINT/SIGTERM are read by a thread.

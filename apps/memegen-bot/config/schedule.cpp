@@ -46,6 +46,12 @@ json plan_to_json(const DailyPlan& plan) {
     return {{"date", plan.date}, {"slots", slots}};
 }
 
+// value("version", 0) would throw type_error on a version of another type.
+bool has_file_version(const json& j) {
+    return j.is_object() && j.contains("version") && j["version"].is_number_integer() &&
+           j["version"].get<std::int64_t>() == kFileVersion;
+}
+
 std::optional<DailyPlan> plan_from_json(const json& j) {
     if (!j.is_object() || !j.contains("date") || !j["date"].is_string() || !j.contains("slots") ||
         !j["slots"].is_array()) {
@@ -203,14 +209,19 @@ Scheduler::Scheduler(std::filesystem::path state_dir, ScheduleSettings settings,
 }
 
 bool Scheduler::load() {
-    // Throws SystemError naming the path if the file exists but cannot be read.
-    const std::optional<std::string> text = memegen::detail::read_file(file());
+    const auto read = memegen::detail::read_state_file(file());
+    if (read.problem) {
+        log_warning("schedule: {}; drawing a new plan", *read.problem);
+        startup_.problems.push_back(*read.problem);
+        return false;
+    }
+    const auto& text = read.text;
     if (!text)
         return false;
     const json j = json::parse(*text, nullptr, /*allow_exceptions=*/false);
     std::optional<DailyPlan> plan;
     std::optional<DailyPlan> previous;
-    bool valid = j.is_object() && j.value("version", 0) == kFileVersion && j.contains("plan");
+    bool valid = has_file_version(j) && j.contains("plan");
     if (valid) {
         plan = plan_from_json(j["plan"]);
         valid = plan.has_value();
@@ -384,11 +395,18 @@ std::optional<DailyPlan> SavedSchedule::plan_for_day_of(TimePoint now) const {
 }
 
 std::optional<SavedSchedule> read_saved_schedule(const std::filesystem::path& file) {
-    const std::optional<std::string> text = memegen::detail::read_file(file);
+    // Read-only (for /status and memegen-status): a file that cannot be read is no schedule;
+    // the bot moves it aside at its next start.
+    std::optional<std::string> text;
+    try {
+        text = memegen::detail::read_file(file);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
     if (!text)
         return std::nullopt;
     const json j = json::parse(*text, nullptr, /*allow_exceptions=*/false);
-    if (!j.is_object() || j.value("version", 0) != kFileVersion || !j.contains("plan"))
+    if (!has_file_version(j) || !j.contains("plan"))
         return std::nullopt;
     SavedSchedule saved;
     auto plan = plan_from_json(j["plan"]);

@@ -16,7 +16,13 @@ using nlohmann::json;
 UpdateOffsetStore::UpdateOffsetStore(std::filesystem::path state_dir, int max_attempts)
     : dir_(std::move(state_dir)), max_attempts_(std::max(1, max_attempts)) {
     memegen::detail::ensure_private_directory(dir_);
-    const auto text = memegen::detail::read_file(file());
+    const auto read = memegen::detail::read_state_file(file());
+    if (read.problem) {
+        log_warning("updates: {}; starting without a saved offset", *read.problem);
+        problems_.push_back(*read.problem);
+        return;
+    }
+    const auto& text = read.text;
     if (!text)
         return;
     const json j = json::parse(*text, nullptr, /*allow_exceptions=*/false);

@@ -106,8 +106,12 @@ Bot::Bot(BotConfig config)
           return o;
       }()),
       stats_(config_.state_dir / "stats.json") {
-    for (const auto& p : offsets_.problems())
+    for (const auto& p : offsets_.problems()) {
         log_warning("{}", p);
+        state_.note_problem(stage::state_corrupt, p, {{"file", "offset.json"}});
+    }
+    for (const auto& p : candidates_.problems())
+        state_.note_problem(stage::state_corrupt, p, {{"file", "candidates.json"}});
 }
 
 Bot::~Bot() {
@@ -181,10 +185,20 @@ BotExit Bot::run(std::stop_token outer) {
 
     state_.install_crash_handlers();
     const auto unclean = state_.detect_unclean_end();
+    // A render child of a killed bot keeps the generation lock until it dies (of its parent-death
+    // signal, or here): no render starts, and no file of it is removed, while it lives.
+    if (const auto orphan = guard_.end_orphaned_holder())
+        log_warning("the previous bot (pid {}) left a render holding the generation lock ({})",
+                    orphan->pid, orphan->label);
     // Temporary files of a previous run (killed mid-render) are useless now.
     const auto work = config_.state_dir / "work";
     std::error_code ec;
-    std::filesystem::remove_all(work, ec);
+    if (const auto holder = guard_.holder()) {
+        log_warning("{} kept: the generation lock is still held by pid {} ({})", work.string(),
+                    holder->child_pid > 0 ? holder->child_pid : holder->pid, holder->label);
+    } else {
+        std::filesystem::remove_all(work, ec);
+    }
     std::filesystem::create_directories(work, ec);
 
     try {
@@ -217,8 +231,10 @@ BotExit Bot::run(std::stop_token outer) {
         std::lock_guard lock(scheduler_mutex_);
         scheduler_ = std::make_unique<Scheduler>(config_.state_dir, ScheduleSettings::from(config_),
                                                  Clock::now());
-        for (const auto& p : scheduler_->startup().problems)
+        for (const auto& p : scheduler_->startup().problems) {
             log_warning("schedule: {}", p);
+            state_.note_problem(stage::state_corrupt, p, {{"file", "schedule.json"}});
+        }
         if (!scheduler_->startup().missed.empty()) {
             log_warning("schedule: {} slot(s) passed while the bot was down ({})",
                         scheduler_->startup().missed.size(),
@@ -798,13 +814,16 @@ std::optional<Bot::Made> Bot::generate_one(const Job& job, int index, int varian
                                           {"index", index},
                                           {"attempt", attempt},
                                           {"media", media->filename().string()}});
-        const auto outcome = runner_.run(request, stop, [&] {
-            try {
-                api_.send_chat_action(job.chat, "upload_video", stop);
-            } catch (const std::exception& e) {
-                log_debug("sendChatAction failed: {}", e.what());
-            }
-        });
+        const auto outcome = runner_.run(
+            request, stop,
+            [&] {
+                try {
+                    api_.send_chat_action(job.chat, "upload_video", stop);
+                } catch (const std::exception& e) {
+                    log_debug("sendChatAction failed: {}", e.what());
+                }
+            },
+            job.ticket ? &*job.ticket : nullptr);
         monitor_.log_resource_usage(context + "_end");
         if (outcome.ok()) {
             stats_.set_last_render_peak(outcome.result->peak_rss_bytes);

@@ -48,17 +48,24 @@ CandidateStore::CandidateStore(std::filesystem::path file) : file_(std::move(fil
 }
 
 void CandidateStore::load() {
+    const auto read = detail::read_state_file(file_);
+    if (read.problem) {
+        log_warning("{}: old review buttons will answer as stale", *read.problem);
+        problems_.push_back(*read.problem);
+        return;
+    }
+    if (!read.text)
+        return;
     try {
-        const auto text = detail::read_file(file_);
-        if (!text)
-            return;
-        const auto j = nlohmann::json::parse(*text);
+        const auto j = nlohmann::json::parse(*read.text);
+        // from_json's at()/get()/value() throw type_error on a field of the wrong type.
         for (const auto& item : j.at("candidates"))
             items_.push_back(item.get<Candidate>());
     } catch (const std::exception& e) {
         items_.clear();
-        log_warning("{}: old review buttons will answer as stale",
-                    detail::quarantine_file(file_, e.what()));
+        const auto problem = detail::quarantine_file(file_, e.what());
+        log_warning("{}: old review buttons will answer as stale", problem);
+        problems_.push_back(problem);
     }
 }
 

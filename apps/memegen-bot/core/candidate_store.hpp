@@ -53,6 +53,10 @@ class CandidateStore {
     /// A fresh 10-character id.
     [[nodiscard]] static std::string new_id();
 
+    /// What was wrong with the file at start-up (it was moved aside and the store started
+    /// empty): one sentence naming the file, the reason and where it went. Empty when none.
+    [[nodiscard]] const std::vector<std::string>& problems() const noexcept { return problems_; }
+
   private:
     void load();
     void save();
@@ -60,6 +64,7 @@ class CandidateStore {
     std::filesystem::path file_;
     std::mutex mutex_;
     std::vector<Candidate> items_;  // oldest first
+    std::vector<std::string> problems_;
 };
 
 }  // namespace memegen::bot

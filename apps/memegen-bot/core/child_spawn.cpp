@@ -1,43 +1,122 @@
 #include "core/child_spawn.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 #include <thread>
 
+#include <memegen/detail/unique_fd.hpp>
 #include <memegen/error.hpp>
 
 extern char** environ;
 
 namespace memegen::bot {
 
-pid_t spawn_child(const std::filesystem::path& program, const std::vector<std::string>& args) {
+std::vector<std::string> child_environment(const char* const* environment) {
+    static constexpr std::array<std::string_view, 14> kExact = {"PATH",
+                                                                "HOME",
+                                                                "LANG",
+                                                                "LANGUAGE",
+                                                                "TZ",
+                                                                "TMPDIR",
+                                                                "LD_LIBRARY_PATH",
+                                                                "JOURNAL_STREAM",
+                                                                "MEMEGEN_LOG_LEVEL",
+                                                                "MEMEGEN_RENDER_FAULT",
+                                                                "MEMEGEN_PROBE_FAULT",
+                                                                "ASAN_OPTIONS",
+                                                                "UBSAN_OPTIONS",
+                                                                "LSAN_OPTIONS"};
+    static constexpr std::array<std::string_view, 2> kPrefixes = {"LC_", "MALLOC_"};
+    std::vector<std::string> out;
+    for (auto entry = environment; entry != nullptr && *entry != nullptr; ++entry) {
+        const std::string_view text = *entry;
+        const auto equals = text.find('=');
+        if (equals == std::string_view::npos)
+            continue;
+        const auto name = text.substr(0, equals);
+        bool keep = false;
+        for (const auto exact : kExact)
+            keep = keep || name == exact;
+        for (const auto prefix : kPrefixes)
+            keep = keep || name.starts_with(prefix);
+        if (keep)
+            out.emplace_back(text);
+    }
+    return out;
+}
+
+pid_t spawn_child(const std::filesystem::path& program, const std::vector<std::string>& args,
+                  int keep_fd) {
+    // Everything the child needs is built before fork(): between fork and exec only
+    // async-signal-safe calls are allowed (another thread may hold malloc's lock).
     std::vector<std::string> strings{program.string()};
     strings.insert(strings.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (auto& s : strings)
         argv.push_back(s.data());
     argv.push_back(nullptr);
-    posix_spawnattr_t attributes;
-    posix_spawnattr_init(&attributes);
-    sigset_t none;
-    sigemptyset(&none);
-    posix_spawnattr_setsigmask(&attributes, &none);
-    sigset_t defaults;
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGTERM);
-    sigaddset(&defaults, SIGINT);
-    sigaddset(&defaults, SIGPIPE);
-    posix_spawnattr_setsigdefault(&attributes, &defaults);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    pid_t pid = -1;
-    const int rc = posix_spawn(&pid, program.c_str(), nullptr, &attributes, argv.data(), environ);
-    posix_spawnattr_destroy(&attributes);
-    if (rc != 0)
-        throw SystemError("cannot start '" + program.string() + "'", rc);
+    auto environment = child_environment(environ);
+    std::vector<char*> envp;
+    for (auto& s : environment)
+        envp.push_back(s.data());
+    envp.push_back(nullptr);
+    const pid_t parent = ::getpid();
+
+    // exec's failure comes back through a close-on-exec pipe: EOF means the exec happened.
+    int pipe_fds[2];
+    if (::pipe2(pipe_fds, O_CLOEXEC) != 0)
+        throw SystemError("cannot start '" + program.string() + "': no pipe", errno);
+    detail::UniqueFd report_read(pipe_fds[0]);
+    detail::UniqueFd report_write(pipe_fds[1]);
+
+    const pid_t pid = ::fork();
+    if (pid < 0)
+        throw SystemError("cannot start '" + program.string() + "'", errno);
+    if (pid == 0) {
+        int error = 0;
+        // SIGKILL when the forking thread ends; the parent may have died before this call,
+        // then nobody would ever send it, so check who the parent is now.
+        if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent)
+            ::_exit(127);
+        struct sigaction defaults {};
+        defaults.sa_handler = SIG_DFL;
+        sigemptyset(&defaults.sa_mask);
+        for (const int sig : {SIGTERM, SIGINT, SIGPIPE, SIGHUP})
+            ::sigaction(sig, &defaults, nullptr);
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        // Sockets and files the bot opened without O_CLOEXEC (the HTTP client's) stay behind.
+        ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+        if (keep_fd >= 0 && ::fcntl(keep_fd, F_SETFD, 0) != 0)
+            error = errno;
+        if (error == 0) {
+            ::execve(program.c_str(), argv.data(), envp.data());
+            error = errno;
+        }
+        [[maybe_unused]] const ssize_t n = ::write(report_write.get(), &error, sizeof error);
+        ::_exit(127);
+    }
+    report_write.reset();
+    int error = 0;
+    ssize_t n = 0;
+    do {
+        n = ::read(report_read.get(), &error, sizeof error);
+    } while (n < 0 && errno == EINTR);
+    if (n == static_cast<ssize_t>(sizeof error)) {
+        int status = 0;
+        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        throw SystemError("cannot start '" + program.string() + "'", error);
+    }
     return pid;
 }
 

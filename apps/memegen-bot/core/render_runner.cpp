@@ -168,8 +168,9 @@ std::string_view to_string(RenderFailureKind kind) noexcept {
 }
 
 RenderOutcome RenderRunner::run(const RenderRequest& request, std::stop_token stop,
-                                const std::function<void()>& on_tick) {
-    return options_.isolate ? run_in_child(request, std::move(stop), on_tick)
+                                const std::function<void()>& on_tick,
+                                const GenerationGuard::Ticket* ticket) {
+    return options_.isolate ? run_in_child(request, std::move(stop), on_tick, ticket)
                             : run_in_thread(request, std::move(stop), on_tick);
 }
 
@@ -205,7 +206,8 @@ std::string signal_description(int sig) {
 }  // namespace
 
 RenderOutcome RenderRunner::run_in_child(const RenderRequest& request, std::stop_token stop,
-                                         const std::function<void()>& on_tick) {
+                                         const std::function<void()>& on_tick,
+                                         const GenerationGuard::Ticket* ticket) {
     RenderOutcome outcome;
     const auto request_file = std::filesystem::path(request.output).concat(".request.json");
     const auto result_file = std::filesystem::path(request.output).concat(".result.json");
@@ -225,15 +227,20 @@ RenderOutcome RenderRunner::run_in_child(const RenderRequest& request, std::stop
     }
 
     // spawn_child() unblocks SIGINT/SIGTERM in the child (the bot blocks them in every thread
-    // for its sigwait thread), or the render's SIGTERM on /cancel would never arrive.
+    // for its sigwait thread), or the render's SIGTERM on /cancel would never arrive. This
+    // thread waits below until the child is reaped, so the child's parent-death signal only
+    // fires when the whole bot dies.
     pid_t pid = -1;
     try {
         pid = spawn_child(options_.program,
-                          {"--render-job", request_file.string(), result_file.string()});
+                          {"--render-job", request_file.string(), result_file.string()},
+                          ticket != nullptr ? ticket->native_handle() : -1);
     } catch (const std::exception& e) {
         outcome.error = std::string("cannot start the render process: ") + e.what();
         return outcome;
     }
+    if (ticket != nullptr)
+        ticket->note_child(pid);
     log_info("render child started (pid {})", pid);
 
     const ResourceMonitor monitor;

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include <memegen/generation_guard.hpp>
 #include <memegen/meme_renderer.hpp>  // Captions only: the renderer itself is loaded with dlopen
 #include <memegen/resource_monitor.hpp>
 #include <nlohmann/json.hpp>
@@ -108,14 +109,19 @@ class RenderRunner {
     /// Renders `request`. `on_tick` is called every tick_interval while it runs (to repeat
     /// the upload_video chat action). A stop request cancels: the child gets SIGTERM, then
     /// SIGKILL after kill_grace. Never throws for render failures; they are in the outcome.
+    /// With `ticket` (the generation's guard ticket), a render child keeps the lock's open
+    /// file description and is recorded in the lock, so the guard stays held for as long as
+    /// the child lives, even if this process dies first.
     RenderOutcome run(const RenderRequest& request, std::stop_token stop,
-                      const std::function<void()>& on_tick = {});
+                      const std::function<void()>& on_tick = {},
+                      const GenerationGuard::Ticket* ticket = nullptr);
 
   private:
     RenderOutcome run_in_thread(const RenderRequest& request, std::stop_token stop,
                                 const std::function<void()>& on_tick);
     RenderOutcome run_in_child(const RenderRequest& request, std::stop_token stop,
-                               const std::function<void()>& on_tick);
+                               const std::function<void()>& on_tick,
+                               const GenerationGuard::Ticket* ticket);
 
     RenderRunnerOptions options_;
 };

@@ -260,11 +260,20 @@ auto with_retries(const RetryPolicy& policy, std::string_view method, const std:
 
 using Send = std::function<httplib::Result(httplib::Client&)>;
 
-/// One HTTP exchange on a fresh connection, interruptible by `stop`.
+/// One HTTP exchange on a fresh connection (or on `reuse`, a caller's keep-alive client),
+/// interruptible by `stop`.
 httplib::Result exchange(const Connection& c, std::string_view method,
                          std::chrono::milliseconds io_timeout, const std::stop_token& stop,
-                         const Send& send) {
-    auto client = make_client(c, io_timeout);
+                         const Send& send, httplib::Client* reuse = nullptr) {
+    std::unique_ptr<httplib::Client> fresh;
+    httplib::Client* client = reuse;
+    if (client == nullptr) {
+        fresh = make_client(c, io_timeout);
+        client = fresh.get();
+    } else {
+        client->set_read_timeout(io_timeout);
+        client->set_write_timeout(io_timeout);
+    }
     const auto host = c.scheme_host_port;
     const auto started = Clock::now();
     httplib::Result result = [&] {
@@ -355,7 +364,15 @@ std::optional<BaseUrl> parse_base_url(std::string_view url) {
 
 }  // namespace
 
-BotApi::BotApi(BotApiOptions options) : options_(std::move(options)) {
+struct BotApi::Poller {
+    std::mutex mutex;  // one poll at a time on the one connection
+    std::unique_ptr<httplib::Client> client;
+    // Set when the last poll came back empty before its timeout: the next one waits.
+    std::optional<Clock::time_point> early_empty_start;
+};
+
+BotApi::BotApi(BotApiOptions options)
+    : options_(std::move(options)), poller_(std::make_shared<Poller>()) {
     ignore_sigpipe();
     if (options_.token.empty() ||
         options_.token.find_first_of("/?#% \t\r\n") != std::string::npos) {
@@ -406,11 +423,44 @@ std::vector<json> BotApi::get_updates(std::int64_t offset, int timeout_s,
         params["allowed_updates"] = allowed_updates;
     if (stop.stop_requested())
         return {};
+    std::lock_guard poll_lock(poller_->mutex);
+    if (poller_->early_empty_start) {
+        const auto next = *poller_->early_empty_start + options_.min_poll_interval;
+        std::mutex m;
+        std::unique_lock lock(m);
+        std::condition_variable_any().wait_until(lock, stop, next, [] { return false; });
+        if (stop.stop_requested())
+            return {};
+    }
+    const Connection c{options_, scheme_host_port_, path_prefix_, https_};
+    if (!poller_->client) {
+        poller_->client = make_client(c, options_.request_timeout);
+        // One connection for every poll: a server that answers at once must not cost a TCP
+        // (and TLS) handshake per poll. getUpdates is safe to repeat on a stale connection.
+        poller_->client->set_keep_alive(true);
+    }
+    const std::string path = path_prefix_ + "/bot" + options_.token + "/getUpdates";
+    const std::string body = params.dump(-1, ' ', false, json::error_handler_t::replace);
+    const auto io_timeout =
+        std::chrono::seconds(params["timeout"].get<int>()) + options_.long_poll_margin;
+    const auto started = Clock::now();
+    poller_->early_empty_start.reset();
     try {
-        json result = call("getUpdates", params, stop);
+        json result = with_retries(options_.retry, "getUpdates", stop, [&] {
+            auto res = exchange(
+                c, "getUpdates", io_timeout, stop,
+                [&](httplib::Client& client) {
+                    return client.Post(path, body, "application/json");
+                },
+                poller_->client.get());
+            return parse_response("getUpdates", res->status, res->body);
+        });
         if (!result.is_array()) {
             throw make_error(Kind::bad_response, "getUpdates", "result is not an array", true);
         }
+        const auto asked = std::chrono::seconds(params["timeout"].get<int>());
+        if (result.empty() && asked.count() > 0 && Clock::now() - started < asked)
+            poller_->early_empty_start = started;
         return result.get<std::vector<json>>();
     } catch (const TelegramError& e) {
         if (e.kind() == Kind::cancelled)

@@ -4,12 +4,14 @@
 /// HTTP (a self-hosted Bot API server), typed errors, the retry policy, uploads streamed from
 /// disk, downloads with a size cap. cpp-httplib stays out of this header.
 ///
-/// Thread safety: every call uses its own connection, so a polling thread and worker threads
-/// may call any method concurrently.
+/// Thread safety: every call uses its own connection, except getUpdates, which keeps one
+/// keep-alive connection for its polls (one poll at a time); a polling thread and worker
+/// threads may call any method concurrently.
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -56,6 +58,9 @@ struct BotApiOptions {
     std::chrono::milliseconds transfer_timeout{300000};
     /// Added to the long-poll timeout to get getUpdates' read timeout.
     std::chrono::milliseconds long_poll_margin{15000};
+    /// Least time from one getUpdates to the next after a poll came back empty sooner than
+    /// asked (a server or proxy that does not hold the poll): without it the bot would spin.
+    std::chrono::milliseconds min_poll_interval{1000};
     /// Retry policy of every call.
     RetryPolicy retry;
 };
@@ -81,6 +86,9 @@ class BotApi {
 
     /// getUpdates long poll (timeout clamped to 0–50 s). Returns the updates, or none when
     /// `stop` was requested during the poll. `offset` = last handled update_id + 1 confirms.
+    /// Polls share one keep-alive connection. When the previous poll came back empty before
+    /// its timeout, this one first waits (stoppably) until min_poll_interval has passed since
+    /// that poll began; a server that holds the poll sees no change.
     std::vector<nlohmann::json> get_updates(std::int64_t offset, int timeout_s,
                                             const std::vector<std::string>& allowed_updates,
                                             std::stop_token stop) const;
@@ -135,7 +143,10 @@ class BotApi {
                                          std::stop_token stop = {}) const;
 
   private:
+    struct Poller;  // the getUpdates connection and pacing (cpp-httplib stays in the .cpp)
+
     BotApiOptions options_;
+    std::shared_ptr<Poller> poller_;
     std::string scheme_host_port_;
     std::string path_prefix_;
     bool https_ = false;
