@@ -4,8 +4,11 @@
 
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -354,4 +357,123 @@ TEST_CASE("append_crash_record redacts registered secrets") {
     const auto log = read_text(dir / "crash.log");
     CHECK(log.find("SECRET-TOKEN") == std::string::npos);
     CHECK(log.find("/bot<redacted>/getMe failed") != std::string::npos);
+}
+
+TEST_CASE("a state file that cannot be read as a file is moved aside and reported") {
+    TempDir dir;
+    CrashStateStore store(dir.path());
+    // Tests run as root, so chmod 000 does not stop a read: a directory stands for every
+    // "cannot be read" case (open succeeds, read fails with EISDIR).
+    std::filesystem::create_directories(store.state_path() / "inside");
+
+    CHECK_FALSE(store.current());
+    CHECK_FALSE(std::filesystem::exists(store.state_path()));
+    CHECK(count_corrupt_files(dir.path(), "generation_state.json") == 1);
+    const auto p = store.last_problem();
+    REQUIRE(p);
+    CHECK(p->stage == "state_corrupt");
+    CHECK(p->error.find("directory") != std::string::npos);
+    CHECK(p->details["file"] == store.state_path().string());
+    SUBCASE("and the next record is written in its place") {
+        store.record(stage::idle);
+        CHECK(store.current()->state == "idle");
+    }
+    SUBCASE("and a directory in place of the history is moved aside too") {
+        std::filesystem::remove(store.history_path());
+        std::filesystem::create_directories(store.history_path());
+        const auto problems = store.recent_problems();
+        REQUIRE(problems.size() == 1);
+        CHECK(problems[0].stage == "state_corrupt");
+        CHECK(problems[0].error.find("problem_history.json") != std::string::npos);
+        CHECK(count_corrupt_files(dir.path(), "problem_history.json") == 1);
+    }
+}
+
+TEST_CASE("mistyped details of a generating state never throw at start-up") {
+    TempDir dir;
+    CrashStateStore store(dir.path());
+    std::string details;
+    SUBCASE("pid is a string") {
+        details = R"({"pid": "abc", "label": "/generate by @owner"})";
+    }
+    SUBCASE("label is a number") {
+        details = R"({"pid": 1, "label": 42})";
+    }
+    SUBCASE("pid_start and oom_kill_count are strings") {
+        details = R"({"pid": 1, "pid_start": "x", "oom_kill_count": "y"})";
+    }
+    write_text(store.state_path(), R"({"state": "generating", "details": )" + details +
+                                       R"(, "timestamp": "2025-10-03T15:30:45+07:00"})");
+    std::optional<Problem> problem;
+    CHECK_NOTHROW(problem = store.detect_unclean_end());
+    REQUIRE(problem);
+    CHECK(problem->stage == "unclean_shutdown");
+    CHECK(store.current()->state == "unclean_shutdown");
+}
+
+TEST_CASE("a zombie or a reused pid is not the previous process still running") {
+    TempDir dir;
+    // A child that has exited but is not reaped yet: /proc/PID exists (state Z), kill(pid, 0)
+    // succeeds on it, yet it runs no more.
+    const pid_t zombie = ::fork();
+    REQUIRE(zombie >= 0);
+    if (zombie == 0)
+        ::_exit(0);
+    for (int i = 0; i < 500; ++i) {
+        const auto stat = memegen::detail::read_process_stat(zombie);
+        if (stat && stat->state == 'Z')
+            break;
+        std::this_thread::sleep_for(5ms);
+    }
+    const auto stat = memegen::detail::read_process_stat(zombie);
+    REQUIRE(stat);
+    REQUIRE(stat->state == 'Z');
+    CHECK(::kill(zombie, 0) == 0);
+    CHECK_FALSE(memegen::detail::process_alive(zombie));
+
+    CrashStateStore store(dir.path());
+    json details;
+    SUBCASE("a zombie with its own start time") {
+        details = {{"pid", zombie}, {"pid_start", stat->start_ticks}, {"label", "zombie run"}};
+    }
+    SUBCASE("this running process, but with another start time (a reused pid)") {
+        const auto mine = memegen::detail::living_process_start(::getpid());
+        REQUIRE(mine);
+        details = {{"pid", ::getpid()}, {"pid_start", *mine + 1}, {"label", "zombie run"}};
+    }
+    write_text(store.state_path(), json{{"state", "generating"},
+                                        {"details", details},
+                                        {"timestamp", "2025-10-03T15:30:45+07:00"}}
+                                       .dump());
+    const auto problem = store.detect_unclean_end();
+    REQUIRE(problem);
+    CHECK(problem->stage == "unclean_shutdown");
+    CHECK(problem->error.find("zombie run") != std::string::npos);
+    int status = 0;
+    CHECK(::waitpid(zombie, &status, 0) == zombie);
+}
+
+TEST_CASE("crash.log is rotated at 1 MB, one old file kept") {
+    TempDir dir;
+    CrashStateStore store(dir.path());
+    const std::string old_record = "=== 2025-10-03T15:30:45+07:00 pid 4242 SIGSEGV\n";
+    std::string big = old_record;
+    big.resize(memegen::kCrashLogRotateBytes + 10, '.');
+    write_text(store.crash_log_path(), big);
+    memegen::append_crash_record(store.crash_log_path(), "the new cause");
+
+    auto rotated = store.crash_log_path();
+    rotated += ".1";
+    REQUIRE(std::filesystem::exists(rotated));
+    CHECK(read_text(rotated).rfind(old_record, 0) == 0);
+    const auto current = read_text(store.crash_log_path());
+    CHECK(current.find("the new cause") != std::string::npos);
+    CHECK(current.size() < memegen::kCrashLogRotateBytes);
+
+    SUBCASE("and a second rotation drops the oldest file") {
+        write_text(store.crash_log_path(), std::string(memegen::kCrashLogRotateBytes, '-'));
+        memegen::append_crash_record(store.crash_log_path(), "third");
+        CHECK(read_text(rotated).find(old_record) == std::string::npos);
+        CHECK(read_text(store.crash_log_path()).find("third") != std::string::npos);
+    }
 }

@@ -3,6 +3,8 @@
 #include <memegen/generation_guard.hpp>
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -332,4 +334,106 @@ TEST_CASE("the lock file is private to its owner") {
         CHECK_THROWS_WITH_AS(GenerationGuard(dir / "not-a-dir" / "sub", quiet()),
                              doctest::Contains("not-a-dir"), memegen::SystemError);
     }
+}
+
+namespace {
+
+// A process that only waits to be killed: forked without exec, so it keeps every descriptor
+// of this one, as a render child keeps the generation lock.
+pid_t fork_sleeper() {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        for (;;)
+            ::pause();
+    }
+    return pid;
+}
+
+// A process that has exited but is not reaped: dead by evidence, though /proc/PID exists.
+pid_t fork_zombie() {
+    const pid_t pid = ::fork();
+    if (pid == 0)
+        ::_exit(0);
+    for (int i = 0; i < 500; ++i) {
+        const auto stat = memegen::detail::read_process_stat(pid);
+        if (stat && stat->state == 'Z')
+            break;
+        std::this_thread::sleep_for(5ms);
+    }
+    return pid;
+}
+
+int reap(pid_t pid) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return status;
+}
+
+}  // namespace
+
+TEST_CASE("a child keeping the ticket's descriptor keeps the guard held after the ticket ends") {
+    TempDir dir;
+    GenerationGuard guard(dir.path(), quiet());
+    auto acquired = guard.try_acquire("/generate by @owner");
+    REQUIRE(acquired);
+    auto ticket = acquired.take();
+    REQUIRE(ticket.native_handle() >= 0);
+    const pid_t child = fork_sleeper();
+    REQUIRE(child > 0);
+    ticket.note_child(child);
+    const auto holder = guard.holder();
+    REQUIRE(holder);
+    CHECK(holder->child_pid == child);
+    CHECK(holder->child_start == memegen::detail::living_process_start(child));
+
+    ticket.release();
+    GenerationGuard other(dir.path(), quiet());
+    CHECK_FALSE(other.try_acquire("/generate again"));
+
+    SUBCASE("until the child dies") {
+        ::kill(child, SIGKILL);
+        reap(child);
+        CHECK(other.try_acquire("/generate again"));
+    }
+    SUBCASE("and a dead holder's child is ended by the next process") {
+        // What a bot killed with -9 mid-render leaves: the record names it and its child.
+        const pid_t dead = fork_zombie();
+        memegen::GuardHolder record{"/generate by @owner", dead, std::chrono::system_clock::now()};
+        record.pid_start = memegen::detail::read_process_stat(dead)->start_ticks;
+        record.child_pid = child;
+        record.child_start = memegen::detail::living_process_start(child);
+        std::ofstream(other.lock_path(), std::ios::trunc)
+            << memegen::detail::holder_to_json(record).dump();
+
+        const auto orphan = other.end_orphaned_holder(10s);
+        REQUIRE(orphan);
+        CHECK(orphan->child_pid == child);
+        const int status = reap(child);
+        CHECK(WIFSIGNALED(status));
+        CHECK(WTERMSIG(status) == SIGKILL);
+        CHECK(other.try_acquire("/generate after restart"));
+        reap(dead);
+    }
+    SUBCASE("but not while the holder lives") {
+        memegen::GuardHolder record{"/generate by @owner", ::getpid(),
+                                    std::chrono::system_clock::now()};
+        record.pid_start = memegen::detail::living_process_start(::getpid());
+        record.child_pid = child;
+        record.child_start = memegen::detail::living_process_start(child);
+        std::ofstream(other.lock_path(), std::ios::trunc)
+            << memegen::detail::holder_to_json(record).dump();
+        CHECK_FALSE(other.end_orphaned_holder(100ms));
+        CHECK(memegen::detail::process_alive(child));
+        ::kill(child, SIGKILL);
+        reap(child);
+    }
+}
+
+TEST_CASE("a holder record with fields of the wrong type is read, not thrown") {
+    const auto h = memegen::detail::holder_from_json(
+        R"({"label": "x", "pid": "abc", "since_unix_ms": 1, "child_pid": [1]})");
+    REQUIRE(h);
+    CHECK(h->pid == 0);
+    CHECK(h->child_pid == 0);
+    CHECK(h->label == "x");
 }

@@ -6,6 +6,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -400,4 +401,26 @@ TEST_CASE("the time until the next slot is formatted in English and Russian") {
     CHECK(format_time_until(slot, slot - seconds(20), Language::en) == "in 1 min (16:30:00)");
     CHECK(format_time_until(slot, slot + seconds(20), Language::en) == "now (16:30:00)");
     CHECK(format_time_until(slot, slot, Language::ru) == "сейчас (16:30:00)");
+}
+
+TEST_CASE("a schedule.json of the wrong type or a directory never stops the start") {
+    use_zone("Asia/Tomsk");
+    TempDir dir;
+    std::string expect;
+    SUBCASE("version of another type") {
+        std::ofstream(dir / "schedule.json") << R"({"version": "1", "plan": {}})";
+        expect = "not a schedule plan";
+    }
+    SUBCASE("a directory") {
+        fs::create_directories(dir / "schedule.json" / "x");
+        expect = "directory";
+        CHECK_FALSE(memegen::bot::read_saved_schedule(dir / "schedule.json"));
+    }
+    std::optional<Scheduler> scheduler;
+    CHECK_NOTHROW(scheduler.emplace(dir.path(), tomsk_settings(), local("2026-11-21", 8, 0), 1));
+    REQUIRE(scheduler);
+    REQUIRE(scheduler->startup().problems.size() == 1);
+    CHECK(scheduler->startup().problems[0].find(expect) != std::string::npos);
+    CHECK(scheduler->plan().slots.size() == 3);
+    CHECK(fs::is_regular_file(dir / "schedule.json"));
 }

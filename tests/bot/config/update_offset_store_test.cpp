@@ -100,6 +100,12 @@ TEST_CASE("a corrupt offset.json is moved aside and the store starts empty") {
     SUBCASE("empty") {
         std::ofstream(dir / "offset.json") << "";
     }
+    SUBCASE("a directory in its place (stands for unreadable: tests run as root)") {
+        std::filesystem::create_directories(dir / "offset.json" / "x");
+    }
+    SUBCASE("not an object") {
+        std::ofstream(dir / "offset.json") << "[1, 2]";
+    }
     UpdateOffsetStore store(dir.path());
     REQUIRE(store.problems().size() == 1);
     CHECK(store.problems()[0].find("offset.json was unreadable") != std::string::npos);

@@ -540,7 +540,8 @@ struct FakeBotApi::Impl {
                    std::any_of(updates.begin(), updates.end(),
                                [&](const json& u) { return deliverable(u); });
         };
-        changed.wait_for(lock, std::chrono::seconds(timeout), ready);
+        changed.wait_for(lock, std::chrono::seconds(owner.options_.hold_polls ? timeout : 0),
+                         ready);
         if (poll_generation != generation) {
             throw ApiError{409,
                            "Conflict: terminated by other getUpdates request; make sure that "

@@ -126,6 +126,9 @@ class FakeBotApi {
         std::filesystem::path upload_dir;
         /// Worker threads (concurrent requests, long polls included).
         std::size_t threads = 16;
+        /// false: getUpdates answers at once whatever its timeout, like a server or proxy that
+        /// does not hold long polls.
+        bool hold_polls = true;
     };
 
     /// Starts listening on 127.0.0.1 with a random free port; throws std::runtime_error.

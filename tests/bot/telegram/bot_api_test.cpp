@@ -492,3 +492,32 @@ TEST_CASE("only sends and edits count as non-idempotent") {
     CHECK(memegen::bot::detail::backoff_delay(policy, 1) == 1500ms);
     CHECK(memegen::bot::detail::backoff_delay(policy, 20) == 30000ms);
 }
+
+TEST_CASE("polls that come back empty at once are spaced by min_poll_interval") {
+    FakeBotApi::Options fake_options;
+    fake_options.hold_polls = false;  // a server or proxy that does not hold long polls
+    FakeBotApi api(fake_options);
+    auto options = fast_options(api);
+    options.min_poll_interval = 300ms;
+    BotApi client(options);
+    for (int i = 0; i < 4; ++i)
+        CHECK(client.get_updates(0, 30, {}, {}).empty());
+    const auto polls = api.calls("getUpdates");
+    REQUIRE(polls.size() == 4);
+    // The pacing is the contract, so the arrival times are what to check: each poll waited
+    // for the interval since the one before began.
+    for (std::size_t i = 1; i < polls.size(); ++i)
+        CHECK(polls[i].time - polls[i - 1].time >= options.min_poll_interval - 5ms);
+
+    SUBCASE("and a stop request ends the wait at once") {
+        std::stop_source stop;
+        stop.request_stop();
+        CHECK(client.get_updates(0, 30, {}, stop.get_token()).empty());
+        CHECK(api.call_count("getUpdates") == 4);
+    }
+    SUBCASE("while an update that arrives is still delivered") {
+        api.push_message(42, 42, "/start");
+        const auto updates = client.get_updates(0, 30, {}, {});
+        CHECK(updates.size() == 1);
+    }
+}
