@@ -57,6 +57,11 @@ struct Fixtures {
     std::filesystem::path webm = dir / "clip.webm";
     std::filesystem::path m4a = dir / "track.m4a";
     std::filesystem::path mp3 = dir / "track.mp3";
+    // 60 s of a tone cut to its first 50 kB: its header still says 60 s, about 3 s decode.
+    std::filesystem::path cut_mp3 = dir / "cut.mp3";
+    std::filesystem::path empty_wav = dir / "empty.wav";  // a header and no samples
+    std::filesystem::path zeros_wav = dir / "zeros.wav";  // 5 s of digital silence
+    std::filesystem::path zeros_m4a = dir / "zeros.m4a";  // the same, encoded
 
     Fixtures() {
         ffmpeg("-f lavfi -i testsrc2=s=160x120 -frames:v 1 " + png.string());
@@ -73,6 +78,12 @@ struct Fixtures {
         ffmpeg("-f lavfi -i testsrc2=s=160x120:r=12 -t 1 -c:v libvpx -b:v 200k " + webm.string());
         ffmpeg("-f lavfi -i sine=f=440:d=2 -c:a aac -b:a 48k " + m4a.string());
         ffmpeg("-f lavfi -i sine=f=660:d=2 -c:a libmp3lame -b:a 48k " + mp3.string());
+        const auto long_mp3 = dir / "long.mp3";
+        ffmpeg("-f lavfi -i sine=f=440:d=60 -c:a libmp3lame -b:a 128k " + long_mp3.string());
+        write_all(cut_mp3, read_all(long_mp3).substr(0, 50'000));
+        ffmpeg("-f lavfi -i anullsrc=r=44100:cl=stereo -t 0 " + empty_wav.string());
+        ffmpeg("-f lavfi -i anullsrc=r=44100:cl=stereo -t 5 " + zeros_wav.string());
+        ffmpeg("-f lavfi -i anullsrc=r=44100:cl=stereo -t 5 -c:a aac " + zeros_m4a.string());
     }
 };
 
@@ -228,6 +239,49 @@ TEST_CASE("broken and wrong files are refused with the file and the cause in the
         const auto why = refusal(d / "corrupt.png");
         CHECK(why.find("corrupt.png") != std::string::npos);
         CHECK(why.find("decode") != std::string::npos);
+    }
+}
+
+TEST_CASE("a track's length is what decodes, and a track without real sound is refused") {
+    auto& f = fixtures();
+    SUBCASE("an intact track reports its decoded length") {
+        const auto mp3 = probe_media(f.mp3, as(MediaRole::music));
+        CHECK(mp3.duration_seconds == doctest::Approx(2.0).epsilon(0.05));
+        CHECK(mp3.audio_seconds == doctest::Approx(mp3.duration_seconds));
+    }
+    SUBCASE("a video's sound is measured too, and a meme is not refused for it") {
+        const auto info = probe_media(f.mp4, as(MediaRole::meme));
+        CHECK(info.audio_seconds == doctest::Approx(1.0).epsilon(0.1));
+    }
+    SUBCASE("an MP3 cut to 3 s whose header says 60 s") {
+        for (const auto role : {MediaRole::music, MediaRole::any}) {
+            const auto why = refusal(f.cut_mp3, as(role));
+            INFO(why);
+            CHECK(why.find("cut.mp3") != std::string::npos);
+            CHECK(why.find("truncated: 3.") != std::string::npos);
+            CHECK(why.find("s of audio where the header says 60.0 s") != std::string::npos);
+        }
+    }
+    SUBCASE("a WAV without samples") {
+        const auto why = refusal(f.empty_wav, as(MediaRole::music));
+        INFO(why);
+        CHECK(why.find("empty.wav") != std::string::npos);
+        CHECK(why.find("no audio") != std::string::npos);
+    }
+    SUBCASE("digital silence, raw or encoded") {
+        for (const auto& file : {f.zeros_wav, f.zeros_m4a}) {
+            const auto why = refusal(file, as(MediaRole::music));
+            INFO(why);
+            CHECK(why.find(file.filename().string()) != std::string::npos);
+            CHECK(why.find("silent") != std::string::npos);
+            CHECK(why.find("digital silence") != std::string::npos);
+        }
+    }
+    SUBCASE("the JSON answer carries the decoded length") {
+        const MediaInfo info = probe_media(f.m4a, as(MediaRole::music));
+        const nlohmann::json j = info;
+        CHECK(j.at("audio_seconds").get<double>() == doctest::Approx(info.audio_seconds));
+        CHECK(j.get<MediaInfo>().audio_seconds == doctest::Approx(info.audio_seconds));
     }
 }
 

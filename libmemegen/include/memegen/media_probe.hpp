@@ -1,9 +1,10 @@
 #pragma once
 /// \file media_probe.hpp
 /// Checks one media file before it enters a library: it must decode (the first picture of a
-/// still, GIF or video; the first audio frame of a track), be the kind its library needs, and
-/// stay within a size and a pixel limit — a header claiming 30000×30000 is refused before
-/// anything is decoded. A file that passes is safe to hand to MemeRenderer.
+/// still, GIF or video; a track's whole audio, so its length is what plays and not what its
+/// header claims), be the kind its library needs, and stay within a size and a pixel limit —
+/// a header claiming 30000×30000 is refused before anything is decoded. A file that passes is
+/// safe to hand to MemeRenderer.
 ///
 /// FFmpeg stays out of this header; only probe_media() lives in libmemegen.so (a program that loads
 /// the library with dlopen uses memegen_probe_json() of render_entry.h instead).
@@ -49,12 +50,17 @@ struct MediaInfo {
     int width = 0;                 ///< coded picture width (0 for audio)
     int height = 0;                ///< coded picture height (0 for audio)
     int rotation = 0;              ///< clockwise display rotation of a phone video: 0/90/180/270
-    double duration_seconds = 0;   ///< 0 for a still; as the container says otherwise
-    bool has_video = false;        ///< a picture stream decoded
-    bool has_audio = false;        ///< an audio stream decoded
-    std::string container;         ///< FFmpeg's demuxer name ("png_pipe", "mov,mp4,m4a,...")
-    std::string video_codec;       ///< "h264", "gif", "png", ... (empty without video)
-    std::string audio_codec;       ///< "aac", "mp3", ... (empty without audio)
+    /// 0 for a still; for audio only, the decoded length (what plays, whatever the header
+    /// claims); for a video or animation, as the container says.
+    double duration_seconds = 0;
+    bool has_video = false;   ///< a picture stream decoded
+    bool has_audio = false;   ///< an audio stream decoded
+    std::string container;    ///< FFmpeg's demuxer name ("png_pipe", "mov,mp4,m4a,...")
+    std::string video_codec;  ///< "h264", "gif", "png", ... (empty without video)
+    std::string audio_codec;  ///< "aac", "mp3", ... (empty without audio)
+    /// Decoded length of the audio stream in seconds — what really plays, measured by decoding
+    /// it to its end (0 without audio). A video's sound may be shorter than its pictures.
+    double audio_seconds = 0;
 
     /// The usual file extension for this content (".png", ".gif", ".mp4", ".m4a", ...), so a
     /// file saved under another name gets one the libraries recognise.
@@ -155,7 +161,7 @@ inline std::string MediaInfo::canonical_extension() const {
 }
 
 /// {"kind", "size_bytes", "width", "height", "rotation", "duration_seconds", "has_video",
-///  "has_audio", "container", "video_codec", "audio_codec"}.
+///  "has_audio", "container", "video_codec", "audio_codec", "audio_seconds"}.
 inline void to_json(nlohmann::json& j, const MediaInfo& info) {
     j = {{"kind", to_string(info.kind)},
          {"size_bytes", info.size_bytes},
@@ -167,7 +173,8 @@ inline void to_json(nlohmann::json& j, const MediaInfo& info) {
          {"has_audio", info.has_audio},
          {"container", info.container},
          {"video_codec", info.video_codec},
-         {"audio_codec", info.audio_codec}};
+         {"audio_codec", info.audio_codec},
+         {"audio_seconds", info.audio_seconds}};
 }
 
 /// The inverse of to_json(); missing fields keep their defaults, a bad "kind" throws
@@ -189,15 +196,20 @@ inline void from_json(const nlohmann::json& j, MediaInfo& info) {
     info.container = j.value("container", std::string{});
     info.video_codec = j.value("video_codec", std::string{});
     info.audio_codec = j.value("audio_codec", std::string{});
+    info.audio_seconds = j.value("audio_seconds", 0.0);
 }
 
 /// Probes `path` against `limits`. Reads the file's header, opens the container, checks the
-/// streams the role needs, and decodes the first picture and/or the first audio frame.
+/// streams the role needs, decodes the first picture and/or the first audio frame, and decodes
+/// the whole audio stream to measure its real length (MediaInfo::audio_seconds).
 /// Throws MediaError naming the file and the cause: missing, not a regular file, empty, larger
 /// than max_bytes, a picture larger than max_pixels (checked on the header, before decoding),
 /// not a media file, truncated (GIF without trailer, PNG without IEND, MP4 whose samples lie
-/// beyond the end of the file), no picture for a meme, no audio for a track, no decoder, or
-/// the first frame does not decode.
+/// beyond the end of the file; a track whose decoded audio is far shorter than its header says:
+/// "truncated: 3.1 s of audio where the header says 60.0 s"), no picture for a meme, no audio
+/// for a track, no decoder, the first frame does not decode, or a track (music role, or a file
+/// with only audio) decodes to no samples ("no audio: ...") or only digital silence
+/// ("silent: ...").
 [[nodiscard]] MediaInfo probe_media(const std::filesystem::path& path,
                                     const ProbeLimits& limits = {});
 

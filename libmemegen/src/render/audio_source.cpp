@@ -3,23 +3,177 @@
 extern "C" {
 #include <libavutil/channel_layout.h>
 #include <libavutil/opt.h>
+#include <libavutil/samplefmt.h>
 }
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <system_error>
 #include <utility>
 
 #include "memegen/error.hpp"
+#include "memegen/log.hpp"
 
 namespace memegen::detail {
+namespace {
 
-AudioSource::AudioSource(std::filesystem::path path, double start_seconds, bool loop, double speed)
-    : path_(std::move(path)),
-      start_seconds_(std::max(0.0, start_seconds)),
-      loop_(loop),
-      speed_(speed) {
+// Louder than this (one step of 16-bit audio) is sound; codecs decode digital silence to exact
+// zeros, so anything above it was put there on purpose.
+constexpr double kSilence = 1.0 / 32768;
+
+template <typename T>
+bool any_above(const std::uint8_t* data, int count, double threshold, double centre = 0) {
+    const auto* samples = reinterpret_cast<const T*>(data);
+    for (int i = 0; i < count; ++i) {
+        if (std::abs(static_cast<double>(samples[i]) - centre) > threshold)
+            return true;
+    }
+    return false;
+}
+
+// Whether any sample of a decoded frame, in whatever format its decoder chose, is sound.
+bool has_sound(const AVFrame* frame) {
+    const auto format = static_cast<AVSampleFormat>(frame->format);
+    const bool planar = av_sample_fmt_is_planar(format) != 0;
+    const int channels = std::max(1, frame->ch_layout.nb_channels);
+    const int planes = planar ? channels : 1;
+    const int count = planar ? frame->nb_samples : frame->nb_samples * channels;
+    for (int p = 0; p < planes; ++p) {
+        const std::uint8_t* data = frame->extended_data[p];
+        bool loud = false;
+        switch (av_get_packed_sample_fmt(format)) {
+            case AV_SAMPLE_FMT_U8:
+                loud = any_above<std::uint8_t>(data, count, 0, 128);
+                break;
+            case AV_SAMPLE_FMT_S16:
+                loud = any_above<std::int16_t>(data, count, kSilence * 32768);
+                break;
+            case AV_SAMPLE_FMT_S32:
+                loud = any_above<std::int32_t>(data, count, kSilence * 2147483648.0);
+                break;
+            case AV_SAMPLE_FMT_S64:
+                loud = any_above<std::int64_t>(data, count, kSilence * 9223372036854775808.0);
+                break;
+            case AV_SAMPLE_FMT_FLT:
+                loud = any_above<float>(data, count, kSilence);
+                break;
+            case AV_SAMPLE_FMT_DBL:
+                loud = any_above<double>(data, count, kSilence);
+                break;
+            default:
+                loud = true;  // an unknown format: not ours to call silent
+                break;
+        }
+        if (loud)
+            return true;
+    }
+    return false;
+}
+
+std::string seconds_text(double seconds) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f s", seconds);
+    return text;
+}
+
+double claimed_seconds(const AVFormatContext* format, int stream_index) {
+    const AVStream* stream = format->streams[stream_index];
+    if (stream->duration != AV_NOPTS_VALUE && stream->duration > 0)
+        return static_cast<double>(stream->duration) * av_q2d(stream->time_base);
+    if (format->duration != AV_NOPTS_VALUE && format->duration > 0)
+        return static_cast<double>(format->duration) / AV_TIME_BASE;
+    return 0;
+}
+
+[[noreturn]] void fail_for(const std::filesystem::path& path, const std::string& reason) {
+    throw MediaError("'" + path.string() + "': " + reason);
+}
+
+CodecContextPtr open_decoder(const AVFormatContext* format, int stream_index,
+                             const std::filesystem::path& path) {
+    const AVStream* stream = format->streams[stream_index];
+    const AVCodec* codec = avcodec_find_decoder(stream->codecpar->codec_id);
+    if (codec == nullptr)
+        fail_for(path, "contains no decodable audio stream");
+    CodecContextPtr decoder(avcodec_alloc_context3(codec));
+    if (!decoder)
+        throw std::bad_alloc();
+    if (int rc = avcodec_parameters_to_context(decoder.get(), stream->codecpar); rc < 0) {
+        fail_for(path, "bad audio parameters (" + av_error_text(rc) + ")");
+    }
+    decoder->pkt_timebase = stream->time_base;
+    if (int rc = avcodec_open2(decoder.get(), codec, nullptr); rc < 0) {
+        fail_for(path, std::string("cannot open the '") + codec->name + "' decoder (" +
+                           av_error_text(rc) + ")");
+    }
+    if (decoder->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC) {
+        av_channel_layout_default(&decoder->ch_layout, decoder->ch_layout.nb_channels);
+    }
+    return decoder;
+}
+
+}  // namespace
+
+std::optional<std::string> AudioMeasure::refusal() const {
+    if (samples <= 0) {
+        return "no audio: not one sample decodes from it" +
+               (header_seconds > 0 ? " (its header claims " + seconds_text(header_seconds) + ")"
+                                   : std::string());
+    }
+    if (!sound)
+        return "silent: its " + seconds_text(seconds()) + " of audio are all digital silence";
+    return std::nullopt;
+}
+
+std::optional<std::string> AudioMeasure::truncation() const {
+    const double real = seconds();
+    if (header_seconds > 0 && real < 0.9 * header_seconds && header_seconds - real > 1.0) {
+        return "truncated: " + seconds_text(real) + " of audio where the header says " +
+               seconds_text(header_seconds);
+    }
+    return std::nullopt;
+}
+
+AudioMeasure measure_audio(AVFormatContext* format, int stream_index,
+                           const std::filesystem::path& path) {
+    AudioMeasure measure;
+    measure.header_seconds = claimed_seconds(format, stream_index);
+    CodecContextPtr decoder = open_decoder(format, stream_index, path);
+    measure.sample_rate = decoder->sample_rate;
+    PacketPtr packet = make_packet();
+    FramePtr frame = make_frame();
+    bool draining = false;
+    for (;;) {
+        const int rc = avcodec_receive_frame(decoder.get(), frame.get());
+        if (rc == 0) {
+            measure.samples += frame->nb_samples;
+            if (!measure.sound)
+                measure.sound = has_sound(frame.get());
+            av_frame_unref(frame.get());
+            continue;
+        }
+        if (rc != AVERROR(EAGAIN) || draining)
+            break;  // the end, or a decoder that gave up: what decoded stands
+        if (av_read_frame(format, packet.get()) < 0) {
+            draining = true;
+            avcodec_send_packet(decoder.get(), nullptr);
+            continue;
+        }
+        if (packet->stream_index == stream_index)
+            avcodec_send_packet(decoder.get(), packet.get());  // a damaged packet is skipped
+        av_packet_unref(packet.get());
+    }
+    // The decoder's rate can differ from the header's (HE-AAC doubles it): count in its own.
+    if (decoder->sample_rate > 0)
+        measure.sample_rate = decoder->sample_rate;
+    return measure;
+}
+
+AudioSource::AudioSource(std::filesystem::path path, double start_seconds, bool loop, double speed,
+                         AudioUse use)
+    : path_(std::move(path)), start_seconds_(0), loop_(loop), speed_(speed), use_(use) {
     std::error_code ec;
     if (!std::filesystem::exists(path_, ec))
         fail("file not found");
@@ -30,11 +184,38 @@ AudioSource::AudioSource(std::filesystem::path path, double start_seconds, bool 
     fifo_.reset(av_audio_fifo_alloc(AV_SAMPLE_FMT_FLTP, kChannels, 4096));
     if (!fifo_)
         throw std::bad_alloc();
+    if (use_ == AudioUse::music) {
+        open();
+        measure_ = measure_audio(format_.get(), stream_index_, path_);
+        if (const auto why = measure_->refusal())
+            fail(*why);
+        if (const auto cut = measure_->truncation()) {
+            // A header that lies about the length lies in its seek table too: the start is
+            // reached by decoding from the beginning instead.
+            seekable_ = false;
+            log_warning("'{}': {}; using the {}", path_.string(), *cut,
+                        seconds_text(measure_->seconds()));
+        }
+    }
+    restart_at(start_seconds);
+}
+
+double AudioSource::wrapped(double start_seconds) const {
+    start_seconds = std::max(0.0, start_seconds);
+    const double length = measure_ ? measure_->seconds() : 0.0;
+    if (length > 0 && start_seconds >= length)
+        start_seconds = std::fmod(start_seconds, length);
+    return start_seconds;
+}
+
+void AudioSource::restart_at(double start_seconds) {
+    start_seconds_ = wrapped(start_seconds);
+    av_audio_fifo_reset(fifo_.get());
     open();
 }
 
 void AudioSource::fail(const std::string& reason) const {
-    throw MediaError("'" + path_.string() + "': " + reason);
+    fail_for(path_, reason);
 }
 
 void AudioSource::open() {
@@ -53,27 +234,8 @@ void AudioSource::open() {
     stream_index_ = av_find_best_stream(format_.get(), AVMEDIA_TYPE_AUDIO, -1, -1, &codec, 0);
     if (stream_index_ < 0 || codec == nullptr)
         fail("contains no decodable audio stream");
-    AVStream* stream = format_->streams[stream_index_];
-    if (stream->duration != AV_NOPTS_VALUE && stream->duration > 0) {
-        duration_ = static_cast<double>(stream->duration) * av_q2d(stream->time_base);
-    } else if (format_->duration != AV_NOPTS_VALUE && format_->duration > 0) {
-        duration_ = static_cast<double>(format_->duration) / AV_TIME_BASE;
-    }
-    CodecContextPtr decoder(avcodec_alloc_context3(codec));
-    if (!decoder)
-        throw std::bad_alloc();
-    if (int rc = avcodec_parameters_to_context(decoder.get(), stream->codecpar); rc < 0) {
-        fail("bad audio parameters (" + av_error_text(rc) + ")");
-    }
-    decoder->pkt_timebase = stream->time_base;
-    if (int rc = avcodec_open2(decoder.get(), codec, nullptr); rc < 0) {
-        fail(std::string("cannot open the '") + codec->name + "' decoder (" + av_error_text(rc) +
-             ")");
-    }
-    decoder_ = std::move(decoder);
-    if (decoder_->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC) {
-        av_channel_layout_default(&decoder_->ch_layout, decoder_->ch_layout.nb_channels);
-    }
+    header_seconds_ = claimed_seconds(format_.get(), stream_index_);
+    decoder_ = open_decoder(format_.get(), stream_index_, path_);
     // Declaring the input rate `speed` times higher resamples it into fewer (or more) samples:
     // the sound plays faster (or slower) exactly as the pictures do.
     const int in_rate = static_cast<int>(std::lround(decoder_->sample_rate * speed_));
@@ -92,7 +254,7 @@ void AudioSource::open() {
     if (start_seconds_ > 0) {
         const auto ts = static_cast<std::int64_t>(start_seconds_ * AV_TIME_BASE);
         // Seek lands on a packet at or before the start; the rest is dropped sample-exactly.
-        if (av_seek_frame(format_.get(), -1, ts, AVSEEK_FLAG_BACKWARD) < 0) {
+        if (seekable_ && av_seek_frame(format_.get(), -1, ts, AVSEEK_FLAG_BACKWARD) < 0) {
             av_seek_frame(format_.get(), -1, 0, AVSEEK_FLAG_BACKWARD);
         }
         skip_samples_ = -1;  // computed from the first decoded frame's time
@@ -176,9 +338,17 @@ int AudioSource::read(float* const* planes, int count) {
     while (!ended_ && av_audio_fifo_size(fifo_.get()) < count) {
         if (decode_more())
             continue;
-        if (loop_ && produced_this_pass_ > 0) {
+        if (!loop_) {
+            ended_ = true;
+        } else if (produced_this_pass_ > 0 || start_seconds_ > 0) {
+            // Around again from the top; a start that yielded nothing (a seek past what the
+            // file really holds) gets its replay from the top as well.
             start_seconds_ = 0;
             open();
+        } else if (use_ == AudioUse::music) {
+            // Measured as sound when the source was made: a replay that yields nothing would
+            // otherwise leave the video silent without a word.
+            fail("no audio decodes when played again from the start (did the file change?)");
         } else {
             ended_ = true;
         }
