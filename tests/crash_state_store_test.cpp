@@ -389,7 +389,7 @@ TEST_CASE("a state file that cannot be read as a file is moved aside and reporte
     }
 }
 
-TEST_CASE("mistyped details of a generating state never throw at start-up") {
+TEST_CASE("mistyped details of a generating state are moved aside and reported, not thrown") {
     TempDir dir;
     CrashStateStore store(dir.path());
     std::string details;
@@ -406,9 +406,13 @@ TEST_CASE("mistyped details of a generating state never throw at start-up") {
                                        R"(, "timestamp": "2025-10-03T15:30:45+07:00"})");
     std::optional<Problem> problem;
     CHECK_NOTHROW(problem = store.detect_unclean_end());
-    REQUIRE(problem);
-    CHECK(problem->stage == "unclean_shutdown");
-    CHECK(store.current()->state == "unclean_shutdown");
+    CHECK_FALSE(problem);  // the evidence is unusable; what was wrong with it is reported
+    CHECK(count_corrupt_files(dir.path(), "generation_state.json") == 1);
+    const auto last = store.last_problem();
+    REQUIRE(last);
+    CHECK(last->stage == "state_corrupt");
+    CHECK(last->error.find("wrong type") != std::string::npos);
+    CHECK_NOTHROW(store.record(stage::idle));
 }
 
 TEST_CASE("a zombie or a reused pid is not the previous process still running") {

@@ -300,6 +300,14 @@ class CrashStateStore {
         if (!text)
             return std::nullopt;
         const auto j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+        if (j.is_object() && j.contains("details") && j["details"].is_object()) {
+            if (const auto field = mistyped_detail(j["details"])) {
+                quarantine_locked(
+                    state_path(),
+                    fmt::format("its details field \"{}\" has the wrong type", *field));
+                return std::nullopt;
+            }
+        }
         if (j.is_object() && j.contains("state") && j["state"].is_string() &&
             j.contains("timestamp") && j["timestamp"].is_string() &&
             (!j.contains("details") || j["details"].is_object())) {
@@ -311,6 +319,25 @@ class CrashStateStore {
             return rec;
         }
         quarantine_locked(state_path(), text->empty() ? "it is empty" : "it is not a state record");
+        return std::nullopt;
+    }
+
+    // The details this store reads back (see record() and detect_unclean_end()) must have
+    // their types: the first one that does not, if any.
+    static std::optional<std::string> mistyped_detail(const nlohmann::json& d) {
+        const auto wrong = [&d](const char* key, bool (nlohmann::json::*is)() const noexcept) {
+            return d.contains(key) && !(d[key].*is)();
+        };
+        if (wrong("pid", &nlohmann::json::is_number_integer))
+            return "pid";
+        if (wrong("pid_start", &nlohmann::json::is_number_unsigned))
+            return "pid_start";
+        if (wrong("oom_kill_count", &nlohmann::json::is_number_unsigned))
+            return "oom_kill_count";
+        for (const char* key : {"label", "context", "error"}) {
+            if (wrong(key, &nlohmann::json::is_string))
+                return key;
+        }
         return std::nullopt;
     }
 

@@ -1,0 +1,309 @@
+// Fault injection, end to end (issue 11): the real memegen-bot killed with -9 mid-render and
+// restarted at once, started on broken state files, and polling a server that does not hold
+// long polls — checked by what the fake Bot API receives and what /proc shows.
+
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bot_process.hpp"
+#include "fake_bot_api.hpp"
+#include "temp_dir.hpp"
+
+using namespace std::chrono_literals;
+using memegen::test::BotProcess;
+using memegen::test::FakeBotApi;
+using memegen::test::kOwner;
+using memegen::test::TempDir;
+using nlohmann::json;
+
+namespace {
+
+// Long enough for a slow sanitizer build on a busy 2-core machine; never a timing claim.
+constexpr auto kWait = 90s;
+
+std::string read_text(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// Render children of this test's bots alive now: processes whose command line has
+// --render-job and a path under `dir` (other tests on the machine render too).
+int render_children(const std::string& dir) {
+    int n = 0;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+        const auto name = entry.path().filename().string();
+        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos)
+            continue;
+        std::string cmdline = read_text(entry.path() / "cmdline");
+        std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+        if (cmdline.find("--render-job") == std::string::npos ||
+            cmdline.find(dir) == std::string::npos) {
+            continue;
+        }
+        // A zombie renders no more: only living children count.
+        const auto stat = read_text(entry.path() / "stat");
+        const auto close = stat.rfind(')');
+        if (close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z')
+            continue;
+        ++n;
+    }
+    return n;
+}
+
+// utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat).
+long long cpu_ticks(pid_t pid) {
+    const auto stat = read_text("/proc/" + std::to_string(pid) + "/stat");
+    std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+    std::string field;
+    long long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && rest >> field; ++i) {
+        if (i == 14)
+            utime = std::stoll(field);
+        if (i == 15)
+            stime = std::stoll(field);
+    }
+    return utime + stime;
+}
+
+struct Fixture {
+    TempDir dir{"memegen-faults"};
+    FakeBotApi api;
+    json config;
+
+    explicit Fixture(FakeBotApi::Options options = {}) : api(std::move(options)) {
+        memegen::test::make_libraries(dir / "media", dir / "music", 4);
+        config = memegen::test::test_config(api, dir.path());
+    }
+
+    std::filesystem::path state() const { return dir / "state"; }
+
+    std::vector<std::string> texts(std::int64_t chat) const {
+        std::vector<std::string> out;
+        for (const auto& m : api.sent_messages(chat)) {
+            if (m.contains("text"))
+                out.push_back(m["text"].get<std::string>());
+        }
+        return out;
+    }
+
+    bool wait_for_text(std::int64_t chat, const std::string& needle, std::size_t after = 0) const {
+        return api.wait_until(
+            [&] {
+                const auto all = texts(chat);
+                for (std::size_t i = after; i < all.size(); ++i) {
+                    if (all[i].find(needle) != std::string::npos)
+                        return true;
+                }
+                return false;
+            },
+            kWait);
+    }
+
+    static bool wait_log(const BotProcess& bot, const std::string& needle, std::size_t count = 1) {
+        const auto deadline = std::chrono::steady_clock::now() + kWait;
+        while (std::chrono::steady_clock::now() < deadline) {
+            const auto log = bot.log();
+            std::size_t n = 0;
+            for (auto pos = log.find(needle); pos != std::string::npos;
+                 pos = log.find(needle, pos + 1)) {
+                ++n;
+            }
+            if (n >= count)
+                return true;
+            std::this_thread::sleep_for(20ms);
+        }
+        return false;
+    }
+};
+
+// Watches /proc every 20 ms for the highest number of render children alive at once.
+class RenderSampler {
+  public:
+    explicit RenderSampler(std::string dir)
+        : thread_([this, dir = std::move(dir)](std::stop_token stop) {
+              while (!stop.stop_requested()) {
+                  const int n = render_children(dir);
+                  peak_ = std::max(peak_.load(), n);
+                  if (n > 0)
+                      ++seen_;
+                  std::this_thread::sleep_for(20ms);
+              }
+          }) {}
+    [[nodiscard]] int peak() const { return peak_; }
+    [[nodiscard]] int samples_with_render() const { return seen_; }
+
+  private:
+    std::atomic<int> peak_{0};
+    std::atomic<int> seen_{0};
+    std::jthread thread_;
+};
+
+}  // namespace
+
+TEST_CASE("kill -9 mid-render and an immediate restart never run two renders at once") {
+    Fixture f;
+    // Renders long enough (1080x1920, 55 s, x264 medium) to be killed mid-way every time.
+    auto long_config = f.config;
+    long_config["render"]["min_seconds"] = 55.0;
+    long_config["render"]["max_seconds"] = 55.0;
+    long_config["render"]["size"] = "1080x1920";
+    long_config["render"]["fps"] = 24;
+    long_config["render"]["preset"] = "medium";
+
+    RenderSampler sampler(f.dir.path().string());
+    constexpr int kCycles = 6;
+    for (int cycle = 0; cycle < kCycles; ++cycle) {
+        f.api.push_message(kOwner, kOwner, "/generate");
+        BotProcess bot(f.dir.path(), long_config);
+        REQUIRE(Fixture::wait_log(bot, "render child started"));
+        bot.signal(SIGKILL);
+        REQUIRE(bot.wait_exit(kWait));
+        // The next bot starts at once: its start must wait for the orphan, not run beside it.
+    }
+    // Then a normal run: the interrupted generations end and a candidate still arrives.
+    {
+        BotProcess bot(f.dir.path(), f.config);
+        REQUIRE(f.api.wait_for_calls("setMyCommands", kCycles + 1, kWait));
+        const auto videos = f.api.call_count("sendVideo");
+        f.api.push_message(kOwner, kOwner, "/generate");
+        REQUIRE(f.api.wait_for_calls("sendVideo", videos + 1, kWait));
+        CHECK(f.wait_for_text(kOwner, "ended"));  // the unclean end is reported to the owner
+        bot.signal(SIGTERM);
+        REQUIRE(bot.wait_exit(kWait));
+    }
+    CHECK(sampler.samples_with_render() > 0);  // the sampler did see the renders
+    CHECK(sampler.peak() == 1);
+    // No orphan render outlived its bot, and none left files behind in work/.
+    CHECK(render_children(f.dir.path().string()) == 0);
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(f.state() / "work", ec))
+        CHECK_MESSAGE(entry.path().extension() != ".json", entry.path().string());
+}
+
+TEST_CASE("broken state files never stop the bot: moved aside, reported, /status works") {
+    Fixture f;
+    std::filesystem::create_directories(f.state());
+    // Files this bot owns and their wrong shapes; each SUBCASE breaks all of them one way.
+    const std::vector<std::string> files = {"generation_state.json", "offset.json",
+                                            "candidates.json", "schedule.json"};
+    std::map<std::string, std::string> content;
+    bool as_directory = false;
+    SUBCASE("garbage") {
+        for (const auto& file : files)
+            content[file] = std::string("\x01\x02not json\xff", 12);
+    }
+    SUBCASE("wrong types") {
+        content["generation_state.json"] =
+            R"({"state": "generating", "details": {"pid": "abc", "label": 42},)"
+            R"( "timestamp": "2025-10-03T15:30:45+07:00"})";
+        content["offset.json"] = R"({"last_update_id": "seven"})";
+        content["candidates.json"] = R"({"candidates": [{"id": 5}]})";
+        content["schedule.json"] = R"({"version": "1", "plan": []})";
+    }
+    SUBCASE("a JSON value of another kind") {
+        for (const auto& file : files)
+            content[file] = "[1, 2, 3]";
+        content["generation_state.json"] = "\"generating\"";
+    }
+    SUBCASE("a directory in the file's place (root reads any file, so this is 'unreadable')") {
+        as_directory = true;
+    }
+    for (const auto& file : files) {
+        if (as_directory)
+            std::filesystem::create_directories(f.state() / file / "inside");
+        else
+            std::ofstream(f.state() / file, std::ios::binary) << content[file];
+    }
+
+    BotProcess bot(f.dir.path(), f.config);
+    REQUIRE(f.api.wait_for_calls("setMyCommands", 1, kWait));
+    f.api.push_message(kOwner, kOwner, "/status");
+    REQUIRE(f.wait_for_text(kOwner, "System status"));
+    CHECK(bot.running());
+    const auto texts = f.texts(kOwner);
+    std::string status;
+    for (const auto& t : texts) {
+        if (t.find("System status") != std::string::npos)
+            status = t;
+    }
+    CHECK(status.find("was unreadable") != std::string::npos);
+    for (const auto& file : files) {
+        bool moved = false;
+        for (const auto& entry : std::filesystem::directory_iterator(f.state()))
+            moved = moved || entry.path().filename().string().starts_with(file + ".corrupt-");
+        CHECK_MESSAGE(moved, file);
+    }
+    // Every file was recorded as state_corrupt, naming the file.
+    const auto history = json::parse(read_text(f.state() / "problem_history.json"));
+    for (const auto& file : files) {
+        bool recorded = false;
+        for (const auto& p : history) {
+            recorded = recorded || (p["stage"] == "state_corrupt" &&
+                                    p["error"].get<std::string>().find(file) != std::string::npos);
+        }
+        CHECK_MESSAGE(recorded, file);
+    }
+    // And the bot goes on: a generation still works.
+    f.api.push_message(kOwner, kOwner, "/generate");
+    CHECK(f.api.wait_for_calls("sendVideo", 1, kWait));
+    bot.signal(SIGTERM);
+    const auto end = bot.wait_exit(kWait);
+    REQUIRE(end);
+    CHECK(WIFEXITED(*end));
+    CHECK(WEXITSTATUS(*end) == 0);
+}
+
+TEST_CASE("a second bot on the same state directory refuses to start and names the first") {
+    Fixture f;
+    BotProcess first(f.dir.path(), f.config);
+    REQUIRE(f.api.wait_for_calls("setMyCommands", 1, kWait));
+    BotProcess second(f.dir.path(), f.config);
+    const auto end = second.wait_exit(kWait);
+    REQUIRE(end);
+    CHECK(WIFEXITED(*end));
+    CHECK(WEXITSTATUS(*end) == 3);
+    CHECK(second.log().find("pid " + std::to_string(first.pid())) != std::string::npos);
+    CHECK(first.running());
+}
+
+TEST_CASE("a server that answers getUpdates at once does not make the bot spin") {
+    FakeBotApi::Options options;
+    options.hold_polls = false;
+    Fixture f(options);
+    BotProcess bot(f.dir.path(), f.config);
+    REQUIRE(f.api.wait_for_calls("setMyCommands", 1, kWait));
+    // Let start-up work (the library probe) finish before measuring the idle loop.
+    REQUIRE(f.api.wait_for_calls("getUpdates", 3, kWait));
+    const long long ticks_before = cpu_ticks(bot.pid());
+    const auto polls_before = f.api.call_count("getUpdates");
+    const auto start = std::chrono::steady_clock::now();
+    // A measurement window, not a wait for an event: CPU use is a rate.
+    std::this_thread::sleep_for(5s);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double cpu = static_cast<double>(cpu_ticks(bot.pid()) - ticks_before) /
+                       static_cast<double>(::sysconf(_SC_CLK_TCK)) / seconds;
+    const auto polls = f.api.call_count("getUpdates") - polls_before;
+    MESSAGE("CPU " << cpu * 100 << " %, " << polls << " polls in " << seconds << " s");
+    CHECK(cpu < 0.05);
+    CHECK(polls <= static_cast<std::size_t>(seconds) + 2);
+    CHECK(polls >= 1);
+    bot.signal(SIGTERM);
+    REQUIRE(bot.wait_exit(kWait));
+}
