@@ -13,6 +13,7 @@
 #include "memegen/error.hpp"
 #include "memegen/media_probe.hpp"
 #include "memegen/meme_renderer.hpp"
+#include "memegen/text_detect.hpp"
 
 namespace {
 
@@ -52,6 +53,9 @@ memegen::RenderOptions options_from(const nlohmann::json& j) {
         }
         o.effects = effects;
     }
+    // The caller's cached detect_text() of this media (the bot keeps it in its library index).
+    if (j.contains("text_layout") && j["text_layout"].is_object())
+        o.text_layout = j["text_layout"].get<memegen::TextLayout>();
     return o;
 }
 
@@ -80,7 +84,13 @@ nlohmann::json probe_one(const nlohmann::json& entry, const memegen::ProbeLimits
         return {{"path", ""}, {"ok", false}, {"error", "a file entry must be a path or {path}"}};
     }
     try {
-        return {{"path", path}, {"ok", true}, {"info", memegen::probe_media(path, limits)}};
+        const auto info = memegen::probe_media(path, limits);
+        nlohmann::json verdict = {{"path", path}, {"ok", true}, {"info", info}};
+        // Where the meme's text is, found once here and cached beside the verdict, so no
+        // render of it pays for the detection again.
+        if (info.has_video)
+            verdict["text_layout"] = memegen::detect_text(path, {.max_pixels = limits.max_pixels});
+        return verdict;
     } catch (const std::exception& e) {
         return {{"path", path}, {"ok", false}, {"error", e.what()}};
     } catch (...) {

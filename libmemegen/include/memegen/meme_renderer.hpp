@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "memegen/text_detect.hpp"
+
 namespace memegen {
 
 /// One effect of the seed's bank.
@@ -29,13 +31,15 @@ enum class Effect {
     margins,          ///< meme shrunk inside wider black margins
     crop,             ///< 5 % cut from each edge of the meme
     transparency,     ///< meme slightly see-through over the background
-    boomerang,        ///< forward then backward (bounded: see RenderOptions::boomerang_max_bytes)
+    boomerang,        ///< forward then backward: a segment of at least 2 s (the whole clip when
+                      ///< shorter), played forward, then backward, in bounded memory
+    sepia,  ///< meme toned warm brown: what a meme with printed text gets instead of mirror
 };
 
 /// Every effect, in declaration order.
 inline constexpr Effect kAllEffects[] = {
     Effect::mirror,  Effect::fade, Effect::color_gain,   Effect::speed,     Effect::black_and_white,
-    Effect::margins, Effect::crop, Effect::transparency, Effect::boomerang,
+    Effect::margins, Effect::crop, Effect::transparency, Effect::boomerang, Effect::sepia,
 };
 
 /// The snake_case name of an effect ("black_and_white").
@@ -49,8 +53,11 @@ inline constexpr Effect kAllEffects[] = {
 
 /// The 2–4 effects that `seed` and `variant_group` (0–4) select: the same pair always gives the
 /// same list; the five groups draw from different subsets of the bank so candidates differ.
+/// When `meme_has_text`, mirror is never chosen (it would print the meme's own text backwards):
+/// sepia takes its place, so the groups still differ by a visible effect.
 /// Throws MediaError if variant_group is outside 0–4.
-[[nodiscard]] std::vector<Effect> select_effects(std::uint64_t seed, int variant_group);
+[[nodiscard]] std::vector<Effect> select_effects(std::uint64_t seed, int variant_group,
+                                                 bool meme_has_text = false);
 
 /// What fills the frame around the fitted meme.
 enum class Background {
@@ -123,15 +130,20 @@ struct RenderOptions {
     std::uint64_t seed = 0;                      ///< drives every random choice
     int variant_group = 0;                       ///< 0–4: which effect subset the seed draws from
     std::optional<std::vector<Effect>> effects;  ///< explicit list; overrides the selection
-    Captions captions;                           ///< optional text
-    std::filesystem::path font = kDefaultFont;   ///< TrueType/OpenType font for captions
-    int crf = 23;                                ///< x264 constant rate factor (0–51)
-    std::string preset = "veryfast";             ///< x264 preset
+    /// Where the meme's own text is (detect_text() of this media, e.g. cached by the caller);
+    /// unset: the render detects it itself. Either way a meme with text is never mirrored and
+    /// crop never cuts into a text box — an explicit `effects` list included.
+    std::optional<TextLayout> text_layout;
+    bool detect_text = true;  ///< false: treat the meme as having no text (no detection cost)
+    Captions captions;        ///< optional text
+    std::filesystem::path font = kDefaultFont;  ///< TrueType/OpenType font for captions
+    int crf = 23;                               ///< x264 constant rate factor (0–51)
+    std::string preset = "veryfast";            ///< x264 preset
     int encoder_threads = 2;  ///< x264 sliced threads; fixed so the output is reproducible
     std::uint64_t max_output_bytes = 50ull * 1000 * 1000;  ///< Telegram's upload limit
     std::int64_t max_input_pixels = 50'000'000;  ///< inputs larger than this are refused unread
-    /// Boomerang keeps the forward part in memory (scaled frames), at most this many bytes;
-    /// a longer clip bounces on its first part only.
+    /// Boomerang holds at most this many bytes of prepared pictures at a time; a segment
+    /// longer than that is played backward block by block, decoding it again for each block.
     std::uint64_t boomerang_max_bytes = 16ull * 1024 * 1024;
     std::function<void(const RenderProgress&)> on_progress;  ///< called after each frame
     std::stop_token stop;                                    ///< cancels cooperatively
@@ -169,6 +181,11 @@ struct RenderResult {
     std::int64_t frames_decoded = 0;     ///< input video frames decoded (bounded for long inputs)
     std::int64_t video_bitrate_cap = 0;  ///< bits/s the size cap allows x264 (capped CRF)
     std::vector<CaptionBox> captions;    ///< where each caption was drawn
+    TextLayout text_layout;              ///< the meme's own text, as the effects respected it
+    double boomerang_seconds = 0;        ///< the forward segment's source length (0: no boomerang)
+    /// Effects the selection or the caller asked for that the meme's text ruled out or changed
+    /// ("mirror: the meme has text", "crop: left edge kept for text").
+    std::vector<std::string> effect_notes;
 };
 
 /// JSON with every field of the result (paths as strings, effects by name).
@@ -200,7 +217,7 @@ class MemeRenderer {
     std::unique_ptr<Impl> impl_;
 };
 
-/// The thumbnail path a render writes beside `output` ("out.mp4" → "out.jpg").
+/// The thumbnail path a render writes beside `output` ("out.mp4" → "out.thumb.jpg").
 [[nodiscard]] std::filesystem::path thumbnail_path_for(const std::filesystem::path& output);
 
 }  // namespace memegen

@@ -9,3 +9,4 @@
 #include "memegen/media_probe.hpp"
 #include "memegen/meme_renderer.hpp"
 #include "memegen/resource_monitor.hpp"
+#include "memegen/text_detect.hpp"

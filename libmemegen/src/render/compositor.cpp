@@ -11,10 +11,9 @@
 namespace memegen::detail {
 namespace {
 
-constexpr double kMarginsArea = 0.84;   // the margins effect fits into 84 % of the frame
-constexpr double kCropFraction = 0.05;  // the crop effect cuts 5 % from each edge
-constexpr int kTransparency = 218;      // meme alpha out of 256 (≈ 0.85)
-constexpr int kBlurDivisor = 12;        // the blurred background is computed at 1/12 size
+constexpr double kMarginsArea = 0.84;  // the margins effect fits into 84 % of the frame
+constexpr int kTransparency = 218;     // meme alpha out of 256 (≈ 0.85)
+constexpr int kBlurDivisor = 12;       // the blurred background is computed at 1/12 size
 
 int even(double v) {
     return std::max(2, static_cast<int>(std::lround(v / 2.0)) * 2);
@@ -105,11 +104,21 @@ void box_blur(std::uint8_t* plane, int stride, int w, int h, int radius) {
 Compositor::Compositor(FrameSize output, Background background, PictureEffects effects,
                        int source_width, int source_height, int rotation, bool flip)
     : out_(output), background_(background), fx_(effects), rotation_(rotation), flip_(flip) {
-    double sw = source_width, sh = source_height;
-    if (fx_.crop) {
-        sw *= 1 - 2 * kCropFraction;
-        sh *= 1 - 2 * kCropFraction;
-    }
+    // The upright crop mapped back onto the stored picture: a clockwise turn by 90 puts the
+    // stored left edge on top, its top on the right, and so on; the EXIF mirror comes first.
+    const auto [ul, ut, ur, ub] = fx_.crop;
+    std::array<double, 4> pre{ul, ut, ur, ub};  // left, top, right, bottom before the turn
+    if (rotation_ == 90)
+        pre = {ut, ur, ub, ul};
+    else if (rotation_ == 180)
+        pre = {ur, ub, ul, ut};
+    else if (rotation_ == 270)
+        pre = {ub, ul, ut, ur};
+    if (flip_)
+        std::swap(pre[0], pre[2]);
+    source_crop_ = pre;
+    double sw = source_width * (1 - pre[0] - pre[2]);
+    double sh = source_height * (1 - pre[1] - pre[3]);
     if (rotation_ == 90 || rotation_ == 270)
         std::swap(sw, sh);
     const double area = fx_.margins ? kMarginsArea : 1.0;
@@ -135,11 +144,14 @@ FramePtr Compositor::prepare(const AVFrame* source) {
     FramePtr view = make_frame();
     if (av_frame_ref(view.get(), source) < 0)
         throw std::bad_alloc();
-    if (fx_.crop) {
-        const auto cx = static_cast<std::size_t>(source->width * kCropFraction);
-        const auto cy = static_cast<std::size_t>(source->height * kCropFraction);
-        view->crop_left = view->crop_right = cx;
-        view->crop_top = view->crop_bottom = cy;
+    if (source_crop_ != std::array<double, 4>{}) {
+        const auto part = [](int side, double fraction) {
+            return static_cast<std::size_t>(side * fraction);
+        };
+        view->crop_left = part(source->width, source_crop_[0]);
+        view->crop_top = part(source->height, source_crop_[1]);
+        view->crop_right = part(source->width, source_crop_[2]);
+        view->crop_bottom = part(source->height, source_crop_[3]);
         av_frame_apply_cropping(view.get(), AV_FRAME_CROP_UNALIGNED);
     }
     const bool turned = rotation_ == 90 || rotation_ == 270;
@@ -187,7 +199,15 @@ FramePtr Compositor::prepare(const AVFrame* source) {
             }
         }
     }
-    if (fx_.color_gain || fx_.black_and_white) {
+    if (fx_.sepia) {
+        // An old photo's brown: grey lightness, chroma fixed at a warm hue (Cb below, Cr above
+        // neutral), whatever colours the meme had.
+        for (int y = 0; y < fit_h_ / 2; ++y) {
+            std::memset(meme->data[1] + y * meme->linesize[1], 128 - 20, fit_w_ / 2);
+            std::memset(meme->data[2] + y * meme->linesize[2], 128 + 18, fit_w_ / 2);
+        }
+    }
+    if (fx_.color_gain || (fx_.black_and_white && !fx_.sepia)) {
         for (int y = 0; y < fit_h_; ++y) {
             std::uint8_t* row = meme->data[0] + y * meme->linesize[0];
             for (int x = 0; x < fit_w_; ++x)
@@ -196,7 +216,7 @@ FramePtr Compositor::prepare(const AVFrame* source) {
         for (int p = 1; p < 3; ++p) {
             for (int y = 0; y < fit_h_ / 2; ++y) {
                 std::uint8_t* row = meme->data[p] + y * meme->linesize[p];
-                if (fx_.black_and_white) {
+                if (fx_.black_and_white && !fx_.sepia) {
                     std::memset(row, 128, fit_w_ / 2);
                 } else {
                     for (int x = 0; x < fit_w_ / 2; ++x)

@@ -3,6 +3,7 @@
 // effects, then the background (black or blurred copy) and the meme over it. Works on yuv420p
 // with buffers allocated once per render.
 
+#include <array>
 #include <cstdint>
 
 #include "av_ptr.hpp"
@@ -16,9 +17,15 @@ struct PictureEffects {
     bool black_and_white = false;
     bool color_gain = false;
     bool margins = false;
-    bool crop = false;
     bool transparency = false;
+    bool sepia = false;
+    /// What the crop effect cuts from each edge of the upright picture, as a fraction of its
+    /// side: left, top, right, bottom (all 0: no crop). The renderer keeps text boxes whole.
+    std::array<double, 4> crop{};
 };
+
+/// The crop effect's cut from each edge (5 %), before text boxes narrow it.
+inline constexpr double kCropFraction = 0.05;
 
 /// Fits source pictures of one size and orientation into the output frame.
 class Compositor {
@@ -61,6 +68,9 @@ class Compositor {
     VideoFramePool turned_pool_;
     std::uint8_t y_lut_[256] = {};
     std::uint8_t c_lut_[256] = {};
+    // The crop in the stored picture's terms (before the EXIF mirror and the turn), as
+    // fractions of a source frame's sides: left, top, right, bottom.
+    std::array<double, 4> source_crop_{};
 };
 
 /// Darkens a yuv420p frame towards black: `level` 1 leaves it, 0 makes it black.

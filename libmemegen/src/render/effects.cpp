@@ -30,6 +30,8 @@ std::string_view to_string(Effect effect) noexcept {
             return "transparency";
         case Effect::boomerang:
             return "boomerang";
+        case Effect::sepia:
+            return "sepia";
     }
     return "?";
 }
@@ -65,7 +67,7 @@ std::vector<Effect> parse_effect_list(std::string_view list) {
 // Each group always shows its own "signature" effect, one that changes even a still, and may
 // add the next group's signature; every other pick comes from the effects no signature uses.
 // So any two groups differ by at least one visible effect, whatever the seed.
-std::vector<Effect> select_effects(std::uint64_t seed, int variant_group) {
+std::vector<Effect> select_effects(std::uint64_t seed, int variant_group, bool meme_has_text) {
     if (variant_group < 0 || variant_group > 4) {
         throw MediaError("variant group " + std::to_string(variant_group) + " is outside 0-4");
     }
@@ -82,6 +84,11 @@ std::vector<Effect> select_effects(std::uint64_t seed, int variant_group) {
         chosen.push_back(pool[pick]);
         pool.erase(pool.begin() + static_cast<std::ptrdiff_t>(pick));
     }
+    // Drawn as before and swapped afterwards, so a meme without text keeps the exact selection
+    // it always had. Sepia is in no group's pool: with text, group 0 (and group 4 when it drew
+    // group 0's signature) still shows an effect no other group's draw can give it.
+    if (meme_has_text)
+        std::replace(chosen.begin(), chosen.end(), Effect::mirror, Effect::sepia);
     std::sort(chosen.begin(), chosen.end());
     return chosen;
 }
@@ -121,11 +128,11 @@ FrameSize FrameSize::parse(std::string_view text) {
     return size;
 }
 
+// "NAME.thumb.jpg", never "NAME.jpg": `render cat.jpg -o cat.mp4` must not replace its own
+// input (or any picture beside the output) with the thumbnail.
 std::filesystem::path thumbnail_path_for(const std::filesystem::path& output) {
     auto thumb = output;
-    thumb.replace_extension(".jpg");
-    if (thumb == output)
-        thumb += ".thumb.jpg";
+    thumb.replace_extension(".thumb.jpg");
     return thumb;
 }
 
@@ -150,6 +157,9 @@ void to_json(nlohmann::json& j, const RenderResult& r) {
         {"frames_encoded", r.frames_encoded},
         {"frames_decoded", r.frames_decoded},
         {"video_bitrate_cap", r.video_bitrate_cap},
+        {"text_layout", r.text_layout},
+        {"boomerang_seconds", r.boomerang_seconds},
+        {"effect_notes", r.effect_notes},
     };
 }
 

@@ -40,6 +40,7 @@ using detail::MediaKind;
 
 constexpr double kFadeSeconds = 0.5;
 constexpr double kSpeedChange = 0.05;
+constexpr double kBoomerangSeconds = 3.0;  // the forward segment, clip time (≥ 2 s: issue 10)
 constexpr int kThumbnailSide = 320;
 constexpr int kAudioBitrate = 128000;
 constexpr std::int64_t kMinVideoBitrate = 64000;
@@ -97,6 +98,30 @@ std::filesystem::path temp_name(const std::filesystem::path& target, const char*
     name += std::to_string(counter.fetch_add(1));
     name += extension;
     return target.parent_path() / name;
+}
+
+bool same_file(const std::filesystem::path& a, const std::filesystem::path& b) {
+    std::error_code ec;
+    return std::filesystem::equivalent(a, b, ec) && !ec;
+}
+
+// By inode, so a hard link or another spelling of the input's path is caught too.
+void refuse_overwriting_input(const std::filesystem::path& media,
+                              const std::filesystem::path& output) {
+    std::error_code ec;
+    if (output.filename().empty() || std::filesystem::is_directory(output, ec)) {
+        throw MediaError("'" + output.string() + "': the output must be a file path like " +
+                         (output / "meme.mp4").lexically_normal().string());
+    }
+    if (same_file(media, output)) {
+        throw MediaError("'" + output.string() + "' is the input '" + media.string() +
+                         "' itself: choose another output path");
+    }
+    const auto thumbnail = thumbnail_path_for(output);
+    if (same_file(media, thumbnail)) {
+        throw MediaError("'" + output.string() + "': its thumbnail '" + thumbnail.string() +
+                         "' would replace the input: choose another output path");
+    }
 }
 
 void validate(const RenderOptions& o) {
@@ -398,6 +423,74 @@ class FrameClock {
     bool single_frame_ = false;
 };
 
+// Boomerang: the first `frames` output frames of the clip (its forward segment), then the same
+// backward, and again. Prepared pictures are held one block at a time (at most `block` of them,
+// from RenderOptions::boomerang_max_bytes): going forward the block follows the decoder; going
+// backward each block is decoded again from the segment's start. Decoding twice (or a few
+// times) keeps memory flat whatever the clip's size, where holding the whole segment would
+// cost ~1.7 MB a frame at 1080x1920 (80 MB for 2 s at 24 fps).
+class BoomerangPlayer {
+  public:
+    BoomerangPlayer(detail::VideoSource& source, detail::Compositor& compositor,
+                    std::int64_t frames, double source_step, std::int64_t block)
+        : source_(source),
+          compositor_(compositor),
+          frames_(frames),
+          step_(source_step),
+          block_(std::max<std::int64_t>(2, block)) {}
+
+    [[nodiscard]] std::int64_t frames() const noexcept { return frames_; }
+
+    /// The prepared picture of the segment's frame `k` (0 .. frames()-1).
+    const FramePtr& at(std::int64_t k) {
+        const auto first = first_;
+        const auto last = first_ + static_cast<std::int64_t>(cache_.size()) - 1;
+        if (cache_.empty() || k < first || k > last) {
+            if (cache_.empty() || k > last)
+                fill(k, std::min(frames_ - 1, k + block_ - 1));
+            else
+                fill(std::max<std::int64_t>(0, k - block_ + 1), k);
+        }
+        return cache_[static_cast<std::size_t>(k - first_)];
+    }
+
+  private:
+    void fill(std::int64_t first, std::int64_t last) {
+        cache_.clear();
+        first_ = first;
+        if (!clock_ || first < next_) {
+            if (clock_)
+                source_.rewind();
+            clock_.emplace(source_);
+            next_ = 0;
+            previous_.reset();
+        }
+        for (; next_ <= last; ++next_) {
+            bool changed = false;
+            const AVFrame* f = clock_->at(static_cast<double>(next_) * step_, changed);
+            if (changed || !previous_)
+                previous_ = compositor_.prepare(f);
+            if (next_ >= first) {
+                FramePtr ref = detail::make_frame();
+                if (av_frame_ref(ref.get(), previous_.get()) < 0)
+                    throw std::bad_alloc();
+                cache_.push_back(std::move(ref));
+            }
+        }
+    }
+
+    detail::VideoSource& source_;
+    detail::Compositor& compositor_;
+    std::int64_t frames_;
+    double step_;
+    std::int64_t block_;
+    std::optional<FrameClock> clock_;
+    std::int64_t next_ = 0;  // the segment frame the clock serves next without a rewind
+    FramePtr previous_;      // the picture prepared last (a repeated source frame shares it)
+    std::vector<FramePtr> cache_;
+    std::int64_t first_ = 0;
+};
+
 }  // namespace
 
 struct MemeRenderer::Impl {
@@ -454,9 +547,24 @@ RenderResult MemeRenderer::Impl::render(const std::filesystem::path& media,
         }
     }
 
-    std::vector<Effect> effects = o.effects ? *o.effects : select_effects(o.seed, o.variant_group);
+    refuse_overwriting_input(media, output);
 
-    detail::VideoSource source(media, o.max_input_pixels);
+    // The meme's own text decides which effects it may get (issue 10): mirrored text reads
+    // backwards, a crop can cut words in half.
+    TextLayout text_layout;
+    if (o.text_layout)
+        text_layout = *o.text_layout;
+    else if (o.detect_text)
+        text_layout = detect_text(media, {.max_pixels = o.max_input_pixels});
+    std::vector<std::string> notes;
+    std::vector<Effect> effects =
+        o.effects ? *o.effects : select_effects(o.seed, o.variant_group, text_layout.has_text());
+    if (text_layout.has_text() && has(effects, Effect::mirror)) {
+        std::erase(effects, Effect::mirror);
+        notes.emplace_back("mirror: left out, the meme has text");
+    }
+
+    detail::VideoSource source(media, o.max_input_pixels, {o.size.width, o.size.height});
     const MediaKind kind = source.kind();
     if (kind == MediaKind::still) {
         // Time effects mean nothing for one picture: not applied, not reported.
@@ -465,7 +573,7 @@ RenderResult MemeRenderer::Impl::render(const std::filesystem::path& media,
     }
     std::optional<detail::TextOverlay> text;
     if (!o.captions.empty())
-        text.emplace(o.captions, o.font, o.size);
+        text.emplace(o.captions, o.font, o.size, [&] { canceller.check(output); });
 
     detail::SeededRandom random(o.seed, 1);
     const double still_seconds = o.min_seconds + random.uniform() * (o.max_seconds - o.min_seconds);
@@ -478,31 +586,43 @@ RenderResult MemeRenderer::Impl::render(const std::filesystem::path& media,
     picture.black_and_white = has(effects, Effect::black_and_white);
     picture.color_gain = has(effects, Effect::color_gain);
     picture.margins = has(effects, Effect::margins);
-    picture.crop = has(effects, Effect::crop);
     picture.transparency = has(effects, Effect::transparency);
+    picture.sepia = has(effects, Effect::sepia);
+    if (has(effects, Effect::crop)) {
+        picture.crop = text_layout.free_edges(detail::kCropFraction);
+        static constexpr const char* kEdge[4] = {"left", "top", "right", "bottom"};
+        for (int e = 0; e < 4; ++e) {
+            if (picture.crop[static_cast<std::size_t>(e)] < detail::kCropFraction) {
+                notes.push_back(fmt::format(
+                    "crop: {} edge cut {:.1f} % (not {:.0f} %) to keep text", kEdge[e],
+                    picture.crop[static_cast<std::size_t>(e)] * 100, detail::kCropFraction * 100));
+            }
+        }
+    }
     detail::Compositor compositor(o.size, o.background, picture, source.width(), source.height(),
                                   source.rotation(), source.flipped());
 
     // Length: stills take the configured or seeded length; clips keep their own, looped up to
-    // the minimum and cut at the maximum.
-    const bool boomerang = has(effects, Effect::boomerang);
-    std::int64_t boomerang_frames = 0;  // forward part, in output frames
+    // the minimum and cut at the maximum; a boomerang's is its segment forward and back.
+    std::optional<BoomerangPlayer> boomerang;
     double seconds;
+    double clip = 0;
     if (kind == MediaKind::still) {
         seconds = o.duration_seconds.value_or(still_seconds);
     } else {
-        double clip = source.duration_seconds();
+        clip = source.duration_seconds();
         if (clip <= 0)
             clip = source.scan_duration();
         if (clip <= 0)
             clip = 1.0 / std::max(1.0, source.frame_rate());
         double natural = clip / speed;
-        if (boomerang) {
-            const auto fit = static_cast<std::int64_t>(
+        if (has(effects, Effect::boomerang)) {
+            const double segment = std::min(clip, kBoomerangSeconds);
+            const auto frames = std::max<std::int64_t>(2, std::llround(segment / speed * o.fps));
+            const auto block = static_cast<std::int64_t>(
                 o.boomerang_max_bytes / std::max<std::uint64_t>(1, compositor.prepared_bytes()));
-            boomerang_frames = std::clamp<std::int64_t>(std::llround(natural * o.fps), 2,
-                                                        std::max<std::int64_t>(2, fit));
-            natural = static_cast<double>(2 * boomerang_frames - 2) / o.fps;
+            boomerang.emplace(source, compositor, frames, speed / o.fps, block);
+            natural = static_cast<double>(2 * frames - 2) / o.fps;
         }
         seconds =
             o.duration_seconds.value_or(std::clamp(natural, o.min_seconds, o.max_video_seconds));
@@ -567,6 +687,8 @@ RenderResult MemeRenderer::Impl::render(const std::filesystem::path& media,
     std::optional<AudioPipeline> audio;
     audio.emplace(sound, *out);
 
+    for (const auto& note : notes)
+        log_info("render: {}", note);
     log_info("render: {} ({}) -> {} {}x{} {} fps {:.2f} s, effects:{}", media.string(),
              kind_name(kind), output.string(), o.size.width, o.size.height, o.fps, seconds, [&] {
                  std::string s;
@@ -580,9 +702,7 @@ RenderResult MemeRenderer::Impl::render(const std::filesystem::path& media,
     FramePtr composite = detail::make_video_frame(o.size.width, o.size.height);
     bool composite_faded = false;  // composite holds a faded picture, not the plain one
     FramePtr meme;                 // prepared picture on screen
-    std::vector<FramePtr> bounce;  // boomerang: the forward part, prepared
     FrameClock clock(source);
-    bool source_done = false;
     const std::int64_t thumb_index = frames_total / 3;
     const double fade_frames = kFadeSeconds * o.fps;
 
@@ -590,28 +710,15 @@ RenderResult MemeRenderer::Impl::render(const std::filesystem::path& media,
     const auto make_picture = [&](std::int64_t i) -> FramePtr {
         const double t = static_cast<double>(i) / o.fps;
         bool changed = false;
-        if (boomerang && i >= static_cast<std::int64_t>(bounce.size()) && !source_done) {
-            const AVFrame* f = clock.at(t * speed, changed);
-            if (changed || !meme)
-                meme = compositor.prepare(f);
-            FramePtr ref = detail::make_frame();
-            if (av_frame_ref(ref.get(), meme.get()) < 0)
-                throw std::bad_alloc();
-            bounce.push_back(std::move(ref));
-            changed = true;
-            if (static_cast<std::int64_t>(bounce.size()) >= boomerang_frames)
-                source_done = true;
-        } else if (boomerang) {
-            source_done = true;
-            const auto n = static_cast<std::int64_t>(bounce.size());
-            const std::int64_t period = std::max<std::int64_t>(1, 2 * n - 2);
+        if (boomerang) {
+            const std::int64_t n = boomerang->frames();
+            const std::int64_t period = 2 * n - 2;
             const std::int64_t p = i % period;
-            const std::int64_t index = p < n ? p : period - p;
-            if (bounce[static_cast<std::size_t>(index)]->data[0] != meme->data[0]) {
+            const FramePtr& shown = boomerang->at(p < n ? p : period - p);
+            if (!meme || shown->data[0] != meme->data[0]) {
                 meme = detail::make_frame();
-                if (av_frame_ref(meme.get(), bounce[static_cast<std::size_t>(index)].get()) < 0) {
+                if (av_frame_ref(meme.get(), shown.get()) < 0)
                     throw std::bad_alloc();
-                }
                 changed = true;
             }
         } else if (kind == MediaKind::still) {
@@ -718,6 +825,10 @@ RenderResult MemeRenderer::Impl::render(const std::filesystem::path& media,
     result.video_bitrate_cap = settings.max_video_bitrate;
     if (text)
         result.captions = text->boxes();
+    result.text_layout = std::move(text_layout);
+    result.effect_notes = std::move(notes);
+    if (boomerang)
+        result.boomerang_seconds = std::min(clip, kBoomerangSeconds);
     result.render_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     result.peak_rss_bytes = sampler.stop();

@@ -1,0 +1,236 @@
+// detect_text(): Tesseract's layout analysis (page segmentation only: no language data, no
+// recognition) on two ink masks of each sampled picture.
+//
+// Why Tesseract: it is Debian's well-kept text detector (libtesseract 5.3), its layout analysis
+// alone costs tens of milliseconds at 720 px, and the same engine's CLI is the tests' eye. Its
+// own binarisation (Otsu on grey) loses the classic meme lettering — white fill, black outline
+// over a busy picture — so each picture is analysed as two masks: near-white pixels as ink (the
+// fill) and near-black pixels as ink (outlines, and black text on a light band). A line found in
+// either counts. OpenCV's EAST/DB detectors would need model weights that Debian does not ship.
+
+#include "memegen/text_detect.hpp"
+
+#include <tesseract/baseapi.h>
+#include <tesseract/publictypes.h>
+
+extern "C" {
+#include <libswscale/swscale.h>
+}
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <new>
+#include <utility>
+#include <vector>
+
+#include "../render/av_ptr.hpp"
+#include "../render/video_source.hpp"
+#include "memegen/error.hpp"
+
+namespace memegen {
+namespace {
+
+constexpr int kWhiteInk = 190;          // min(R,G,B) at or above: the white fill of meme lettering
+constexpr int kBlackInk = 70;           // max(R,G,B) at or below: outlines and black text
+constexpr int kMinLinePixels = 8;       // at analysis size: smaller is not read in a video
+constexpr double kMaxLineHeight = 0.4;  // of the picture: taller "lines" are shapes
+
+struct Rgb {
+    int width = 0;
+    int height = 0;
+    std::vector<std::uint8_t> pixels;  // packed RGB24, no padding
+};
+
+// The picture at analysis size, as the viewer sees it: EXIF mirror, then the clockwise turn
+// (the order Compositor::prepare applies them).
+Rgb upright_rgb(const AVFrame* frame, int rotation, bool flip, int analysis_side) {
+    const bool turned = rotation == 90 || rotation == 270;
+    const double longer = std::max(frame->width, frame->height);
+    const double scale = std::min(1.0, analysis_side / longer);
+    const int w = std::max(16, static_cast<int>(std::lround(frame->width * scale)));
+    const int h = std::max(16, static_cast<int>(std::lround(frame->height * scale)));
+    detail::SwsPtr sws(sws_getContext(frame->width, frame->height,
+                                      static_cast<AVPixelFormat>(frame->format), w, h,
+                                      AV_PIX_FMT_RGB24, SWS_AREA, nullptr, nullptr, nullptr));
+    if (!sws)
+        throw MediaError("text detection: cannot convert pictures of this pixel format");
+    // swscale's SIMD writes whole vectors: rows aligned to 32 bytes and a tail of slack.
+    const int stride = (w * 3 + 31) / 32 * 32;
+    std::vector<std::uint8_t> stored(static_cast<std::size_t>(stride) * h + 64);
+    std::uint8_t* dst[4] = {stored.data(), nullptr, nullptr, nullptr};
+    int dst_stride[4] = {stride, 0, 0, 0};
+    sws_scale(sws.get(), frame->data, frame->linesize, 0, frame->height, dst, dst_stride);
+
+    Rgb out;
+    out.width = turned ? h : w;
+    out.height = turned ? w : h;
+    out.pixels.resize(static_cast<std::size_t>(w) * h * 3);
+    for (int y = 0; y < h; ++y) {
+        for (int x0 = 0; x0 < w; ++x0) {
+            const int x = flip ? w - 1 - x0 : x0;
+            int dx = x, dy = y;
+            if (rotation == 90) {
+                dx = h - 1 - y;
+                dy = x;
+            } else if (rotation == 180) {
+                dx = w - 1 - x;
+                dy = h - 1 - y;
+            } else if (rotation == 270) {
+                dx = y;
+                dy = w - 1 - x;
+            }
+            const std::uint8_t* s = stored.data() + static_cast<std::size_t>(y) * stride +
+                                    static_cast<std::size_t>(x0) * 3;
+            std::uint8_t* d =
+                out.pixels.data() + (static_cast<std::size_t>(dy) * out.width + dx) * 3;
+            d[0] = s[0];
+            d[1] = s[1];
+            d[2] = s[2];
+        }
+    }
+    return out;
+}
+
+// Black ink on white paper, as Tesseract expects: `white_ink` picks which pixels are ink.
+std::vector<std::uint8_t> ink_mask(const Rgb& picture, bool white_ink) {
+    std::vector<std::uint8_t> mask(static_cast<std::size_t>(picture.width) * picture.height);
+    const std::uint8_t* p = picture.pixels.data();
+    for (std::size_t i = 0; i < mask.size(); ++i, p += 3) {
+        const bool ink = white_ink ? std::min({p[0], p[1], p[2]}) >= kWhiteInk
+                                   : std::max({p[0], p[1], p[2]}) <= kBlackInk;
+        mask[i] = ink ? 0 : 255;
+    }
+    return mask;
+}
+
+void add_lines(tesseract::TessBaseAPI& api, const std::vector<std::uint8_t>& mask, int width,
+               int height, std::vector<TextBox>& lines) {
+    api.SetImage(mask.data(), width, height, 1, width);
+    // Without a resolution Tesseract estimates one and says so on stderr; the value only
+    // tunes size thresholds, and 70 dpi suits screen pictures.
+    api.SetSourceResolution(70);
+    std::unique_ptr<tesseract::PageIterator> it(api.AnalyseLayout());
+    if (!it)
+        return;
+    do {
+        if (!PTIsTextType(it->BlockType()))
+            continue;
+        int left = 0, top = 0, right = 0, bottom = 0;
+        if (!it->BoundingBox(tesseract::RIL_TEXTLINE, &left, &top, &right, &bottom))
+            continue;
+        const int w = right - left, h = bottom - top;
+        if (h < kMinLinePixels || w < h || h > height * kMaxLineHeight)
+            continue;
+        lines.push_back(TextBox{left, top, w, h});
+    } while (it->Next(tesseract::RIL_TEXTLINE));
+}
+
+bool overlaps(const TextBox& a, const TextBox& b) {
+    return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height &&
+           b.y < a.y + a.height;
+}
+
+// Lines found in both masks, or in several frames, become one box each.
+std::vector<TextBox> merged(std::vector<TextBox> boxes) {
+    for (bool again = true; again;) {
+        again = false;
+        for (std::size_t i = 0; i < boxes.size() && !again; ++i) {
+            for (std::size_t j = i + 1; j < boxes.size(); ++j) {
+                if (!overlaps(boxes[i], boxes[j]))
+                    continue;
+                const TextBox& a = boxes[i];
+                const TextBox& b = boxes[j];
+                const int x = std::min(a.x, b.x), y = std::min(a.y, b.y);
+                const int r = std::max(a.x + a.width, b.x + b.width);
+                const int bottom = std::max(a.y + a.height, b.y + b.height);
+                boxes[i] = TextBox{x, y, r - x, bottom - y};
+                boxes.erase(boxes.begin() + static_cast<std::ptrdiff_t>(j));
+                again = true;
+                break;
+            }
+        }
+    }
+    std::sort(boxes.begin(), boxes.end(), [](const TextBox& a, const TextBox& b) {
+        return std::pair(a.y, a.x) < std::pair(b.y, b.x);
+    });
+    return boxes;
+}
+
+}  // namespace
+
+TextLayout detect_text(const std::filesystem::path& media, const TextDetectOptions& options) {
+    if (options.max_frames < 1 || options.max_frames > 16)
+        throw MediaError("text detection: max_frames " + std::to_string(options.max_frames) +
+                         " is outside 1-16");
+    if (options.analysis_side < 64 || options.analysis_side > 4096)
+        throw MediaError("text detection: analysis_side " + std::to_string(options.analysis_side) +
+                         " is outside 64-4096");
+    detail::VideoSource source(media, options.max_pixels);
+    const bool turned = source.rotation() == 90 || source.rotation() == 270;
+
+    // Sampled times: spread over the first 10 s of a clip (what most renders show, and a
+    // bounded decode for a long video), the middle of each of max_frames spans.
+    std::vector<double> times{0.0};
+    if (source.kind() != detail::MediaKind::still && options.max_frames > 1) {
+        double length = source.duration_seconds();
+        if (length <= 0)
+            length = source.scan_duration();
+        length = std::min(length, 10.0);
+        times.clear();
+        for (int k = 0; k < options.max_frames; ++k)
+            times.push_back(length * (k + 0.5) / options.max_frames);
+    }
+
+    tesseract::TessBaseAPI api;
+    // Layout analysis only: needs no traineddata, so no language package at run time.
+    api.InitForAnalysePage();
+    // Tesseract reports its estimates ("Estimating resolution as 259") through tprintf, which
+    // writes to stderr unless given a debug file: a library keeps stderr quiet.
+    api.SetVariable("debug_file", "/dev/null");
+    api.SetPageSegMode(tesseract::PSM_AUTO);
+
+    TextLayout layout;
+    layout.width = turned ? source.height() : source.width();
+    layout.height = turned ? source.width() : source.height();
+    std::vector<TextBox> boxes;
+    detail::FramePtr held = detail::make_frame();  // the picture last decoded
+    bool have = false;
+    for (const double t : times) {
+        bool reached = false;
+        while (const AVFrame* f = source.next_frame()) {
+            av_frame_unref(held.get());
+            if (av_frame_ref(held.get(), f) < 0)
+                throw std::bad_alloc();
+            have = true;
+            if (source.frame_seconds() + 1e-6 >= t) {
+                reached = true;
+                break;
+            }
+        }
+        if (!have)
+            break;
+        // A clip shorter than its header said: its last picture stands for the rest.
+        const Rgb picture =
+            upright_rgb(held.get(), source.rotation(), source.flipped(), options.analysis_side);
+        std::vector<TextBox> lines;
+        for (const bool white : {true, false})
+            add_lines(api, ink_mask(picture, white), picture.width, picture.height, lines);
+        const double sx = static_cast<double>(layout.width) / picture.width;
+        const double sy = static_cast<double>(layout.height) / picture.height;
+        for (const TextBox& b : lines) {
+            boxes.push_back(TextBox{static_cast<int>(std::floor(b.x * sx)),
+                                    static_cast<int>(std::floor(b.y * sy)),
+                                    static_cast<int>(std::ceil(b.width * sx)),
+                                    static_cast<int>(std::ceil(b.height * sy))});
+        }
+        ++layout.frames_analysed;
+        if (!reached)
+            break;
+    }
+    api.End();
+    layout.boxes = merged(std::move(boxes));
+    return layout;
+}
+
+}  // namespace memegen
