@@ -243,3 +243,46 @@ TEST_CASE("admitting a sent file: a good one gets a safe name and its real exten
         CHECK(a.reason.find("no audio stream") != std::string::npos);
     }
 }
+
+TEST_CASE("a picture's text is found once, in the probe child, and kept in the index for renders") {
+    TempDir dir{"memegen-catalog-text"};
+    const auto media = dir.path() / "media";
+    const auto music = dir.path() / "music";
+    std::filesystem::create_directories(media);
+    std::filesystem::create_directories(music);
+    ffmpeg(
+        "-f lavfi -i gradients=s=640x480:seed=3 -vf \"drawbox=x=0:y=0:w=iw:h=90:color=white:"
+        "t=fill,drawtext=fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf:"
+        "text='WORKS ON MY MACHINE':x=20:y=20:fontsize=44:fontcolor=black\" -frames:v 1 " +
+        (media / "text.png").string());
+    ffmpeg("-f lavfi -i gradients=s=640x480:seed=3 -frames:v 1 " + (media / "plain.png").string());
+    ffmpeg("-f lavfi -i sine=f=440:d=2 -c:a aac " + (music / "tone.m4a").string());
+    LibraryCatalogOptions o;
+    o.media_dir = media;
+    o.music_dir = music;
+    o.index_file = dir.path() / "library_index.json";
+    o.prober.work_dir = dir.path() / "work";
+    const char* bot = std::getenv("MEMEGEN_BOT_BINARY");
+    REQUIRE(bot != nullptr);
+    o.prober.program = bot;
+    {
+        LibraryCatalog catalog(o);
+        CHECK(catalog.refresh({}) == 3);
+        const auto text = catalog.text_layout(media / "text.png");
+        REQUIRE(text);
+        REQUIRE(text->has_text());
+        CHECK(text->width == 640);
+        CHECK(text->boxes.front().y < 90);
+        const auto plain = catalog.text_layout(media / "plain.png");
+        REQUIRE(plain);
+        CHECK_FALSE(plain->has_text());
+        CHECK_FALSE(catalog.text_layout(music / "tone.m4a"));  // no picture, no layout
+    }
+    const auto index = nlohmann::json::parse(read_all(o.index_file));
+    CHECK(index["files"]["media/text.png"].contains("text_layout"));
+    LibraryCatalog restarted(o);
+    CHECK(restarted.refresh({}) == 0);  // nothing probed again: the layout comes from the index
+    const auto again = restarted.text_layout(media / "text.png");
+    REQUIRE(again);
+    CHECK(again->has_text());
+}

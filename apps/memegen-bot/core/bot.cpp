@@ -777,6 +777,7 @@ std::optional<Bot::Made> Bot::generate_one(const Job& job, int index, int varian
         const auto music = picker_.pick_music(avoid_music);
         RenderRequest request;
         request.media = *media;
+        request.text_layout = library_.text_layout(*media);
         request.music = music.value_or(std::filesystem::path{});
         request.output = config_.state_dir / "work" / (CandidateStore::new_id() + ".mp4");
         request.seed = fresh_seed();

@@ -30,6 +30,7 @@ void LibraryCatalog::update_state(MediaLibrary& library) {
     const auto listing = library.list();
     State state;
     std::map<fs::path, MediaInfo> infos;
+    std::map<fs::path, TextLayout> layouts;
     for (const auto& entry : listing.files) {
         const auto verdict = index_.find(entry.key, entry.stamp);
         if (!verdict) {
@@ -39,6 +40,8 @@ void LibraryCatalog::update_state(MediaLibrary& library) {
             state.usable.push_back(entry.file);
             if (verdict->info)
                 infos[entry.file] = *verdict->info;
+            if (verdict->text_layout)
+                layouts[entry.file] = *verdict->text_layout;
         } else {
             ++state.counts.rejected;
         }
@@ -46,6 +49,8 @@ void LibraryCatalog::update_state(MediaLibrary& library) {
     std::lock_guard lock(state_mutex_);
     std::erase_if(infos_, [&](const auto& e) { return e.first.parent_path() == library.root(); });
     infos_.merge(infos);
+    std::erase_if(layouts_, [&](const auto& e) { return e.first.parent_path() == library.root(); });
+    layouts_.merge(layouts);
     state_[library.name()] = std::move(state);
 }
 
@@ -98,7 +103,7 @@ std::size_t LibraryCatalog::refresh(std::stop_token stop, std::optional<MediaRol
                     if (!v.ok)
                         log_warning("library: skipped {}", v.error);
                     index_.put(e.key, LibraryVerdict{e.stamp.size, e.stamp.mtime_ns, v.ok, v.error,
-                                                     v.info});
+                                                     v.info, v.text_layout});
                 }
                 probed += verdicts.size();
                 if (!verdicts.empty())
@@ -136,6 +141,12 @@ std::optional<MediaInfo> LibraryCatalog::info(const fs::path& file) const {
     std::lock_guard lock(state_mutex_);
     const auto it = infos_.find(file);
     return it == infos_.end() ? std::nullopt : std::optional<MediaInfo>(it->second);
+}
+
+std::optional<TextLayout> LibraryCatalog::text_layout(const fs::path& file) const {
+    std::lock_guard lock(state_mutex_);
+    const auto it = layouts_.find(file);
+    return it == layouts_.end() ? std::nullopt : std::optional<TextLayout>(it->second);
 }
 
 Admission LibraryCatalog::admit(const fs::path& downloaded, MediaRole role,
@@ -176,7 +187,8 @@ Admission LibraryCatalog::admit(const fs::path& downloaded, MediaRole role,
     }
     if (const auto stamp = FileStamp::of(out.file)) {
         index_.put(lib.name() + "/" + out.file.filename().string(),
-                   LibraryVerdict{stamp->size, stamp->mtime_ns, true, {}, info});
+                   LibraryVerdict{
+                       stamp->size, stamp->mtime_ns, true, {}, info, verdicts.front().text_layout});
         index_.save();
     }
     if (sidecar.is_object()) {

@@ -73,6 +73,8 @@ class LibraryCatalog {
     [[nodiscard]] LibraryCounts counts(MediaRole role) const;
     /// The probe's facts on a usable file.
     [[nodiscard]] std::optional<MediaInfo> info(const std::filesystem::path& file) const;
+    /// Where the text of a usable picture is, as its probe found it (nullopt: not known).
+    [[nodiscard]] std::optional<TextLayout> text_layout(const std::filesystem::path& file) const;
 
     /// Probes `downloaded` (a hidden file inside `role`'s library) and, if it passes, moves it
     /// to a safe unique name built from `wanted_name` with the extension its content calls for,
@@ -113,6 +115,7 @@ class LibraryCatalog {
     mutable std::mutex state_mutex_;
     std::map<std::string, State> state_;  // by library name
     std::map<std::filesystem::path, MediaInfo> infos_;
+    std::map<std::filesystem::path, TextLayout> layouts_;
     std::set<std::string> logged_;  // problems already logged, so rescans stay quiet
     std::mutex wake_mutex_;
     std::condition_variable_any wake_cv_;

@@ -35,6 +35,8 @@ LibraryIndex::LibraryIndex(std::filesystem::path file) : file_(std::move(file)) 
             v.error = e.value("error", std::string{});
             if (v.ok)
                 v.info = e.at("info").get<MediaInfo>();
+            if (v.ok && e.contains("text_layout"))
+                v.text_layout = e["text_layout"].get<TextLayout>();
             entries_[key] = std::move(v);
         }
     } catch (const std::exception& e) {
@@ -82,6 +84,8 @@ void LibraryIndex::save() const {
                 e["error"] = v.error;
             if (v.info)
                 e["info"] = *v.info;
+            if (v.text_layout)
+                e["text_layout"] = *v.text_layout;
             files[key] = std::move(e);
         }
     }

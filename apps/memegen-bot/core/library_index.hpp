@@ -13,6 +13,7 @@
 #include <string>
 
 #include <memegen/media_probe.hpp>
+#include <memegen/text_detect.hpp>
 
 namespace memegen::bot {
 
@@ -23,6 +24,9 @@ struct LibraryVerdict {
     bool ok = false;                ///< passed: may be rendered
     std::string error;              ///< why not (when !ok)
     std::optional<MediaInfo> info;  ///< what it holds (when ok)
+    /// Where its text is (pictures; absent in indexes written before text detection, and
+    /// then the render detects it itself).
+    std::optional<TextLayout> text_layout;
 };
 
 /// A file's size and modification time as the index compares them; nullopt if it is gone.

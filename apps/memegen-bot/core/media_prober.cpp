@@ -66,6 +66,8 @@ ProbeVerdict verdict_from_json(const json& result) {
     if (v.ok) {
         try {
             v.info = result.at("info").get<MediaInfo>();
+            if (result.contains("text_layout"))
+                v.text_layout = result["text_layout"].get<TextLayout>();
         } catch (const std::exception& e) {
             v.ok = false;
             v.error = "'" + v.file.string() + "': unreadable probe result (" + e.what() + ")";

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <memegen/media_probe.hpp>
+#include <memegen/text_detect.hpp>
 #include <nlohmann/json.hpp>
 
 namespace memegen::bot {
@@ -28,8 +29,9 @@ struct ProbeTask {
 struct ProbeVerdict {
     std::filesystem::path file;
     bool ok = false;
-    std::string error;              ///< why not (names the file and the cause)
-    std::optional<MediaInfo> info;  ///< what it holds, when ok
+    std::string error;                      ///< why not (names the file and the cause)
+    std::optional<MediaInfo> info;          ///< what it holds, when ok
+    std::optional<TextLayout> text_layout;  ///< where a picture's text is, when ok
 };
 
 /// How probes run.

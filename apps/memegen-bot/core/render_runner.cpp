@@ -40,6 +40,8 @@ void to_json(nlohmann::json& j, const RenderRequest& r) {
          {"max_seconds", r.max_seconds},
          {"max_video_seconds", r.max_video_seconds},
          {"max_output_bytes", r.max_output_bytes}};
+    if (r.text_layout)
+        j["text_layout"] = *r.text_layout;
 }
 
 void from_json(const nlohmann::json& j, RenderRequest& r) {
@@ -65,6 +67,8 @@ void from_json(const nlohmann::json& j, RenderRequest& r) {
     r.max_seconds = j.value("max_seconds", 12.0);
     r.max_video_seconds = j.value("max_video_seconds", 60.0);
     r.max_output_bytes = j.value("max_output_bytes", std::uint64_t{50'000'000});
+    if (j.contains("text_layout"))
+        r.text_layout = j["text_layout"].get<TextLayout>();
 }
 
 RenderedVideo rendered_video_from_json(const nlohmann::json& j) {

@@ -41,6 +41,7 @@ struct RenderRequest {
     double max_seconds = 12;
     double max_video_seconds = 60;
     std::uint64_t max_output_bytes = 50ull * 1000 * 1000;
+    std::optional<TextLayout> text_layout;  ///< cached detect_text(); unset: the render detects
 };
 
 void to_json(nlohmann::json& j, const RenderRequest& r);

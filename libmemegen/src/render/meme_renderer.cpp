@@ -646,14 +646,14 @@ RenderResult MemeRenderer::Impl::render(const std::filesystem::path& media,
             const double length = music->duration_seconds();
             if (length > seconds) {
                 start = std::floor(random.uniform() * (length - seconds) * 100) / 100;
-                music.emplace(o.music, start, true);
+                music->restart_at(start);  // already measured: no second full decode
             }
         }
     }
     const bool want_meme = o.audio == AudioMode::meme || o.audio == AudioMode::mix ||
                            (o.audio == AudioMode::automatic && !music);
     if (want_meme && kind != MediaKind::still && source.has_audio()) {
-        meme_audio.emplace(media, 0.0, true, speed);
+        meme_audio.emplace(media, 0.0, true, speed, detail::AudioUse::own_sound);
     }
     Soundtrack sound(std::move(music), std::move(meme_audio), samples_total, o.music_fade_seconds,
                      has(effects, Effect::fade));
