@@ -16,6 +16,7 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <system_error>
@@ -551,11 +552,24 @@ RenderResult MemeRenderer::Impl::render(const std::filesystem::path& media,
 
     // The meme's own text decides which effects it may get (issue 10): mirrored text reads
     // backwards, a crop can cut words in half.
+    // Detection (tens of ms) runs on a thread of its own while the music is measured (a full
+    // decode of the track): both must be done before the first frame, and they overlap.
+    std::future<TextLayout> detected;
+    if (!o.text_layout && o.detect_text) {
+        detected = std::async(std::launch::async, [&media, pixels = o.max_input_pixels] {
+            return detect_text(media, {.max_pixels = pixels});
+        });
+    }
+    std::optional<detail::AudioSource> music, meme_audio;
+    const bool want_music =
+        o.audio == AudioMode::automatic || o.audio == AudioMode::music || o.audio == AudioMode::mix;
+    if (want_music && !o.music.empty())
+        music.emplace(o.music, o.music_start_seconds.value_or(0.0), true);
     TextLayout text_layout;
     if (o.text_layout)
         text_layout = *o.text_layout;
-    else if (o.detect_text)
-        text_layout = detect_text(media, {.max_pixels = o.max_input_pixels});
+    else if (detected.valid())
+        text_layout = detected.get();
     std::vector<std::string> notes;
     std::vector<Effect> effects =
         o.effects ? *o.effects : select_effects(o.seed, o.variant_group, text_layout.has_text());
@@ -633,21 +647,11 @@ RenderResult MemeRenderer::Impl::render(const std::filesystem::path& media,
     const std::int64_t samples_total = std::llround(seconds * detail::kSampleRate);
 
     // Sound.
-    std::optional<detail::AudioSource> music, meme_audio;
-    const bool want_music =
-        o.audio == AudioMode::automatic || o.audio == AudioMode::music || o.audio == AudioMode::mix;
-    if (want_music && !o.music.empty()) {
-        double start = 0;
-        if (o.music_start_seconds) {
-            start = *o.music_start_seconds;
-            music.emplace(o.music, start, true);
-        } else {
-            music.emplace(o.music, 0.0, true);
-            const double length = music->duration_seconds();
-            if (length > seconds) {
-                start = std::floor(random.uniform() * (length - seconds) * 100) / 100;
-                music->restart_at(start);  // already measured: no second full decode
-            }
+    if (music && !o.music_start_seconds) {
+        const double length = music->duration_seconds();
+        if (length > seconds) {
+            const double start = std::floor(random.uniform() * (length - seconds) * 100) / 100;
+            music->restart_at(start);  // already measured: no second full decode
         }
     }
     const bool want_meme = o.audio == AudioMode::meme || o.audio == AudioMode::mix ||
