@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "memegen/error.hpp"
+#include "orientation.hpp"
 
 namespace memegen::detail {
 namespace {
@@ -55,17 +56,7 @@ void rotate_plane(const std::uint8_t* src, int src_stride, int w, int h, std::ui
     for (int y = 0; y < h; ++y) {
         const std::uint8_t* row = src + y * src_stride;
         for (int x = 0; x < w; ++x) {
-            int dx, dy;
-            if (rotation == 90) {
-                dx = h - 1 - y;
-                dy = x;
-            } else if (rotation == 180) {
-                dx = w - 1 - x;
-                dy = h - 1 - y;
-            } else {
-                dx = y;
-                dy = w - 1 - x;
-            }
+            const auto [dx, dy] = turned(x, y, w, h, rotation);
             dst[dy * dst_stride + dx] = row[x];
         }
     }

@@ -25,6 +25,7 @@ extern "C" {
 #include <vector>
 
 #include "../render/av_ptr.hpp"
+#include "../render/orientation.hpp"
 #include "../render/video_source.hpp"
 #include "memegen/error.hpp"
 
@@ -45,7 +46,7 @@ struct Rgb {
 // The picture at analysis size, as the viewer sees it: EXIF mirror, then the clockwise turn
 // (the order Compositor::prepare applies them).
 Rgb upright_rgb(const AVFrame* frame, int rotation, bool flip, int analysis_side) {
-    const bool turned = rotation == 90 || rotation == 270;
+    const bool sideways = rotation == 90 || rotation == 270;
     const double longer = std::max(frame->width, frame->height);
     const double scale = std::min(1.0, analysis_side / longer);
     const int w = std::max(16, static_cast<int>(std::lround(frame->width * scale)));
@@ -63,23 +64,13 @@ Rgb upright_rgb(const AVFrame* frame, int rotation, bool flip, int analysis_side
     sws_scale(sws.get(), frame->data, frame->linesize, 0, frame->height, dst, dst_stride);
 
     Rgb out;
-    out.width = turned ? h : w;
-    out.height = turned ? w : h;
+    out.width = sideways ? h : w;
+    out.height = sideways ? w : h;
     out.pixels.resize(static_cast<std::size_t>(w) * h * 3);
     for (int y = 0; y < h; ++y) {
         for (int x0 = 0; x0 < w; ++x0) {
             const int x = flip ? w - 1 - x0 : x0;
-            int dx = x, dy = y;
-            if (rotation == 90) {
-                dx = h - 1 - y;
-                dy = x;
-            } else if (rotation == 180) {
-                dx = w - 1 - x;
-                dy = h - 1 - y;
-            } else if (rotation == 270) {
-                dx = y;
-                dy = w - 1 - x;
-            }
+            const auto [dx, dy] = detail::turned(x, y, w, h, rotation);
             const std::uint8_t* s = stored.data() + static_cast<std::size_t>(y) * stride +
                                     static_cast<std::size_t>(x0) * 3;
             std::uint8_t* d =
@@ -167,7 +158,7 @@ TextLayout detect_text(const std::filesystem::path& media, const TextDetectOptio
         throw MediaError("text detection: analysis_side " + std::to_string(options.analysis_side) +
                          " is outside 64-4096");
     detail::VideoSource source(media, options.max_pixels);
-    const bool turned = source.rotation() == 90 || source.rotation() == 270;
+    const bool sideways = source.rotation() == 90 || source.rotation() == 270;
 
     // Sampled times: spread over the first 10 s of a clip (what most renders show, and a
     // bounded decode for a long video), the middle of each of max_frames spans.
@@ -191,8 +182,8 @@ TextLayout detect_text(const std::filesystem::path& media, const TextDetectOptio
     api.SetPageSegMode(tesseract::PSM_AUTO);
 
     TextLayout layout;
-    layout.width = turned ? source.height() : source.width();
-    layout.height = turned ? source.width() : source.height();
+    layout.width = sideways ? source.height() : source.width();
+    layout.height = sideways ? source.width() : source.height();
     std::vector<TextBox> boxes;
     detail::FramePtr held = detail::make_frame();  // the picture last decoded
     bool have = false;
