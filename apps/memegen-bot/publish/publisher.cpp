@@ -1,0 +1,23 @@
+#include "publish/publisher.hpp"
+
+#include <fmt/format.h>
+
+#include "memegen/log.hpp"
+
+namespace memegen::bot::publish {
+
+PublishError::PublishError(std::string_view target, std::string_view reason, bool retryable,
+                           bool needs_reauth)
+    : memegen::Error(memegen::redact(fmt::format("[memegen.publish] {}: {}", target, reason))),
+      retryable_(retryable),
+      needs_reauth_(needs_reauth) {}
+
+PublishOutcome PublishError::outcome() const {
+    PublishOutcome o;
+    o.error = what();
+    o.retryable = retryable_;
+    o.needs_reauth = needs_reauth_;
+    return o;
+}
+
+}  // namespace memegen::bot::publish

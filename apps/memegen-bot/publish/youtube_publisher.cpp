@@ -1,0 +1,322 @@
+#include "publish/youtube_publisher.hpp"
+
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "memegen/log.hpp"
+#include "publish/http.hpp"
+
+namespace memegen::bot::publish {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::string_view kTarget = "youtube";
+constexpr std::uint64_t kChunkUnit = 256 * 1024;
+
+/// One HTTP exchange as the upload loop needs it.
+struct Answer {
+    int status = 0;
+    std::optional<httplib::Error> transport;
+    httplib::Headers headers;
+    std::string body;
+
+    [[nodiscard]] std::string header(const char* name) const {
+        const auto it = headers.find(name);
+        return it == headers.end() ? std::string() : it->second;
+    }
+};
+
+Answer exchange(const std::string& url, const char* method, httplib::Headers headers,
+                const std::string& body, const std::string& content_type, const HttpSettings& http,
+                const std::stop_token& stop) {
+    Answer a;
+    const auto split = detail::split_url(url);
+    if (!split)
+        throw PublishError(kTarget, fmt::format("'{}' is not an http(s) URL", url));
+    auto client = detail::make_client(split->origin, http);
+    auto result = detail::send_stoppable(*client, stop, [&]() -> httplib::Result {
+        const std::string target = split->target.empty() ? "/" : split->target;
+        if (std::string_view(method) == "POST")
+            return client->Post(target.c_str(), headers, body, content_type.c_str());
+        return client->Put(target.c_str(), headers, body, content_type.c_str());
+    });
+    if (!result) {
+        a.transport = result.error();
+        return a;
+    }
+    a.status = result->status;
+    a.headers = result->headers;
+    a.body = result->body;
+    return a;
+}
+
+/// The next byte YouTube wants after a 308: "Range: bytes=0-N" means N+1; no Range means 0.
+std::uint64_t next_offset(const Answer& a) {
+    const std::string range = a.header("Range");
+    const auto dash = range.rfind('-');
+    if (range.rfind("bytes=", 0) != 0 || dash == std::string::npos)
+        return 0;
+    return std::stoull(range.substr(dash + 1)) + 1;
+}
+
+/// The `reason` of a Google API error body ("quotaExceeded") and its message.
+std::pair<std::string, std::string> google_error(const std::string& body) {
+    const json j = json::parse(body, nullptr, false);
+    if (!j.is_object() || !j.contains("error") || !j["error"].is_object())
+        return {"", detail::body_excerpt(body)};
+    const json& e = j["error"];
+    std::string reason;
+    if (e.contains("errors") && e["errors"].is_array() && !e["errors"].empty() &&
+        e["errors"][0].is_object())
+        reason = e["errors"][0].value("reason", "");
+    return {reason, e.value("message", "")};
+}
+
+std::string forbidden_text(const std::string& body) {
+    const auto [reason, message] = google_error(body);
+    std::string hint;
+    if (reason == "quotaExceeded" || reason == "dailyLimitExceeded")
+        hint =
+            " — the project's daily API quota is spent (videos.insert costs 1,600 of the "
+            "default 10,000 units a day); it resets at midnight Pacific time";
+    else if (reason == "forbidden" || reason == "insufficientPermissions")
+        hint =
+            " — the connected account may not upload to this channel; /connect youtube "
+            "with the channel's owner";
+    else if (reason == "uploadLimitExceeded")
+        hint = " — the channel reached its upload limit for now";
+    return fmt::format("YouTube refused the upload (HTTP 403 {}{}){}",
+                       reason.empty() ? "without a reason" : reason,
+                       message.empty() ? "" : ": " + message, hint);
+}
+
+}  // namespace
+
+YouTubePublisher::YouTubePublisher(YouTubeConfig config, GoogleOAuth& oauth,
+                                   PublishJournal& journal)
+    : config_(std::move(config)), oauth_(oauth), journal_(journal) {
+    if (config_.chunk_size == 0 || config_.chunk_size % kChunkUnit != 0)
+        throw PublishError(
+            kTarget, fmt::format("chunk size {} is not a multiple of 256 KiB", config_.chunk_size));
+    if (!detail::split_url(config_.api_url))
+        throw PublishError(kTarget,
+                           fmt::format("api_url '{}' is not an http(s) URL", config_.api_url));
+}
+
+std::string YouTubePublisher::video_resource(const PublishItem& item) const {
+    const json resource = {
+        {"snippet",
+         {{"title", item.title},
+          {"description", item.description},
+          {"tags", item.tags},
+          {"categoryId", config_.category_id}}},
+        {"status",
+         {{"privacyStatus", config_.privacy}, {"selfDeclaredMadeForKids", config_.made_for_kids}}},
+    };
+    return resource.dump();
+}
+
+PublishOutcome YouTubePublisher::publish(const PublishItem& item, std::stop_token stop,
+                                         const ProgressCallback& progress) {
+    try {
+        return run(item, stop, progress);
+    } catch (const PublishError& e) {
+        memegen::log_warning("{}", e.what());
+        return e.outcome();
+    } catch (const std::exception& e) {
+        const PublishError wrapped(kTarget, e.what());
+        memegen::log_warning("{}", wrapped.what());
+        return wrapped.outcome();
+    }
+}
+
+PublishOutcome YouTubePublisher::run(const PublishItem& item, const std::stop_token& stop,
+                                     const ProgressCallback& progress) {
+    const auto existing = journal_.find(item.candidate_id, kTarget);
+    if (existing && existing->state == "done") {
+        PublishOutcome o;
+        o.ok = true;
+        o.url = existing->url;
+        o.resumed = true;
+        return o;
+    }
+    std::ifstream file(item.video, std::ios::binary);
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(item.video, ec);
+    if (!file || ec)
+        throw PublishError(kTarget, fmt::format("cannot read the video '{}'", item.video.string()));
+    const std::uint64_t total = size;
+
+    bool refreshed = false;
+    int failures = 0;
+    std::string last_failure;
+    // One request with the access token; a 401 refreshes it once and repeats the request.
+    const auto authed = [&](const std::string& url, const char* method, httplib::Headers headers,
+                            const std::string& body, const std::string& type) {
+        for (;;) {
+            auto h = headers;
+            h.emplace("Authorization", "Bearer " + oauth_.access_token(stop));
+            Answer a = exchange(url, method, h, body, type, config_.http, stop);
+            if (a.status != 401)
+                return a;
+            if (refreshed)
+                throw PublishError(kTarget,
+                                   "YouTube refused a freshly refreshed access token (HTTP 401): "
+                                   "send /connect youtube",
+                                   false, true);
+            refreshed = true;
+            (void)oauth_.refresh_access_token(stop);
+        }
+    };
+    // Counts a failed request; waits the backoff, or throws when the budget is spent.
+    const auto failed = [&](std::string why) {
+        if (stop.stop_requested())
+            throw PublishError(kTarget, "stopped: " + why, true);
+        last_failure = std::move(why);
+        if (++failures >= config_.max_attempts)
+            throw PublishError(kTarget,
+                               fmt::format("{} (after {} attempts)", last_failure, failures), true);
+        const auto wait = config_.retry_backoff * (1 << std::min(failures - 1, 4));
+        memegen::log_warning("[memegen.publish] youtube: {}; retry in {} ms", last_failure,
+                             wait.count());
+        if (!detail::sleep_for(wait, stop))
+            throw PublishError(kTarget, "stopped while waiting to retry: " + last_failure, true);
+    };
+    const auto describe_status = [](const Answer& a) {
+        return a.transport ? detail::describe(*a.transport, "YouTube")
+                           : fmt::format("HTTP {} {}", a.status, detail::body_excerpt(a.body));
+    };
+    const auto finished = [&](const Answer& a) {
+        const json video = json::parse(a.body, nullptr, false);
+        if (!video.is_object() || !video.value("id", json()).is_string())
+            throw PublishError(
+                kTarget, "the upload ended without a video id: " + detail::body_excerpt(a.body));
+        PublishOutcome o;
+        o.ok = true;
+        o.url = "https://youtube.com/shorts/" + video["id"].get<std::string>();
+        journal_.put(item.candidate_id, kTarget, {"done", "", o.url, total});
+        if (progress)
+            progress(total, total);
+        return o;
+    };
+    const auto check_4xx = [&](const Answer& a) {
+        if (a.status == 403)
+            throw PublishError(kTarget, forbidden_text(a.body));
+        if (a.status >= 400 && a.status < 500 && a.status != 404 && a.status != 410 &&
+            a.status != 429)
+            throw PublishError(kTarget, fmt::format("YouTube answered HTTP {}: {}", a.status,
+                                                    detail::body_excerpt(a.body)));
+    };
+
+    std::string session;
+    std::uint64_t offset = 0;
+    bool resumed = false;
+    // Asks the session how many bytes arrived; nothing when the session is gone.
+    const auto query = [&]() -> std::optional<Answer> {
+        for (;;) {
+            Answer a = authed(session, "PUT", {{"Content-Range", fmt::format("bytes */{}", total)}},
+                              "", "application/octet-stream");
+            if (a.status == 404 || a.status == 410)
+                return std::nullopt;
+            if (a.status == 308 || a.status == 200 || a.status == 201)
+                return a;
+            check_4xx(a);
+            failed("querying the upload status: " + describe_status(a));
+        }
+    };
+
+    if (existing && existing->state == "uploading" && existing->total_bytes == total &&
+        !existing->session.empty()) {
+        session = existing->session;
+        if (const auto a = query()) {
+            if (a->status != 308)
+                return finished(*a);
+            offset = next_offset(*a);
+            resumed = true;
+            memegen::log_info("[memegen.publish] youtube: resuming {} at byte {} of {}",
+                              item.candidate_id, offset, total);
+        } else {
+            session.clear();  // expired: an unfinished session never becomes a video
+        }
+    }
+
+    const std::string init_url =
+        config_.api_url + "/upload/youtube/v3/videos?uploadType=resumable&part=snippet,status";
+    for (;;) {
+        if (session.empty()) {
+            offset = 0;
+            const Answer a = authed(init_url, "POST",
+                                    {{"X-Upload-Content-Length", std::to_string(total)},
+                                     {"X-Upload-Content-Type", "video/mp4"}},
+                                    video_resource(item), "application/json; charset=UTF-8");
+            check_4xx(a);
+            if (a.status != 200 || a.header("Location").empty()) {
+                failed("starting the upload: " + describe_status(a));
+                continue;
+            }
+            session = a.header("Location");
+            journal_.put(item.candidate_id, kTarget, {"uploading", session, "", total});
+        }
+        while (offset < total) {
+            if (stop.stop_requested())
+                throw PublishError(kTarget, "stopped during the upload", true);
+            const std::uint64_t length = std::min(config_.chunk_size, total - offset);
+            std::string chunk(length, '\0');
+            file.clear();
+            file.seekg(static_cast<std::streamoff>(offset));
+            if (!file.read(chunk.data(), static_cast<std::streamsize>(length)))
+                throw PublishError(kTarget,
+                                   fmt::format("cannot read the video '{}'", item.video.string()));
+            const Answer a = authed(session, "PUT",
+                                    {{"Content-Range", fmt::format("bytes {}-{}/{}", offset,
+                                                                   offset + length - 1, total)}},
+                                    chunk, "video/mp4");
+            if (a.status == 200 || a.status == 201) {
+                auto o = finished(a);
+                o.resumed = resumed;
+                return o;
+            }
+            if (a.status == 308) {
+                const auto next = next_offset(a);
+                if (next > offset)
+                    failures = 0;
+                offset = next;
+                if (progress)
+                    progress(offset, total);
+                continue;
+            }
+            check_4xx(a);
+            if (a.status == 404 || a.status == 410)
+                break;  // session expired
+            // Dropped connection or 5xx: how much arrived is for the session to say.
+            failed("sending bytes " + std::to_string(offset) + ": " + describe_status(a));
+            const auto q = query();
+            if (!q)
+                break;
+            if (q->status != 308) {
+                auto o = finished(*q);
+                o.resumed = resumed;
+                return o;
+            }
+            offset = next_offset(*q);
+        }
+        if (offset >= total) {
+            // Everything was acknowledged by 308s but no final answer: ask once more.
+            if (const auto q = query(); q && q->status != 308)
+                return finished(*q);
+        }
+        memegen::log_warning(
+            "[memegen.publish] youtube: the upload session expired; starting a "
+            "new one");
+        journal_.erase(item.candidate_id, kTarget);
+        session.clear();
+        failed("the upload session expired");
+    }
+}
+
+}  // namespace memegen::bot::publish
