@@ -8,6 +8,8 @@ packages=(
   libavcodec-dev libavformat-dev libavfilter-dev libavutil-dev libswscale-dev libswresample-dev
   libcpp-httplib-dev libssl-dev nlohmann-json3-dev libfmt-dev doctest-dev
   libfreetype-dev libharfbuzz-dev fonts-dejavu-core
+  # Captions that mix right-to-left and left-to-right text: the Unicode bidi algorithm.
+  libfribidi-dev
   # Captions in any script: colour emoji (CBDT bitmaps) and CJK (WenQuanYi Micro Hei, 5 MB;
   # fonts-noto-cjk would be 91 MB).
   fonts-noto-color-emoji fonts-wqy-microhei
