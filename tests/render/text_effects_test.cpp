@@ -97,6 +97,28 @@ TEST_CASE("detect_text finds the printed text of every demo meme and none in pic
     }
 }
 
+TEST_CASE("coloured lettering counts as text too: yellow subtitles, red on blue") {
+    TempDir dir("memegen-text");
+    const auto yellow = dir.path() / "yellow.png";
+    ffmpeg(std::string("-f lavfi -i mandelbrot=s=1000x800 -vf \"drawtext=fontfile=") + kFont +
+           ":text='WHEN YOU SEE IT':fontsize=70:fontcolor=yellow:x=(w-tw)/2:y=h-th-40\" "
+           "-frames:v 1 " +
+           yellow.string());
+    const auto red = dir.path() / "red.png";
+    ffmpeg(std::string("-f lavfi -i color=c=0x1030c0:s=800x600 -vf \"drawtext=fontfile=") + kFont +
+           ":text='STONKS':fontsize=90:fontcolor=red:x=70:y=100\" -frames:v 1 " + red.string());
+    for (const auto& file : {yellow, red}) {
+        CAPTURE(file.filename().string());
+        const auto layout = memegen::detect_text(file);
+        REQUIRE(layout.has_text());
+        memegen::MemeRenderer renderer;
+        auto o = small_options();
+        o.variant_group = 0;  // mirror's group
+        const auto result = renderer.render(file, dir.path() / "coloured.mp4", o);
+        CHECK_FALSE(has(result.effects, memegen::Effect::mirror));
+    }
+}
+
 TEST_CASE("the text band of a meme is found where it was printed") {
     TempDir dir("memegen-text");
     const auto layout = memegen::detect_text(make_text_meme(dir.path()));
@@ -219,6 +241,23 @@ TEST_CASE("a boomerang plays at least 2 s of the clip forward, then the same bac
         CHECK(seen[i] <= seen[i - 1] + 0.05);  // then backward
     CHECK(seen[back_end] < 0.2);
 
+    SUBCASE("a drawn boomerang is left out of a clip over 6 s: its end would be lost") {
+        const auto long_clip = dir.path() / "long.mp4";
+        ffmpeg("-f lavfi -i testsrc2=s=160x120:r=12:d=8 -c:v libx264 -preset ultrafast " +
+               long_clip.string());
+        std::uint64_t seed = 0;
+        while (!has(memegen::select_effects(seed, 3), memegen::Effect::boomerang))
+            ++seed;
+        auto drawn = o;
+        drawn.effects.reset();
+        drawn.seed = seed;
+        drawn.variant_group = 3;
+        const auto r = renderer.render(long_clip, dir.path() / "long_out.mp4", drawn);
+        CHECK_FALSE(has(r.effects, memegen::Effect::boomerang));
+        CHECK(r.duration_seconds >= 7.5);
+        REQUIRE_FALSE(r.effect_notes.empty());
+        CHECK(r.effect_notes.back().starts_with("boomerang: left out"));
+    }
     SUBCASE("a clip shorter than 2 s bounces whole") {
         const auto short_clip = dir.path() / "short.mp4";
         ffmpeg("-i " + clip.string() + " -t 1 -c:v libx264 -preset ultrafast -qp 0 " +

@@ -42,6 +42,8 @@ using detail::MediaKind;
 constexpr double kFadeSeconds = 0.5;
 constexpr double kSpeedChange = 0.05;
 constexpr double kBoomerangSeconds = 3.0;  // the forward segment, clip time (≥ 2 s: issue 10)
+// A clip longer than this would lose its end (often the punchline) to a drawn boomerang.
+constexpr double kBoomerangLongestClip = 2 * kBoomerangSeconds;
 constexpr int kThumbnailSide = 320;
 constexpr int kAudioBitrate = 128000;
 constexpr std::int64_t kMinVideoBitrate = 64000;
@@ -537,6 +539,7 @@ RenderResult MemeRenderer::Impl::render(const std::filesystem::path& media,
     const Canceller canceller(o, started);
 
     const std::filesystem::path output = output_arg;
+    refuse_overwriting_input(media, output);
     const std::filesystem::path folder =
         output.parent_path().empty() ? std::filesystem::path(".") : output.parent_path();
     {
@@ -547,8 +550,6 @@ RenderResult MemeRenderer::Impl::render(const std::filesystem::path& media,
                               ENOENT);
         }
     }
-
-    refuse_overwriting_input(media, output);
 
     // The meme's own text decides which effects it may get (issue 10): mirrored text reads
     // backwards, a crop can cut words in half.
@@ -630,6 +631,12 @@ RenderResult MemeRenderer::Impl::render(const std::filesystem::path& media,
         if (clip <= 0)
             clip = 1.0 / std::max(1.0, source.frame_rate());
         double natural = clip / speed;
+        if (has(effects, Effect::boomerang) && !o.effects && clip > kBoomerangLongestClip) {
+            std::erase(effects, Effect::boomerang);
+            notes.push_back(fmt::format(
+                "boomerang: left out, the clip's {:.1f} s would be cut to its first {:.0f} s", clip,
+                kBoomerangSeconds));
+        }
         if (has(effects, Effect::boomerang)) {
             const double segment = std::min(clip, kBoomerangSeconds);
             const auto frames = std::max<std::int64_t>(2, std::llround(segment / speed * o.fps));

@@ -1,12 +1,13 @@
 // detect_text(): Tesseract's layout analysis (page segmentation only: no language data, no
-// recognition) on two ink masks of each sampled picture.
+// recognition) on four ink masks of each sampled picture.
 //
 // Why Tesseract: it is Debian's well-kept text detector (libtesseract 5.3), its layout analysis
 // alone costs tens of milliseconds at 720 px, and the same engine's CLI is the tests' eye. Its
 // own binarisation (Otsu on grey) loses the classic meme lettering — white fill, black outline
-// over a busy picture — so each picture is analysed as two masks: near-white pixels as ink (the
-// fill) and near-black pixels as ink (outlines, and black text on a light band). A line found in
-// either counts. OpenCV's EAST/DB detectors would need model weights that Debian does not ship.
+// over a busy picture — so each picture is analysed as masks: near-white pixels as ink (the
+// fill), near-black pixels (outlines, black text on a light band), bright ones (yellow subtitle
+// lettering) and vivid ones (red, blue, ... lettering). A line found in any counts. OpenCV's
+// EAST/DB detectors would need model weights that Debian does not ship.
 
 #include "memegen/text_detect.hpp"
 
@@ -32,9 +33,13 @@ extern "C" {
 namespace memegen {
 namespace {
 
-constexpr int kWhiteInk = 190;          // min(R,G,B) at or above: the white fill of meme lettering
-constexpr int kBlackInk = 70;           // max(R,G,B) at or below: outlines and black text
-constexpr int kMinLinePixels = 8;       // at analysis size: smaller is not read in a video
+constexpr int kWhiteInk = 190;      // min(R,G,B) at or above: the white fill of meme lettering
+constexpr int kBlackInk = 70;       // max(R,G,B) at or below: outlines and black text
+constexpr int kBrightInk = 200;     // luma at or above: yellow (subtitle-style) or cyan lettering
+constexpr int kVividSpread = 140;   // max-min of R,G,B at or above, with max >= kVividMax:
+constexpr int kVividMax = 200;      // saturated red, green, blue or magenta lettering
+constexpr int kMinLinePixels = 10;  // at analysis size: smaller is not read in a video
+constexpr double kMinLineAspect = 1.5;  // width / height: a text line is wider than tall
 constexpr double kMaxLineHeight = 0.4;  // of the picture: taller "lines" are shapes
 
 struct Rgb {
@@ -83,14 +88,33 @@ Rgb upright_rgb(const AVFrame* frame, int rotation, bool flip, int analysis_side
     return out;
 }
 
-// Black ink on white paper, as Tesseract expects: `white_ink` picks which pixels are ink.
-std::vector<std::uint8_t> ink_mask(const Rgb& picture, bool white_ink) {
+// Which pixels count as ink in one of the masks a picture is analysed as.
+enum class Ink { white, black, bright, vivid };
+constexpr Ink kInks[] = {Ink::white, Ink::black, Ink::bright, Ink::vivid};
+
+// Black ink on white paper, as Tesseract expects.
+std::vector<std::uint8_t> ink_mask(const Rgb& picture, Ink ink) {
     std::vector<std::uint8_t> mask(static_cast<std::size_t>(picture.width) * picture.height);
     const std::uint8_t* p = picture.pixels.data();
     for (std::size_t i = 0; i < mask.size(); ++i, p += 3) {
-        const bool ink = white_ink ? std::min({p[0], p[1], p[2]}) >= kWhiteInk
-                                   : std::max({p[0], p[1], p[2]}) <= kBlackInk;
-        mask[i] = ink ? 0 : 255;
+        const int lo = std::min({p[0], p[1], p[2]});
+        const int hi = std::max({p[0], p[1], p[2]});
+        bool is_ink = false;
+        switch (ink) {
+            case Ink::white:
+                is_ink = lo >= kWhiteInk;
+                break;
+            case Ink::black:
+                is_ink = hi <= kBlackInk;
+                break;
+            case Ink::bright:
+                is_ink = (299 * p[0] + 587 * p[1] + 114 * p[2]) / 1000 >= kBrightInk;
+                break;
+            case Ink::vivid:
+                is_ink = hi - lo >= kVividSpread && hi >= kVividMax;
+                break;
+        }
+        mask[i] = is_ink ? 0 : 255;
     }
     return mask;
 }
@@ -111,7 +135,7 @@ void add_lines(tesseract::TessBaseAPI& api, const std::vector<std::uint8_t>& mas
         if (!it->BoundingBox(tesseract::RIL_TEXTLINE, &left, &top, &right, &bottom))
             continue;
         const int w = right - left, h = bottom - top;
-        if (h < kMinLinePixels || w < h || h > height * kMaxLineHeight)
+        if (h < kMinLinePixels || w < h * kMinLineAspect || h > height * kMaxLineHeight)
             continue;
         lines.push_back(TextBox{left, top, w, h});
     } while (it->Next(tesseract::RIL_TEXTLINE));
@@ -157,6 +181,9 @@ TextLayout detect_text(const std::filesystem::path& media, const TextDetectOptio
     if (options.analysis_side < 64 || options.analysis_side > 4096)
         throw MediaError("text detection: analysis_side " + std::to_string(options.analysis_side) +
                          " is outside 64-4096");
+    // As MemeRenderer does: FFmpeg's notices stay off stderr unless the application set a level.
+    if (av_log_get_level() == AV_LOG_INFO)
+        av_log_set_level(AV_LOG_ERROR);
     detail::VideoSource source(media, options.max_pixels);
     const bool sideways = source.rotation() == 90 || source.rotation() == 270;
 
@@ -205,8 +232,8 @@ TextLayout detect_text(const std::filesystem::path& media, const TextDetectOptio
         const Rgb picture =
             upright_rgb(held.get(), source.rotation(), source.flipped(), options.analysis_side);
         std::vector<TextBox> lines;
-        for (const bool white : {true, false})
-            add_lines(api, ink_mask(picture, white), picture.width, picture.height, lines);
+        for (const Ink ink : kInks)
+            add_lines(api, ink_mask(picture, ink), picture.width, picture.height, lines);
         const double sx = static_cast<double>(layout.width) / picture.width;
         const double sy = static_cast<double>(layout.height) / picture.height;
         for (const TextBox& b : lines) {
