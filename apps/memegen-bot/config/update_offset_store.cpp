@@ -34,6 +34,12 @@ UpdateOffsetStore::UpdateOffsetStore(std::filesystem::path state_dir, int max_at
         if (valid)
             last = j["last_update_id"].get<std::int64_t>();
     }
+    std::optional<std::int64_t> bot_id;
+    if (valid && j.contains("bot_id") && !j["bot_id"].is_null()) {
+        valid = j["bot_id"].is_number_integer();
+        if (valid)
+            bot_id = j["bot_id"].get<std::int64_t>();
+    }
     if (valid && j.contains("attempts")) {
         const json& counts = j["attempts"];
         valid = counts.is_object();
@@ -63,12 +69,38 @@ UpdateOffsetStore::UpdateOffsetStore(std::filesystem::path state_dir, int max_at
         return;
     }
     last_ = last;
+    bot_id_ = bot_id;
     attempts_ = std::move(attempts);
 }
 
+bool UpdateOffsetStore::bind_bot(std::int64_t bot_id) {
+    const bool same = !bot_id_ || *bot_id_ == bot_id;
+    if (!same) {
+        log_warning(
+            "updates: {} holds the offset of bot {}, this is bot {} (another token): starting "
+            "fresh",
+            file().string(), *bot_id_, bot_id);
+        last_.reset();
+        attempts_.clear();
+    }
+    bot_id_ = bot_id;
+    save();
+    return same;
+}
+
 UpdateDecision UpdateOffsetStore::begin(std::int64_t update_id) {
-    if (last_ && update_id <= *last_)
-        return UpdateDecision::already_handled;
+    if (last_ && update_id <= *last_) {
+        if (*last_ - update_id <= resync_gap())
+            return UpdateDecision::already_handled;
+        // The server answered an offset of last+1 with ids far below it: its numbering
+        // restarted. Waiting for it to pass the old offset would ignore every command.
+        log_warning(
+            "updates: update {} is far below the last handled update {} (the Bot API server's "
+            "ids restarted): re-synced to the server",
+            update_id, *last_);
+        last_.reset();
+        attempts_.clear();
+    }
     int& tries = attempts_[update_id];
     if (tries >= max_attempts_) {
         log_error(
@@ -100,7 +132,8 @@ void UpdateOffsetStore::save() {
     json attempts = json::object();
     for (const auto& [id, count] : attempts_)
         attempts[std::to_string(id)] = count;
-    const json j = {{"last_update_id", last_ ? json(*last_) : json(nullptr)},
+    const json j = {{"bot_id", bot_id_ ? json(*bot_id_) : json(nullptr)},
+                    {"last_update_id", last_ ? json(*last_) : json(nullptr)},
                     {"attempts", attempts}};
     memegen::detail::write_file_atomically(file(), j.dump(2) + "\n");
 }

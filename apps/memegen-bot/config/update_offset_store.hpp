@@ -43,9 +43,23 @@ class UpdateOffsetStore {
     /// The offset for the next getUpdates: last handled + 1, or 0 (everything pending).
     [[nodiscard]] std::int64_t next_offset() const noexcept { return last_ ? *last_ + 1 : 0; }
 
-    /// Records that handling of `update_id` starts (saved before returning). Throws SystemError
-    /// naming the path if it cannot be saved.
+    /// Ties the offsets to the bot `bot_id` (getMe's id). Offsets saved by another bot (a
+    /// state directory reused with another token) mean nothing to this one: they are dropped,
+    /// logged, and false is returned. A file without an id (older versions) is adopted. Saves.
+    bool bind_bot(std::int64_t bot_id);
+
+    /// The bot the offsets belong to, once known.
+    [[nodiscard]] std::optional<std::int64_t> bot_id() const noexcept { return bot_id_; }
+
+    /// Records that handling of `update_id` starts (saved before returning). An id at or below
+    /// the last handled one is already_handled, unless it is more than resync_gap() below it:
+    /// then the Bot API server's ids restarted (a reset server, a new local server), so the
+    /// store re-syncs to the server's ids (logged) and the update is handled. Throws
+    /// SystemError naming the path if it cannot be saved.
     UpdateDecision begin(std::int64_t update_id);
+
+    /// How far below the last handled id an update must be to count as a server reset.
+    static constexpr std::int64_t resync_gap() noexcept { return 1000; }
 
     /// The attempt number begin() gave `update_id` (1 for the first try), 0 if none is recorded.
     [[nodiscard]] int attempts(std::int64_t update_id) const;
@@ -63,6 +77,7 @@ class UpdateOffsetStore {
     std::filesystem::path dir_;
     int max_attempts_;
     std::optional<std::int64_t> last_;
+    std::optional<std::int64_t> bot_id_;
     std::map<std::int64_t, int> attempts_;  // update_id -> tries begun and not finished
     std::vector<std::string> problems_;
 };

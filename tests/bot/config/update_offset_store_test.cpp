@@ -115,3 +115,53 @@ TEST_CASE("a corrupt offset.json is moved aside and the store starts empty") {
     store.finish(1);
     CHECK(UpdateOffsetStore(dir.path()).next_offset() == 2);
 }
+
+TEST_CASE("offsets belong to one bot: another bot's id starts fresh, the same id keeps them") {
+    TempDir dir;
+    {
+        UpdateOffsetStore store(dir.path());
+        CHECK(store.bind_bot(111));
+        REQUIRE(store.begin(500) == UpdateDecision::handle);
+        store.finish(500);
+    }
+    SUBCASE("the same bot again") {
+        UpdateOffsetStore store(dir.path());
+        CHECK(store.bot_id() == 111);
+        CHECK(store.bind_bot(111));
+        CHECK(store.next_offset() == 501);
+        CHECK(store.begin(500) == UpdateDecision::already_handled);
+    }
+    SUBCASE("a state directory reused with another token") {
+        UpdateOffsetStore store(dir.path());
+        CHECK_FALSE(store.bind_bot(222));
+        CHECK(store.next_offset() == 0);
+        CHECK(store.begin(7) == UpdateDecision::handle);
+        store.finish(7);
+        UpdateOffsetStore reloaded(dir.path());
+        CHECK(reloaded.bot_id() == 222);
+        CHECK(reloaded.last_handled() == 7);
+    }
+}
+
+TEST_CASE("a file without a bot id (an older version) is adopted, not dropped") {
+    TempDir dir;
+    std::ofstream(dir / "offset.json") << R"({"last_update_id": 41, "attempts": {}})";
+    UpdateOffsetStore store(dir.path());
+    CHECK(store.problems().empty());
+    CHECK(store.bind_bot(333));
+    CHECK(store.next_offset() == 42);
+}
+
+TEST_CASE("ids far below the saved offset (a reset server) re-sync; a recent one is stale") {
+    TempDir dir;
+    UpdateOffsetStore store(dir.path());
+    REQUIRE(store.begin(900000) == UpdateDecision::handle);
+    store.finish(900000);
+    CHECK(store.begin(899990) == UpdateDecision::already_handled);
+    CHECK(store.begin(900000 - UpdateOffsetStore::resync_gap()) == UpdateDecision::already_handled);
+    REQUIRE(store.begin(3) == UpdateDecision::handle);
+    store.finish(3);
+    CHECK(store.next_offset() == 4);
+    UpdateOffsetStore reloaded(dir.path());
+    CHECK(reloaded.next_offset() == 4);
+}
