@@ -98,6 +98,11 @@ class LibraryCatalog {
     /// Makes run_background refresh now.
     void wake();
 
+    /// Problems found loading library_index.json (moved aside).
+    [[nodiscard]] const std::vector<std::string>& index_problems() const noexcept {
+        return index_.problems();
+    }
+
   private:
     struct State {
         std::vector<std::filesystem::path> usable;

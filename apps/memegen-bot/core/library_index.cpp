@@ -20,11 +20,16 @@ std::optional<FileStamp> FileStamp::of(const std::filesystem::path& path) {
 }
 
 LibraryIndex::LibraryIndex(std::filesystem::path file) : file_(std::move(file)) {
+    const auto read = memegen::detail::read_state_file(file_);
+    if (read.problem) {
+        log_warning("{}; every library file is probed again", *read.problem);
+        problems_.push_back(*read.problem);
+        return;
+    }
+    if (!read.text)
+        return;
     try {
-        const auto text = detail::read_file(file_);
-        if (!text)
-            return;
-        const auto j = json::parse(*text);
+        const auto j = json::parse(*read.text);
         if (!j.is_object() || !j.contains("files") || !j["files"].is_object())
             throw StateError("not an index: no \"files\" object");
         for (const auto& [key, e] : j["files"].items()) {
@@ -41,8 +46,9 @@ LibraryIndex::LibraryIndex(std::filesystem::path file) : file_(std::move(file)) 
         }
     } catch (const std::exception& e) {
         entries_.clear();
-        log_warning("{}; every library file is probed again",
-                    detail::quarantine_file(file_, e.what()));
+        const auto problem = detail::quarantine_file(file_, e.what());
+        log_warning("{}; every library file is probed again", problem);
+        problems_.push_back(problem);
     }
 }
 

@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <memegen/media_probe.hpp>
 #include <memegen/text_detect.hpp>
@@ -56,11 +57,14 @@ class LibraryIndex {
     void save() const;
     /// Number of entries.
     [[nodiscard]] std::size_t size() const;
+    /// Problems found while loading (a broken file moved aside).
+    [[nodiscard]] const std::vector<std::string>& problems() const noexcept { return problems_; }
 
   private:
     std::filesystem::path file_;
     mutable std::mutex mutex_;
     std::map<std::string, LibraryVerdict> entries_;
+    std::vector<std::string> problems_;
 };
 
 }  // namespace memegen::bot

@@ -43,28 +43,37 @@ void MediaPicker::load() {
     if (loaded_)
         return;
     loaded_ = true;
-    try {
-        const auto text = detail::read_file(history_file_);
-        if (!text)
-            return;
-        const auto j = nlohmann::json::parse(*text, nullptr, false);
-        if (!j.is_object())
-            throw StateError("not a JSON object");
-        for (const auto& m : j.value("memes", nlohmann::json::array())) {
-            if (m.is_string())
-                used_memes_.push_back(m.get<std::string>());
+    const auto read = memegen::detail::read_state_file(history_file_);
+    std::optional<std::string> problem = read.problem;
+    if (read.text) {
+        const auto j = nlohmann::json::parse(*read.text, nullptr, false);
+        const auto list = [&](const char* key) { return !j.contains(key) || j[key].is_array(); };
+        if (!j.is_object() || !list("memes") || !list("music")) {
+            // A broken history only costs repeats; move it aside and start over.
+            problem = detail::quarantine_file(history_file_, j.is_discarded()
+                                                                 ? "it is not valid JSON"
+                                                                 : "it is not a source history");
+        } else {
+            for (const auto& m : j.value("memes", nlohmann::json::array())) {
+                if (m.is_string())
+                    used_memes_.push_back(m.get<std::string>());
+            }
+            for (const auto& m : j.value("music", nlohmann::json::array())) {
+                if (m.is_string())
+                    used_tracks_.push_back(m.get<std::string>());
+            }
         }
-        for (const auto& m : j.value("music", nlohmann::json::array())) {
-            if (m.is_string())
-                used_tracks_.push_back(m.get<std::string>());
-        }
-    } catch (const std::exception& e) {
-        // A broken history only costs repeats; move it aside and start over.
-        used_memes_.clear();
-        used_tracks_.clear();
-        log_warning("{}; the source history starts afresh",
-                    detail::quarantine_file(history_file_, e.what()));
     }
+    if (problem) {
+        log_warning("{}; the source history starts afresh", *problem);
+        problems_.push_back(*problem);
+    }
+}
+
+std::vector<std::string> MediaPicker::problems() {
+    std::lock_guard lock(mutex_);
+    load();
+    return problems_;
 }
 
 void MediaPicker::save() {

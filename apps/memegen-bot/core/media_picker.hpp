@@ -43,6 +43,10 @@ class MediaPicker {
     /// A music track, rotating the same way (and not `avoid`, if there is another one).
     std::optional<std::filesystem::path> pick_music(const std::filesystem::path& avoid = {});
 
+    /// Loads the history now (it is otherwise loaded at the first pick) and returns the
+    /// problems found: a broken history.json moved aside.
+    [[nodiscard]] std::vector<std::string> problems();
+
     /// Forgets the history (/clearhistory).
     void clear_history();
 
@@ -64,6 +68,7 @@ class MediaPicker {
     std::vector<std::string> used_memes_;   // oldest first
     std::vector<std::string> used_tracks_;  // oldest first
     bool loaded_ = false;
+    std::vector<std::string> problems_;
 };
 
 }  // namespace memegen::bot

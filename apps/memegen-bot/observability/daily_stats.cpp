@@ -10,13 +10,21 @@ namespace memegen::bot {
 using nlohmann::json;
 
 DailyStats::DailyStats(std::filesystem::path file) : file_(std::move(file)) {
-    try {
-        if (const auto loaded = read(file_))
+    // Through the one state-file path: a directory or an unreadable file in its place is moved
+    // aside, or every save after it would fail too.
+    const auto read = memegen::detail::read_state_file(file_);
+    std::optional<std::string> problem = read.problem;
+    if (read.text) {
+        if (const auto loaded = parse(*read.text)) {
             figures_ = *loaded;
-        else if (std::filesystem::exists(file_))
-            log_warning("stats: {} is not valid; today's counts start at 0", file_.string());
-    } catch (const std::exception& e) {
-        log_warning("stats: {}; today's counts start at 0", e.what());
+        } else {
+            problem = detail::quarantine_file(
+                file_, read.text->empty() ? "it is empty" : "it is not a stats record");
+        }
+    }
+    if (problem) {
+        log_warning("stats: {}; today's counts start at 0", *problem);
+        problems_.push_back(*problem);
     }
 }
 
@@ -47,10 +55,18 @@ DailyFigures DailyStats::figures(const std::string& date) const {
 }
 
 std::optional<DailyFigures> DailyStats::read(const std::filesystem::path& file) {
-    const auto text = detail::read_file(file);
-    if (!text)
-        return std::nullopt;
-    const json j = json::parse(*text, nullptr, /*allow_exceptions=*/false);
+    try {
+        const auto text = detail::read_file(file);
+        if (!text)
+            return std::nullopt;
+        return parse(*text);
+    } catch (const std::exception&) {
+        return std::nullopt;  // a directory or an unreadable file: nothing to show
+    }
+}
+
+std::optional<DailyFigures> DailyStats::parse(const std::string& text) {
+    const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (!j.is_object() || !j.contains("date") || !j["date"].is_string())
         return std::nullopt;
     DailyFigures f;

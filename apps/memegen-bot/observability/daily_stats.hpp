@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace memegen::bot {
 
@@ -42,12 +43,17 @@ class DailyStats {
     /// or not valid.
     [[nodiscard]] static std::optional<DailyFigures> read(const std::filesystem::path& file);
 
+    /// Problems found while loading (a broken file moved aside), for state_corrupt records.
+    [[nodiscard]] const std::vector<std::string>& problems() const noexcept { return problems_; }
+
   private:
     void save_locked() const;
 
     std::filesystem::path file_;
     mutable std::mutex mutex_;
     DailyFigures figures_;
+    std::vector<std::string> problems_;
+    [[nodiscard]] static std::optional<DailyFigures> parse(const std::string& text);
 };
 
 }  // namespace memegen::bot
