@@ -4,9 +4,55 @@
 
 namespace memegen::bot {
 
+namespace {
+
+// Russian plural forms: 1 кандидат, 2 кандидата, 5 кандидатов (11–14 take the third).
+std::string_view ru_plural(long long n, std::string_view one, std::string_view few,
+                           std::string_view many) {
+    const long long tens = n % 100;
+    const long long units = n % 10;
+    if (tens >= 11 && tens <= 14)
+        return many;
+    if (units == 1)
+        return one;
+    if (units >= 2 && units <= 4)
+        return few;
+    return many;
+}
+
+}  // namespace
+
+std::string Messages::child_killed_ru(std::optional<std::uint64_t> ooms_before,
+                                      std::optional<std::uint64_t> ooms_after, double last_percent,
+                                      double limit_mb) const {
+    std::string out = "процесс рендера убит сигналом SIGKILL";
+    if (ooms_before && ooms_after && *ooms_after > *ooms_before) {
+        out += fmt::format(": не хватило памяти — его убил OOM killer (oom_kill {} → {})",
+                           *ooms_before, *ooms_after);
+    } else if (last_percent >= 80.0 && limit_mb > 0) {
+        out += fmt::format(
+            ", вероятно, не хватило памяти: последний замер — {:.0f} % предела {:.0f} МБ",
+            last_percent, limit_mb);
+    } else if (ooms_before && ooms_after) {
+        out += "; счётчик OOM-kill не изменился";
+    } else {
+        out += "; счётчик OOM-kill прочитать не удалось";
+    }
+    return out;
+}
+
+std::string Messages::child_crashed_ru(std::string_view signal_name) const {
+    return fmt::format("процесс рендера аварийно завершился ({})", signal_name);
+}
+
+std::string Messages::child_exited_ru(int code) const {
+    return fmt::format("процесс рендера завершился с кодом {}, не оставив отчёта", code);
+}
+
 std::string Messages::busy(long long seconds_ago) const {
     return ru() ? fmt::format(
-                      "⚠️ Генерация уже выполняется (запущена {} сек. "
+                      "⚠️ Генерация уже выполняется (запущена {} "
+                      "с "
                       "назад). "
                       "Пожалуйста, дождитесь завершения.",
                       seconds_ago)
@@ -17,7 +63,8 @@ std::string Messages::busy(long long seconds_ago) const {
 }
 
 std::string Messages::busy_unknown() const {
-    return ru() ? "⚠️ Генерация уже выполняется. Пожалуйста, дождитесь "
+    return ru() ? "⚠️ Генерация уже выполняется. Пожалуйста, "
+                  "дождитесь "
                   "завершения."
                 : "⚠️ A generation is already running. Please wait until it finishes.";
 }
@@ -51,7 +98,7 @@ std::string Messages::not_allowed() const {
 }
 
 std::string Messages::cooldown(long long seconds) const {
-    return ru() ? fmt::format("Подождите ещё {} сек. перед следующей генерацией.", seconds)
+    return ru() ? fmt::format("Подождите ещё {} с перед следующей генерацией.", seconds)
                 : fmt::format("Please wait {} s before the next generation.", seconds);
 }
 
@@ -67,14 +114,37 @@ std::string Messages::batch_progress(int done, int total, int failed) const {
 }
 
 std::string Messages::batch_summary(int ok, int failed, long long seconds) const {
-    return ru()
-               ? fmt::format("Готово. Успешно: {}, ошибок: {}. Время: {} сек.", ok, failed, seconds)
-               : fmt::format("Done. OK: {}, failed: {}. Time: {} s", ok, failed, seconds);
+    return ru() ? fmt::format("Готово. Успешно: {}, ошибок: {}. Время: {} с", ok, failed, seconds)
+                : fmt::format("Done. OK: {}, failed: {}. Time: {} s", ok, failed, seconds);
 }
 
 std::string Messages::generation_failed(std::string_view error_html) const {
     return ru() ? fmt::format("❌ Не удалось сгенерировать мем: {}", error_html)
                 : fmt::format("❌ Could not generate a meme: {}", error_html);
+}
+
+std::string Messages::batch_stopped(bool shutdown, int made, int total) const {
+    if (ru()) {
+        return fmt::format("⏹ {}: готово {} из {}.",
+                           shutdown ? "Остановлено при выключении бота" : "Отменено", made, total);
+    }
+    return fmt::format("⏹ {}: {} of {} made.", shutdown ? "Stopped by shutdown" : "Cancelled",
+                       made, total);
+}
+
+std::string Messages::batch_interrupted(std::string_view label_html, int made, int total) const {
+    return ru() ? fmt::format(
+                      "⚠️ Генерация «{}» была прервана остановкой бота: готово {} из "
+                      "{}.",
+                      label_html, made, total)
+                : fmt::format(
+                      "⚠️ The batch “{}” was interrupted when the bot stopped: {} of {} "
+                      "made.",
+                      label_html, made, total);
+}
+
+std::string Messages::job_label(std::string_view what, std::string_view who) const {
+    return ru() ? fmt::format("{} ({})", what, who) : fmt::format("{} by {}", what, who);
 }
 
 std::string Messages::no_media() const {
@@ -112,9 +182,8 @@ std::string Messages::history_cleared() const {
 }
 std::string Messages::scheduled_intro(int candidates) const {
     return ru() ? fmt::format(
-                      "🗓 Плановая генерация: {} кандидата(ов) на "
-                      "проверку.",
-                      candidates)
+                      "🗓 Плановая генерация: {} {} на проверку.",
+                      candidates, ru_plural(candidates, "кандидат", "кандидата", "кандидатов"))
                 : fmt::format("🗓 Scheduled generation: {} candidates to review.", candidates);
 }
 std::string Messages::scheduled_done(int sent, int failed) const {
@@ -125,7 +194,8 @@ std::string Messages::scheduled_done(int sent, int failed) const {
 }
 std::string Messages::scheduled_gave_up(long long minutes, std::string_view holder_html) const {
     return ru() ? fmt::format(
-                      "⚠️ Плановая генерация пропущена: блокировка занята ({}) дольше {} "
+                      "⚠️ Плановая генерация пропущена: блокировка занята ({}) дольше "
+                      "{} "
                       "мин.",
                       holder_html, minutes)
                 : fmt::format(
@@ -135,7 +205,8 @@ std::string Messages::scheduled_gave_up(long long minutes, std::string_view hold
 }
 std::string Messages::unclean_end(std::string_view error_html) const {
     return ru() ? fmt::format(
-                      "⚠️ Бот перезапущен после аварийного завершения: "
+                      "⚠️ Бот перезапущен после аварийного "
+                      "завершения: "
                       "{}",
                       error_html)
                 : fmt::format("⚠️ The bot restarted after an unclean end: {}", error_html);
@@ -162,9 +233,9 @@ std::string Messages::upload_refused(std::string_view reason_html) const {
 
 std::string Messages::upload_too_large(double megabytes, int limit_mb) const {
     if (megabytes <= 0) {
-        return ru() ? fmt::format("❌ Не добавлено: файл больше предела {} МБ.", limit_mb)
-                    : fmt::format("❌ Not added: the file is larger than the {} MB limit.",
-                                  limit_mb);
+        return ru()
+                   ? fmt::format("❌ Не добавлено: файл больше предела {} МБ.", limit_mb)
+                   : fmt::format("❌ Not added: the file is larger than the {} MB limit.", limit_mb);
     }
     return ru() ? fmt::format("❌ Не добавлено: файл {:.1f} МБ, больше предела {} МБ.", megabytes,
                               limit_mb)

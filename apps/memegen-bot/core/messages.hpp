@@ -4,6 +4,7 @@
 /// that comes from outside (errors, file names, labels) is escaped where it is inserted.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,21 @@ struct Messages {
     [[nodiscard]] std::string batch_progress(int done, int total, int failed) const;
     [[nodiscard]] std::string batch_summary(int ok, int failed, long long seconds) const;
     [[nodiscard]] std::string generation_failed(std::string_view error_html) const;
+    /// Why a render child ended, for Russian messages (English ones use the runner's own
+    /// sentence): killed by SIGKILL with what is known of memory, crashed of `signal_name`, or
+    /// exited with `code` and no report.
+    [[nodiscard]] std::string child_killed_ru(std::optional<std::uint64_t> ooms_before,
+                                              std::optional<std::uint64_t> ooms_after,
+                                              double last_percent, double limit_mb) const;
+    [[nodiscard]] std::string child_crashed_ru(std::string_view signal_name) const;
+    [[nodiscard]] std::string child_exited_ru(int code) const;
+    /// A batch (or one generation, total 1) stopped by /cancel or by the bot's shutdown.
+    [[nodiscard]] std::string batch_stopped(bool shutdown, int made, int total) const;
+    /// After a restart: the batch `label_html` was cut short with `made` of `total` made.
+    [[nodiscard]] std::string batch_interrupted(std::string_view label_html, int made,
+                                                int total) const;
+    /// A job's label for the lock and /status: "/generate 3 by @ann" ("/generate 3 (@ann)").
+    [[nodiscard]] std::string job_label(std::string_view what, std::string_view who) const;
     [[nodiscard]] std::string no_media() const;
     [[nodiscard]] std::string cancelled() const;
     [[nodiscard]] std::string nothing_to_cancel() const;

@@ -18,7 +18,7 @@ namespace {
 std::string memory_lines(const ResourceSnapshot& s, bool ru) {
     return fmt::format(
         fmt::runtime(
-            ru ? "  RSS: {:.2f} MB\n  VMS: {:.2f} MB\n  Использование: {:.1f}%\n  Потоки: {}\n"
+            ru ? "  RSS: {:.2f} МБ\n  VMS: {:.2f} МБ\n  Использование: {:.1f}%\n  Потоки: {}\n"
                : "  RSS: {:.2f} MB\n  VMS: {:.2f} MB\n  Usage: {:.1f}%\n  Threads: {}\n"),
         s.rss_mb(), s.vms_mb(), s.percent, s.threads);
 }
@@ -34,7 +34,7 @@ std::string last_state_line(const StatusReport& r, bool ru) {
     const auto& memory = r.state->details.value("memory", json::object());
     if (memory.contains("rss_mb") && memory["rss_mb"].is_number()) {
         line +=
-            fmt::format(fmt::runtime(ru ? "  RSS тогда: {:.2f} MB\n" : "  RSS then: {:.2f} MB\n"),
+            fmt::format(fmt::runtime(ru ? "  RSS тогда: {:.2f} МБ\n" : "  RSS then: {:.2f} MB\n"),
                         memory["rss_mb"].get<double>());
     }
     return line;
@@ -71,6 +71,22 @@ std::string decode_entities(std::string text) {
     return out;
 }
 
+std::string_view slot_status_ru(SlotStatus status) {
+    switch (status) {
+        case SlotStatus::pending:
+            return "ожидает";
+        case SlotStatus::running:
+            return "идёт";
+        case SlotStatus::done:
+            return "готово";
+        case SlotStatus::failed:
+            return "ошибка";
+        case SlotStatus::skipped:
+            return "пропущено";
+    }
+    return "?";
+}
+
 json timestamp_or_null(const std::optional<TimePoint>& when) {
     return when ? json(detail::local_timestamp(*when)) : json(nullptr);
 }
@@ -83,13 +99,13 @@ std::string status_html(const StatusReport& r, Language language) {
         ru ? "📊 <b>Состояние системы</b>\n\n💾 Память:\n" : "📊 <b>System status</b>\n\n💾 Memory:\n";
     out += r.memory ? memory_lines(*r.memory, ru) : last_state_line(r, ru);
     if (r.last_render_peak_bytes > 0) {
-        out += fmt::format(fmt::runtime(ru ? "  Пик последнего рендера: {:.1f} MB\n"
+        out += fmt::format(fmt::runtime(ru ? "  Пик последнего рендера: {:.1f} МБ\n"
                                            : "  Last render peak: {:.1f} MB\n"),
                            ResourceSnapshot::mib(r.last_render_peak_bytes));
     }
     out += "\n";
     if (r.guard) {
-        out += fmt::format(fmt::runtime(ru ? "🔒 Генерация: ЗАНЯТО ({}, запущена {} сек. назад)\n"
+        out += fmt::format(fmt::runtime(ru ? "🔒 Генерация: ЗАНЯТО ({}, запущена {} с назад)\n"
                                            : "🔒 Generation: LOCKED ({}, started {} s ago)\n"),
                            escape_html(r.guard->label), r.guard->seconds_held(r.now));
     } else {
@@ -97,7 +113,8 @@ std::string status_html(const StatusReport& r, Language language) {
     }
     if (r.last_problem) {
         out += fmt::format(
-            fmt::runtime(ru ? "\n⚠️ Последняя проблема:\n  Этап: {}\n  Ошибка: {}\n "
+            fmt::runtime(ru ? "\n⚠️ Последняя проблема:\n  Этап: {}\n  Ошибка: "
+                              "{}\n "
                               " "
                               "Время: "
                               "{}\n"
@@ -131,7 +148,7 @@ std::string status_html(const StatusReport& r, Language language) {
                 slots += local_clock_text(slot.when).substr(0, 5);
                 if (slot.status != SlotStatus::pending) {
                     slots += ' ';  // appended apart: `" " + string` trips GCC 12's -Wrestrict
-                    slots += to_string(slot.status);
+                    slots += ru ? slot_status_ru(slot.status) : to_string(slot.status);
                 }
             }
             out += fmt::format(fmt::runtime(ru ? "📅 Сегодня: {}\n" : "📅 Today: {}\n"), slots);

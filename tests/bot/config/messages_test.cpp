@@ -1,0 +1,77 @@
+// The bot's catalogue in Russian (issue 11): Russian plural forms and units, no English words
+// of ours inside Russian messages, and the causes of a failed render with their evidence.
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "core/messages.hpp"
+
+using memegen::bot::Language;
+using memegen::bot::Messages;
+
+namespace {
+
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("Russian plural forms: 1 кандидат, 2 кандидата, 5 кандидатов") {
+    const Messages ru{Language::ru};
+    CHECK(contains(ru.scheduled_intro(1), " 1 кандидат на проверку"));
+    CHECK(contains(ru.scheduled_intro(2), " 2 кандидата на проверку"));
+    CHECK(contains(ru.scheduled_intro(4), " 4 кандидата на проверку"));
+    CHECK(contains(ru.scheduled_intro(5), " 5 кандидатов на проверку"));
+    CHECK(contains(ru.scheduled_intro(11), " 11 кандидатов на проверку"));
+    CHECK(contains(ru.scheduled_intro(21), " 21 кандидат на проверку"));
+    CHECK(contains(ru.scheduled_intro(22), " 22 кандидата на проверку"));
+    CHECK_FALSE(contains(ru.scheduled_intro(3), "("));
+    const Messages en{Language::en};
+    CHECK(en.scheduled_intro(3) == "🗓 Scheduled generation: 3 candidates to review.");
+}
+
+TEST_CASE("Russian units are с and МБ, and a lock label has no English 'by'") {
+    const Messages ru{Language::ru};
+    CHECK(contains(ru.busy(12), "12 с назад"));
+    CHECK(contains(ru.cooldown(30), "30 с "));
+    CHECK(contains(ru.batch_summary(2, 1, 40), "40 с"));
+    for (const auto& text : {ru.busy(12), ru.cooldown(30), ru.batch_summary(2, 1, 40)})
+        CHECK_FALSE(contains(text, "сек."));
+    CHECK(contains(ru.upload_facts("video", 640, 360, 4.2, 1'200'000), "4.2 с · 1.2 МБ"));
+    CHECK(ru.job_label("/generate 3", "@ann") == "/generate 3 (@ann)");
+    CHECK(Messages{Language::en}.job_label("/generate 3", "@ann") == "/generate 3 by @ann");
+}
+
+TEST_CASE("a render killed by SIGKILL is put down to memory only with evidence, in Russian too") {
+    const Messages ru{Language::ru};
+    SUBCASE("the OOM-kill counter grew") {
+        const auto text = ru.child_killed_ru(3, 4, 10.0, 2048);
+        CHECK(contains(text, "не хватило памяти"));
+        CHECK(contains(text, "oom_kill 3 → 4"));
+    }
+    SUBCASE("the last sample was at 80 % of the limit or more") {
+        const auto text = ru.child_killed_ru(3, 3, 91.0, 512);
+        CHECK(contains(text, "вероятно, не хватило памяти"));
+        CHECK(contains(text, "91 % предела 512 МБ"));
+    }
+    SUBCASE("no evidence: only what is known") {
+        const auto text = ru.child_killed_ru(3, 3, 0.5, 2048);
+        CHECK_FALSE(contains(text, "памяти"));
+        CHECK(contains(text, "счётчик OOM-kill не изменился"));
+        CHECK_FALSE(contains(ru.child_killed_ru(std::nullopt, std::nullopt, 0.5, 2048), "памяти"));
+    }
+}
+
+TEST_CASE("a batch stopped by shutdown or /cancel, and told after a restart") {
+    const Messages en{Language::en};
+    CHECK(en.batch_stopped(true, 1, 3) == "⏹ Stopped by shutdown: 1 of 3 made.");
+    CHECK(en.batch_stopped(false, 0, 3) == "⏹ Cancelled: 0 of 3 made.");
+    CHECK(contains(en.batch_interrupted("/generate 3 by @ann", 1, 3), "1 of 3 made"));
+    const Messages ru{Language::ru};
+    CHECK(
+        ru.batch_stopped(true, 1, 3) ==
+        "⏹ Остановлено при выключении бота: готово 1 из 3.");
+    CHECK(contains(ru.batch_interrupted("/generate 3 (@ann)", 1, 3), "готово 1 из 3"));
+}
