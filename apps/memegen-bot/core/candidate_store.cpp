@@ -20,6 +20,7 @@ void to_json(nlohmann::json& j, const Candidate& c) {
          {"music", c.music},
          {"seed", c.seed},
          {"variant_group", c.variant_group},
+         {"effects", c.effects},
          {"file_id", c.file_id},
          {"chat", c.chat},
          {"message_id", c.message_id},
@@ -35,6 +36,7 @@ void from_json(const nlohmann::json& j, Candidate& c) {
     c.music = j.value("music", std::string{});
     c.seed = j.value("seed", std::uint64_t{0});
     c.variant_group = j.value("variant_group", 0);
+    c.effects = j.value("effects", std::vector<std::string>{});
     c.file_id = j.value("file_id", std::string{});
     c.chat = j.value("chat", std::string{});
     c.message_id = j.value("message_id", std::int64_t{0});

@@ -25,6 +25,7 @@ struct Candidate {
     std::string music;  ///< music file, or empty
     std::uint64_t seed = 0;
     int variant_group = 0;
+    std::vector<std::string> effects;  ///< what the render applied (Change track keeps them)
     std::string file_id;  ///< Telegram's id of the uploaded video (publish without re-upload)
     std::string chat;     ///< review chat id
     std::int64_t message_id = 0;

@@ -9,7 +9,10 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <stdexcept>
 #include <thread>
+
+#include <fmt/format.h>
 
 #include <memegen/render_entry.h>
 #include <memegen/crash_state_store.hpp>
@@ -42,6 +45,8 @@ void to_json(nlohmann::json& j, const RenderRequest& r) {
          {"max_output_bytes", r.max_output_bytes}};
     if (r.text_layout)
         j["text_layout"] = *r.text_layout;
+    if (!r.effects.empty())
+        j["effects"] = r.effects;
 }
 
 void from_json(const nlohmann::json& j, RenderRequest& r) {
@@ -69,6 +74,7 @@ void from_json(const nlohmann::json& j, RenderRequest& r) {
     r.max_output_bytes = j.value("max_output_bytes", std::uint64_t{50'000'000});
     if (j.contains("text_layout"))
         r.text_layout = j["text_layout"].get<TextLayout>();
+    r.effects = j.value("effects", std::vector<std::string>{});
 }
 
 RenderedVideo rendered_video_from_json(const nlohmann::json& j) {
@@ -207,6 +213,25 @@ std::string signal_description(int sig) {
     return name != nullptr ? std::string("SIG") + name : "signal " + std::to_string(sig);
 }
 
+// What is known about a SIGKILL nobody here sent: ", out of memory: ..." only with evidence (the
+// cgroup's OOM killer counted a kill, or the last sample was at >= 80 % of the limit); otherwise
+// the facts, so an operator looks for the real sender (another kill, a watchdog).
+std::string sigkill_cause(std::optional<std::uint64_t> ooms_before,
+                          std::optional<std::uint64_t> ooms_after,
+                          const std::optional<ResourceSnapshot>& last) {
+    if (ooms_before && ooms_after && *ooms_after > *ooms_before)
+        return fmt::format(", out of memory: the cgroup's OOM killer killed it (oom_kill {} -> {})",
+                           *ooms_before, *ooms_after);
+    if (last && last->limit_bytes > 0 && last->percent >= 80.0)
+        return fmt::format(
+            ", probably out of memory: its last sample used {:.0f} % of the {:.0f} "
+            "MB limit",
+            last->percent, ResourceSnapshot::mib(last->limit_bytes));
+    if (ooms_before && ooms_after)
+        return "; the OOM-kill counter did not change";
+    return "; the OOM-kill counter could not be read";
+}
+
 }  // namespace
 
 RenderOutcome RenderRunner::run_in_child(const RenderRequest& request, std::stop_token stop,
@@ -234,6 +259,11 @@ RenderOutcome RenderRunner::run_in_child(const RenderRequest& request, std::stop
     // for its sigwait thread), or the render's SIGTERM on /cancel would never arrive. This
     // thread waits below until the child is reaped, so the child's parent-death signal only
     // fires when the whole bot dies.
+    // The cgroup's OOM-kill counter before the child starts: a SIGKILL is blamed on memory
+    // only if the counter grew (or memory was near the limit), never by guess.
+    const ResourceMonitor monitor;
+    const auto oom_kills_before = monitor.oom_kill_count();
+    outcome.oom_kills_before = oom_kills_before;
     pid_t pid = -1;
     try {
         pid = spawn_child(options_.program,
@@ -247,7 +277,6 @@ RenderOutcome RenderRunner::run_in_child(const RenderRequest& request, std::stop
         ticket->note_child(pid);
     log_info("render child started (pid {})", pid);
 
-    const ResourceMonitor monitor;
     int status = 0;
     bool term_sent = false;
     auto term_time = std::chrono::steady_clock::now();
@@ -263,6 +292,10 @@ RenderOutcome RenderRunner::run_in_child(const RenderRequest& request, std::stop
         }
         try {
             const auto sample = monitor.snapshot(pid);
+            // An exiting child (a zombie) has no resident memory left to read: its "0 MB"
+            // would hide the last real sample.
+            if (sample.rss_bytes == 0)
+                throw std::runtime_error("no memory figures");
             outcome.last_child_sample = sample;
             outcome.child_peak_rss_bytes = std::max(outcome.child_peak_rss_bytes, sample.rss_bytes);
         } catch (const std::exception&) {
@@ -325,8 +358,11 @@ RenderOutcome RenderRunner::run_in_child(const RenderRequest& request, std::stop
             outcome.error = "the render was cancelled";
         } else if (sig == SIGKILL) {
             outcome.failure = RenderFailureKind::killed;
-            outcome.error =
-                "the render process was killed (SIGKILL), probably out of memory" + sample_text;
+            outcome.oom_kills_after = monitor.oom_kill_count();
+            outcome.error = "the render process was killed (SIGKILL" +
+                            sigkill_cause(oom_kills_before, outcome.oom_kills_after,
+                                          outcome.last_child_sample) +
+                            ")" + sample_text;
         } else {
             outcome.failure = RenderFailureKind::crashed;
             outcome.error =

@@ -42,6 +42,9 @@ struct RenderRequest {
     double max_video_seconds = 60;
     std::uint64_t max_output_bytes = 50ull * 1000 * 1000;
     std::optional<TextLayout> text_layout;  ///< cached detect_text(); unset: the render detects
+    /// Effects by name, applied as given (Change track keeps a candidate's look); empty: the
+    /// renderer draws them from seed and variant_group.
+    std::vector<std::string> effects;
 };
 
 void to_json(nlohmann::json& j, const RenderRequest& r);
@@ -72,7 +75,7 @@ enum class RenderFailureKind {
     error,      ///< the renderer reported an error (bad media, disk full, ...)
     cancelled,  ///< /cancel or shutdown
     crashed,    ///< the child died of a signal other than SIGKILL (SEGV, ABRT, ...)
-    killed,     ///< the child was killed by SIGKILL: probably the OOM killer
+    killed,     ///< SIGKILL nobody here sent (the error says whether the OOM killer did it)
     exited,     ///< the child exited with an unexpected status and no report
 };
 
@@ -88,6 +91,10 @@ struct RenderOutcome {
     std::optional<int> signal;               ///< the signal that ended the child, if any
     std::uint64_t child_peak_rss_bytes = 0;  ///< highest RSS seen of the child (0 in-thread)
     std::optional<ResourceSnapshot> last_child_sample;  ///< the child's last memory sample
+    /// The cgroup's OOM-kill counter before and after the child (unset where unreadable): a
+    /// SIGKILL is put down to memory only when it grew, or the last sample was near the limit.
+    std::optional<std::uint64_t> oom_kills_before;
+    std::optional<std::uint64_t> oom_kills_after;
 
     [[nodiscard]] bool ok() const noexcept { return result.has_value(); }
 };
