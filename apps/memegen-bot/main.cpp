@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -160,10 +161,12 @@ int main(int argc, char** argv) {
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
     std::stop_source stop;
+    std::atomic<bool> exiting_on_own{false};
     std::thread signal_waiter([&] {
         int sig = 0;
         sigwait(&stop_signals, &sig);
-        if (sig != 0)
+        // The SIGTERM we send ourselves below only wakes this thread: not a stop request.
+        if (sig != 0 && !exiting_on_own)
             memegen::log_info("received {}: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
         stop.request_stop();
     });
@@ -178,6 +181,7 @@ int main(int argc, char** argv) {
     }
     // Wake the signal thread if we stopped for another reason (401).
     if (!stop.stop_requested()) {
+        exiting_on_own = true;
         stop.request_stop();
         ::kill(::getpid(), SIGTERM);
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <random>
 
 #include <fmt/format.h>
@@ -44,6 +45,32 @@ std::string effects_text(const std::vector<std::string>& effects) {
         out += e;
     }
     return out.empty() ? "none" : out;
+}
+
+// How a render failed, in the user's language where the sentence is ours (how the child
+// ended); the renderer's own error text stays as it is.
+std::string user_cause(const RenderOutcome& outcome, const Messages& text) {
+    if (!text.ru())
+        return outcome.error;
+    switch (outcome.failure) {
+        case RenderFailureKind::killed: {
+            const auto& last = outcome.last_child_sample;
+            return text.child_killed_ru(outcome.oom_kills_before, outcome.oom_kills_after,
+                                        last ? last->percent : 0.0,
+                                        last ? ResourceSnapshot::mib(last->limit_bytes) : 0.0);
+        }
+        case RenderFailureKind::crashed: {
+            const char* name = outcome.signal ? sigabbrev_np(*outcome.signal) : nullptr;
+            return text.child_crashed_ru(name != nullptr ? std::string("SIG") + name
+                                                         : std::string("сигнал"));
+        }
+        case RenderFailureKind::exited:
+            return text.child_exited_ru(outcome.exit_code.value_or(-1));
+        case RenderFailureKind::error:
+        case RenderFailureKind::cancelled:
+            break;
+    }
+    return outcome.error;
 }
 
 std::uint64_t fresh_seed() {
@@ -112,6 +139,12 @@ Bot::Bot(BotConfig config)
     }
     for (const auto& p : candidates_.problems())
         state_.note_problem(stage::state_corrupt, p, {{"file", "candidates.json"}});
+    for (const auto& p : stats_.problems())
+        state_.note_problem(stage::state_corrupt, p, {{"file", "stats.json"}});
+    for (const auto& p : picker_.problems())
+        state_.note_problem(stage::state_corrupt, p, {{"file", "history.json"}});
+    for (const auto& p : library_.index_problems())
+        state_.note_problem(stage::state_corrupt, p, {{"file", "library_index.json"}});
 }
 
 Bot::~Bot() {
@@ -204,6 +237,13 @@ BotExit Bot::run(std::stop_token outer) {
     try {
         const auto me = api_.get_me(stop);
         log_info("connected to the Bot API as @{}", me.value("username", std::string("?")));
+        if (me.contains("id") && me["id"].is_number_integer()) {
+            try {
+                offsets_.bind_bot(me["id"].get<std::int64_t>());
+            } catch (const std::exception& e) {
+                log_error("cannot record the bot's id in the offsets: {}", e.what());
+            }
+        }
         api_.delete_webhook(false, stop);
         api_.set_my_commands(
             {{"generate",
@@ -244,6 +284,7 @@ BotExit Bot::run(std::stop_token outer) {
     if (unclean) {
         say(std::to_string(config_.owner_id), text_.unclean_end(escape_html(unclean->error)));
     }
+    report_interrupted_batch();
     state_.record(stage::idle, {{"label", "bot started"}});
     monitor_.log_resource_usage("bot_start");
 
@@ -313,8 +354,11 @@ BotExit Bot::run(std::stop_token outer) {
                 log_warning("update {} failed {} times; skipped", id, config_.max_attempts);
                 continue;
             }
-            if (decision == UpdateDecision::already_handled)
+            if (decision == UpdateDecision::already_handled) {
+                log_info("update {} dropped: already handled (the last handled update is {})", id,
+                         offsets_.last_handled().value_or(0));
                 continue;
+            }
             try {
                 handle_update(update);
             } catch (const std::exception& e) {
@@ -330,13 +374,14 @@ BotExit Bot::run(std::stop_token outer) {
         }
     }
 
-    // Shutdown: cancel the render, let the worker and scheduler end, confirm the offset.
+    // Shutdown: cancel the render, let the worker and scheduler end, confirm the offset. The
+    // bot's stop comes first: the worker tells a shutdown from a /cancel by it.
+    stop_.request_stop();
     {
         std::lock_guard lock(jobs_mutex_);
         if (current_job_stop_)
             current_job_stop_->request_stop();
     }
-    stop_.request_stop();
     jobs_cv_.notify_all();
     if (worker_.joinable())
         worker_.join();
@@ -495,7 +540,7 @@ void Bot::command_generate(const std::string& chat, std::int64_t open_user, cons
     job.kind = JobKind::generate;
     job.count = count;
     job.chat = chat;
-    job.label = count == 1 ? "/generate by " + who : fmt::format("/generate {} by {}", count, who);
+    job.label = text_.job_label(count == 1 ? "/generate" : fmt::format("/generate {}", count), who);
     start_job(std::move(job), chat);
 }
 
@@ -504,7 +549,7 @@ void Bot::command_run_scheduled(const std::string& chat, const std::string& who)
     job.kind = JobKind::scheduled;
     job.count = config_.candidates;
     job.chat = config_.review_chat.to_string();
-    job.label = "/runscheduled by " + who;
+    job.label = text_.job_label("/runscheduled", who);
     start_job(std::move(job), chat);
 }
 
@@ -595,7 +640,9 @@ void Bot::handle_callback(const nlohmann::json& query) {
         }
         job.kind = verb == "t" ? JobKind::change_track : JobKind::regenerate;
         job.candidate_id = target;
-        job.label = (verb == "t" ? "Change track by " : "Regenerate by ") + who;
+        job.label = text_.job_label(verb == "t" ? (text_.ru() ? "Смена трека" : "Change track")
+                                                : (text_.ru() ? "Перегенерация" : "Regenerate"),
+                                    who);
     } else if (verb == "a") {
         if (candidates_.batch(target).empty()) {
             answer(id, text_.stale_button());
@@ -604,7 +651,7 @@ void Bot::handle_callback(const nlohmann::json& query) {
         job.kind = JobKind::regenerate_all;
         job.batch_id = target;
         job.count = config_.candidates;
-        job.label = "Regenerate all by " + who;
+        job.label = text_.job_label(text_.ru() ? "Перегенерация всех" : "Regenerate all", who);
     } else {
         answer(id, text_.stale_button());
         return;
@@ -747,8 +794,11 @@ void Bot::count_cancelled(const Job& job, int generations) {
 
 std::optional<Bot::Made> Bot::generate_one(const Job& job, int index, int variant_group,
                                            std::set<std::filesystem::path>& used_in_batch,
-                                           std::stop_token stop, const std::string& fixed_media,
-                                           const std::string& avoid_music) {
+                                           std::stop_token stop, std::string& failure_html,
+                                           const Keep& keep) {
+    const std::string& fixed_media = keep.media;
+    const std::string& avoid_music = keep.avoid_music;
+    failure_html.clear();
     std::set<std::filesystem::path> failed_sources;
     for (int attempt = 0; attempt < config_.max_attempts; ++attempt) {
         if (stop.stop_requested())
@@ -771,7 +821,7 @@ std::optional<Bot::Made> Bot::generate_one(const Job& job, int index, int varian
             state_.record_problem(stage::generation_error,
                                   "no usable meme in " + config_.media_dir.string(),
                                   {{"label", job.label}, {"index", index}, {"attempt", attempt}});
-            say(job.chat, text_.no_media());
+            failure_html = text_.no_media();
             return std::nullopt;
         }
         const auto music = picker_.pick_music(avoid_music);
@@ -780,8 +830,10 @@ std::optional<Bot::Made> Bot::generate_one(const Job& job, int index, int varian
         request.text_layout = library_.text_layout(*media);
         request.music = music.value_or(std::filesystem::path{});
         request.output = config_.state_dir / "work" / (CandidateStore::new_id() + ".mp4");
-        request.seed = fresh_seed();
+        request.seed = keep.seed && attempt == 0 ? *keep.seed : fresh_seed();
         request.variant_group = variant_group;
+        if (attempt == 0)
+            request.effects = keep.effects;
         request.width = config_.render.width;
         request.height = config_.render.height;
         request.fps = config_.render.fps;
@@ -857,10 +909,8 @@ std::optional<Bot::Made> Bot::generate_one(const Job& job, int index, int varian
         log_error("[{}] render failed: {}", context, outcome.error);
         state_.record_problem(stage::generation_error, outcome.error, details);
         monitor_.log_resource_usage(context + "_error");
-        if (outcome.failure == RenderFailureKind::killed ||
-            outcome.failure == RenderFailureKind::crashed) {
-            say(job.chat, text_.generation_failed(escape_html(outcome.error)));
-        }
+        // The user hears of the last attempt's cause only, and only if no attempt succeeds.
+        failure_html = text_.generation_failed(escape_html(user_cause(outcome, text_)));
         failed_sources.insert(*media);
         std::error_code ec;
         std::filesystem::remove(request.output, ec);
@@ -871,7 +921,9 @@ std::optional<Bot::Made> Bot::generate_one(const Job& job, int index, int varian
 }
 
 std::optional<Candidate> Bot::send_candidate(const Made& made, const std::string& chat,
-                                             const std::string& batch_id) {
+                                             const std::string& batch_id,
+                                             std::string& failure_html) {
+    failure_html.clear();
     Candidate c;
     c.id = CandidateStore::new_id();
     c.batch = batch_id;
@@ -879,6 +931,7 @@ std::optional<Candidate> Bot::send_candidate(const Made& made, const std::string
     c.music = made.music;
     c.seed = made.seed;
     c.variant_group = made.variant_group;
+    c.effects = made.result.effects;
     c.chat = chat;
     const auto& r = made.result;
     c.caption = fmt::format("🎬 {}\n🎵 {}\n⏱ {:.1f} s · {} MB · {}×{}\n✨ {}",
@@ -919,8 +972,135 @@ std::optional<Candidate> Bot::send_candidate(const Made& made, const std::string
         cleanup();
         note_telegram_error(e, "sendVideo");
         state_.record_problem(stage::send_error, e.what(), {{"media", made.media}});
-        say(chat, text_.generation_failed(escape_html(e.what())));
+        failure_html = text_.generation_failed(escape_html(e.what()));
         return std::nullopt;
+    }
+}
+
+std::filesystem::path Bot::batch_record_file() const {
+    return config_.state_dir / "batch.json";
+}
+
+void Bot::write_batch_record(const Progress& progress) {
+    try {
+        nlohmann::json record = {{"label", progress.label},
+                                 {"chat", progress.chat},
+                                 {"total", progress.total},
+                                 {"made", progress.done},
+                                 {"failed", progress.failed}};
+        if (progress.message_id)
+            record["message_id"] = *progress.message_id;
+        memegen::detail::write_file_atomically(batch_record_file(), record.dump(2) + "\n");
+    } catch (const std::exception& e) {
+        log_warning("cannot record the running batch: {}", e.what());
+    }
+}
+
+void Bot::show_progress(Progress& progress, bool force) {
+    if (!progress.shown)
+        return;
+    // The record first: a kill right after this leaves what the restart reports.
+    write_batch_record(progress);
+    const auto now = std::chrono::steady_clock::now();
+    if (!force && now - progress.last_edit < std::chrono::seconds(3))
+        return;
+    progress.last_edit = now;
+    const auto text =
+        text_.batch_progress(progress.done + progress.failed, progress.total, progress.failed);
+    try {
+        if (!progress.message_id) {
+            const auto sent =
+                api_.send_message(progress.chat, text, MessageOptions{}, stop_.get_token());
+            progress.message_id = sent.value("message_id", std::int64_t{0});
+            write_batch_record(progress);
+        } else {
+            api_.edit_message_text(progress.chat, *progress.message_id, text, MessageOptions{},
+                                   stop_.get_token());
+        }
+    } catch (const TelegramError& e) {
+        if (!e.is_not_modified())
+            note_telegram_error(e, "progress message");
+    } catch (const std::exception& e) {
+        note_telegram_error(e, "progress message");
+    }
+}
+
+namespace {
+
+// A client for the last words while the bot stops: one attempt, a short timeout, and no stop
+// token, so systemd's 15 s stop timeout is kept (render cancel ≤ 3 s + this ≤ 5 s).
+BotApiOptions stopping_options(BotApiOptions o) {
+    o.retry.max_attempts = 1;
+    o.request_timeout = std::chrono::seconds(5);
+    return o;
+}
+
+}  // namespace
+
+std::optional<nlohmann::json> Bot::say_while_stopping(const std::string& chat,
+                                                      const std::string& html) {
+    try {
+        const BotApi api(stopping_options(api_.options()));
+        return api.send_message(chat, html, MessageOptions{}, {});
+    } catch (const std::exception& e) {
+        note_telegram_error(e, "sendMessage while stopping");
+        return std::nullopt;
+    }
+}
+
+void Bot::end_progress(Progress& progress, const std::string& text, bool keep_record) {
+    if (!progress.shown)
+        return;
+    if (keep_record) {
+        write_batch_record(progress);  // up to date; the next start reports it
+    } else {
+        std::error_code ec;
+        std::filesystem::remove(batch_record_file(), ec);
+    }
+    try {
+        const BotApi api(stopping_options(api_.options()));
+        if (progress.message_id) {
+            api.edit_message_text(progress.chat, *progress.message_id, text, MessageOptions{}, {});
+        } else {
+            api.send_message(progress.chat, text, MessageOptions{}, {});
+        }
+    } catch (const TelegramError& e) {
+        if (!e.is_not_modified())
+            note_telegram_error(e, "progress message");
+    } catch (const std::exception& e) {
+        note_telegram_error(e, "progress message");
+    }
+}
+
+void Bot::report_interrupted_batch() {
+    const auto file = batch_record_file();
+    const auto read = memegen::detail::read_state_file(file);
+    std::optional<std::string> problem = read.problem;
+    if (read.text) {
+        const auto j = nlohmann::json::parse(*read.text, nullptr, false);
+        const auto is_int = [&](const char* key) {
+            return j.contains(key) && j[key].is_number_integer();
+        };
+        if (!j.is_object() || !j.contains("label") || !j["label"].is_string() ||
+            !j.contains("chat") || !j["chat"].is_string() || !is_int("total") || !is_int("made") ||
+            !is_int("failed") ||
+            (j.contains("message_id") && !j["message_id"].is_number_integer())) {
+            problem = memegen::detail::quarantine_file(
+                file, j.is_discarded() ? "it is not valid JSON" : "it is not a batch record");
+        } else {
+            const auto label = j["label"].get<std::string>();
+            const auto made = j["made"].get<int>();
+            const auto total = j["total"].get<int>();
+            log_warning("the batch '{}' was interrupted ({} of {} made)", label, made, total);
+            say(std::to_string(config_.owner_id),
+                text_.batch_interrupted(escape_html(label), made, total));
+            std::error_code ec;
+            std::filesystem::remove(file, ec);
+        }
+    }
+    if (problem) {
+        log_warning("{}", *problem);
+        state_.note_problem(stage::state_corrupt, *problem, {{"file", "batch.json"}});
     }
 }
 
@@ -930,60 +1110,55 @@ void Bot::run_generate(Job& job, std::stop_token stop) {
     if (batch)
         monitor_.log_resource_usage("batch_start");
     const auto batch_id = CandidateStore::new_id();
-    std::optional<std::int64_t> progress_message;
-    auto last_edit = std::chrono::steady_clock::now() - std::chrono::hours(1);
-    const auto show_progress = [&](int done, int failed, bool force) {
-        if (!batch)
-            return;
-        const auto now = std::chrono::steady_clock::now();
-        if (!force && now - last_edit < std::chrono::seconds(3))
-            return;
-        last_edit = now;
-        const auto text = text_.batch_progress(done, job.count, failed);
-        try {
-            if (!progress_message) {
-                const auto sent =
-                    api_.send_message(job.chat, text, MessageOptions{}, stop_.get_token());
-                progress_message = sent.value("message_id", std::int64_t{0});
-            } else {
-                api_.edit_message_text(job.chat, *progress_message, text, MessageOptions{},
-                                       stop_.get_token());
-            }
-        } catch (const TelegramError& e) {
-            if (!e.is_not_modified())
-                note_telegram_error(e, "progress message");
-        }
-    };
-    show_progress(0, 0, true);
+    Progress progress;
+    progress.chat = job.chat;
+    progress.label = job.label;
+    progress.total = job.count;
+    progress.shown = batch;
+    show_progress(progress, true);
     std::set<std::filesystem::path> used;
-    int ok = 0;
-    int failed = 0;
     for (int index = 0; index < job.count && !stop.stop_requested(); ++index) {
-        const auto made = generate_one(job, index, index % 5, used, stop);
+        std::string failure;
+        const auto made = generate_one(job, index, index % 5, used, stop, failure);
         bool sent = false;
         if (made)
-            sent = send_candidate(*made, job.chat, batch_id).has_value();
+            sent = send_candidate(*made, job.chat, batch_id, failure).has_value();
         if (stop.stop_requested() && !made)
             break;
         count_generation(job, sent);
-        (sent ? ok : failed) += 1;
-        show_progress(ok + failed, failed, false);
+        (sent ? progress.done : progress.failed) += 1;
+        // One message per meme: the video, or its one failure with the cause.
+        if (!sent && !failure.empty())
+            say(job.chat, failure);
+        show_progress(progress, false);
     }
     if (stop.stop_requested()) {
-        count_cancelled(job, job.count - ok - failed);
-        say(job.chat, text_.cancelled());
-        state_.record(stage::cancelled, {{"label", job.label}, {"ok", ok}, {"failed", failed}});
+        // The bot's own stop is a shutdown; the job's alone is /cancel.
+        const bool shutdown = stop_.stop_requested();
+        count_cancelled(job, job.count - progress.done - progress.failed);
+        const auto stopped = text_.batch_stopped(shutdown, progress.done, job.count);
+        if (batch) {
+            end_progress(progress, stopped, shutdown);
+        } else if (shutdown) {
+            say_while_stopping(job.chat, stopped);
+        }
+        if (!shutdown)
+            say(job.chat, text_.cancelled());
+        state_.record(stage::cancelled, {{"label", job.label},
+                                         {"ok", progress.done},
+                                         {"failed", progress.failed},
+                                         {"by", shutdown ? "shutdown" : "cancel"}});
     } else if (batch) {
-        show_progress(ok + failed, failed, true);
+        end_progress(
+            progress,
+            text_.batch_progress(progress.done + progress.failed, job.count, progress.failed),
+            false);
         const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
                                  std::chrono::steady_clock::now() - started)
                                  .count();
-        say(job.chat, text_.batch_summary(ok, failed, seconds));
-        state_.record(stage::idle, {{"label", job.label}, {"ok", ok}, {"failed", failed}});
-    } else if (failed > 0) {
-        const auto problem = state_.last_problem();
-        say(job.chat,
-            text_.generation_failed(escape_html(problem ? problem->error : "unknown error")));
+        say(job.chat, text_.batch_summary(progress.done, progress.failed, seconds));
+        state_.record(stage::idle,
+                      {{"label", job.label}, {"ok", progress.done}, {"failed", progress.failed}});
     } else {
         state_.record(stage::idle, {{"label", job.label}});
     }
@@ -1002,20 +1177,37 @@ void Bot::run_scheduled(Job& job, std::stop_token stop) {
                 candidates_.transition(c.id, "review", "replaced");
         }
     }
+    // Acknowledged at once: the progress message, as for /generate N.
+    Progress progress;
+    progress.chat = job.chat;
+    progress.label = job.label;
+    progress.total = job.count;
+    progress.shown = true;
+    show_progress(progress, true);
     std::set<std::filesystem::path> used;
     std::vector<Made> made;
+    std::vector<std::string> failures;
     int failed = 0;
     for (int index = 0; index < job.count && !stop.stop_requested(); ++index) {
         // Different variant groups make candidates of one job look different.
-        if (auto m = generate_one(job, index, index % 5, used, stop)) {
+        std::string failure;
+        if (auto m = generate_one(job, index, index % 5, used, stop, failure)) {
             made.push_back(std::move(*m));
+            ++progress.done;
         } else if (!stop.stop_requested()) {
             ++failed;
+            ++progress.failed;
             count_generation(job, false);
+            if (!failure.empty())
+                failures.push_back(std::move(failure));
         }
+        show_progress(progress, false);
     }
     bool any_sent = false;
     if (config_.auto_publish && config_.channel && !made.empty() && !stop.stop_requested()) {
+        end_progress(progress,
+                     text_.batch_progress(progress.done + progress.failed, job.count, failed),
+                     false);
         VideoUpload upload;
         upload.chat_id = config_.channel->to_string();
         upload.video = made.front().result.output;
@@ -1039,12 +1231,20 @@ void Bot::run_scheduled(Job& job, std::stop_token stop) {
             std::filesystem::remove(m.result.thumbnail, ec);
         }
     } else if (!stop.stop_requested()) {
-        if (!made.empty())
-            say(job.chat, text_.scheduled_intro(static_cast<int>(made.size())));
+        // The progress message becomes the intro of the candidates below it.
+        end_progress(progress,
+                     made.empty() ? text_.batch_progress(failed, job.count, failed)
+                                  : text_.scheduled_intro(static_cast<int>(made.size())),
+                     false);
+        for (const auto& failure : failures)
+            say(job.chat, failure);
         for (const auto& m : made) {
-            const bool sent = send_candidate(m, job.chat, batch_id).has_value();
+            std::string failure;
+            const bool sent = send_candidate(m, job.chat, batch_id, failure).has_value();
             any_sent = any_sent || sent;
             count_generation(job, sent);
+            if (!sent && !failure.empty())
+                say(job.chat, failure);
         }
         if (any_sent) {
             say(job.chat, text_.scheduled_done(static_cast<int>(made.size()), failed),
@@ -1062,11 +1262,22 @@ void Bot::run_scheduled(Job& job, std::stop_token stop) {
         }
     }
     if (stop.stop_requested()) {
+        const bool shutdown = stop_.stop_requested();
         // Candidates made but not sent, and those never made, were cancelled.
         if (!any_sent)
             count_cancelled(job, job.count - failed);
-        say(job.chat, text_.cancelled());
-        state_.record(stage::cancelled, {{"label", job.label}});
+        end_progress(progress,
+                     text_.batch_stopped(shutdown, static_cast<int>(made.size()), job.count),
+                     shutdown);
+        for (const auto& m : made) {
+            std::error_code ec;
+            std::filesystem::remove(m.result.output, ec);
+            std::filesystem::remove(m.result.thumbnail, ec);
+        }
+        if (!shutdown)
+            say(job.chat, text_.cancelled());
+        state_.record(stage::cancelled,
+                      {{"label", job.label}, {"by", shutdown ? "shutdown" : "cancel"}});
     } else {
         state_.record(stage::idle, {{"label", job.label}, {"ok", made.size()}, {"failed", failed}});
     }
@@ -1081,23 +1292,38 @@ void Bot::run_replace(Job& job, std::stop_token stop) {
     }
     std::set<std::filesystem::path> used;
     std::optional<Made> made;
+    std::string failure;
     if (job.kind == JobKind::change_track) {
-        made = generate_one(job, 0, old->variant_group, used, stop, old->media, old->music);
+        // Only the music changes: the same meme, seed, variant group and effects.
+        Keep keep;
+        keep.media = old->media;
+        keep.avoid_music = old->music;
+        keep.seed = old->seed;
+        keep.effects = old->effects;
+        made = generate_one(job, 0, old->variant_group, used, stop, failure, keep);
     } else {
         used.insert(old->media);  // a new meme in its place, not the same one
-        made = generate_one(job, 0, (old->variant_group + 1) % 5, used, stop);
+        made = generate_one(job, 0, (old->variant_group + 1) % 5, used, stop, failure);
     }
     if (!made) {
         if (stop.stop_requested()) {
             count_cancelled(job, 1);
-            say(job.chat, text_.cancelled());
+            if (stop_.stop_requested()) {
+                say_while_stopping(job.chat, text_.batch_stopped(true, 0, 1));
+            } else {
+                say(job.chat, text_.cancelled());
+            }
         } else {
             count_generation(job, false);
+            if (!failure.empty())
+                say(job.chat, failure);
         }
         return;
     }
-    const auto sent = send_candidate(*made, old->chat, old->batch);
+    const auto sent = send_candidate(*made, old->chat, old->batch, failure);
     count_generation(job, sent.has_value());
+    if (!sent && !failure.empty())
+        say(job.chat, failure);
     if (sent && candidates_.transition(old->id, "review", "replaced")) {
         try {
             api_.edit_message_reply_markup(old->chat, old->message_id, std::nullopt,
@@ -1138,7 +1364,7 @@ void Bot::scheduler_loop(std::stop_token stop) {
             job.kind = JobKind::scheduled;
             job.count = config_.candidates;
             job.chat = config_.review_chat.to_string();
-            job.label = "scheduled job";
+            job.label = text_.ru() ? "плановая генерация" : "scheduled job";
             job.slot = due;
             const auto wait = std::chrono::minutes(config_.scheduled_wait_minutes);
             auto acquired = guard_.acquire(job.label, wait, stop);
@@ -1351,18 +1577,24 @@ void Bot::reddit_loop(std::stop_token stop) {
     {
         std::lock_guard lock(reddit_mutex_);
         reddit_.emplace(loaded.config);
-        std::optional<std::string> text;
-        try {
-            text = memegen::detail::read_file(config_.state_dir / "reddit_history.json");
-        } catch (const std::exception& e) {
-            log_warning("reddit: {}; starting with an empty history", e.what());
-        }
-        const auto j = text ? nlohmann::json::parse(*text, nullptr, false) : nlohmann::json();
-        if (j.is_array()) {
-            for (const auto& item : j) {
-                if (item.is_string())
+        const auto file = config_.state_dir / "reddit_history.json";
+        const auto read = memegen::detail::read_state_file(file);
+        std::optional<std::string> problem = read.problem;
+        if (read.text) {
+            const auto j = nlohmann::json::parse(*read.text, nullptr, false);
+            if (!j.is_array() || !std::all_of(j.begin(), j.end(),
+                                              [](const auto& item) { return item.is_string(); })) {
+                problem = memegen::detail::quarantine_file(
+                    file,
+                    j.is_discarded() ? "it is not valid JSON" : "it is not a list of used posts");
+            } else {
+                for (const auto& item : j)
                     remember_reddit_source(item.get<std::string>());
             }
+        }
+        if (problem) {
+            log_warning("reddit: {}; starting with an empty history", *problem);
+            state_.note_problem(stage::state_corrupt, *problem, {{"file", "reddit_history.json"}});
         }
     }
     std::mutex wait_mutex;

@@ -74,6 +74,27 @@ class Bot {
         std::optional<GenerationGuard::Ticket> ticket;
     };
 
+    // What a render keeps from an earlier candidate (Change track: all but the music).
+    struct Keep {
+        std::string media;
+        std::string avoid_music;
+        std::optional<std::uint64_t> seed;
+        std::vector<std::string> effects;
+    };
+
+    // A batch's progress message and its record in <state_dir>/batch.json, so that a batch
+    // cut short by a shutdown or a kill is reported after the restart.
+    struct Progress {
+        std::string chat;
+        std::string label;
+        int total = 0;
+        int done = 0;  // made and sent
+        int failed = 0;
+        bool shown = false;  // a progress message is wanted (batches, scheduled jobs)
+        std::optional<std::int64_t> message_id;
+        std::chrono::steady_clock::time_point last_edit{};
+    };
+
     struct Made {
         RenderedVideo result;
         std::string media;
@@ -103,12 +124,23 @@ class Bot {
     void run_generate(Job& job, std::stop_token stop);
     void run_scheduled(Job& job, std::stop_token stop);
     void run_replace(Job& job, std::stop_token stop);
+    // Tries up to max_attempts renders; on failure `failure_html` is the one message the user
+    // gets about it (each attempt's failure goes to the log and the problem history only).
     std::optional<Made> generate_one(const Job& job, int index, int variant_group,
                                      std::set<std::filesystem::path>& used_in_batch,
-                                     std::stop_token stop, const std::string& fixed_media = {},
-                                     const std::string& avoid_music = {});
+                                     std::stop_token stop, std::string& failure_html,
+                                     const Keep& keep = {});
     std::optional<Candidate> send_candidate(const Made& made, const std::string& chat,
-                                            const std::string& batch_id);
+                                            const std::string& batch_id, std::string& failure_html);
+    void write_batch_record(const Progress& progress);
+    void show_progress(Progress& progress, bool force);
+    // The progress message's last word, sent even while the bot stops (a request path of its
+    // own, not cancelled by the bot's stop token, with a short timeout).
+    void end_progress(Progress& progress, const std::string& text, bool keep_record);
+    std::optional<nlohmann::json> say_while_stopping(const std::string& chat,
+                                                     const std::string& html);
+    void report_interrupted_batch();
+    [[nodiscard]] std::filesystem::path batch_record_file() const;
     void count_generation(const Job& job, bool ok);
     void count_cancelled(const Job& job, int generations);
     [[nodiscard]] static GenerationTrigger trigger_of(const Job& job) noexcept;

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -255,8 +256,14 @@ TEST_CASE("/runscheduled sends 3 distinct candidates with Regenerate all") {
     BotProcess bot(f.dir.path(), f.config);
     REQUIRE(f.wait_ready());
     f.api.push_message(kOwner, kOwner, "/runscheduled");
+    // Acknowledged at once with a progress message, before any video.
+    REQUIRE(f.wait_for_text(kOwner, "Generating: 0 of 3"));
+    CHECK(f.api.call_count("sendVideo") == 0);
     REQUIRE(f.api.wait_for_calls("sendVideo", 3, kWait));
     REQUIRE(f.wait_for_text(kOwner, "Candidates sent: 3"));
+    // The progress message became the intro of the candidates below it.
+    CHECK(f.api.sent_messages(kOwner).front()["text"] ==
+          "🗓 Scheduled generation: 3 candidates to review.");
     std::set<std::string> memes;
     for (const auto& call : f.api.calls("sendVideo")) {
         const auto caption = call.params["caption"].get<std::string>();
@@ -277,6 +284,21 @@ TEST_CASE("/runscheduled sends 3 distinct candidates with Regenerate all") {
         REQUIRE(change.rfind("t:", 0) == 0);
         f.api.push_callback(kOwner, first["message_id"].get<std::int64_t>(), change);
         REQUIRE(f.api.wait_for_calls("sendVideo", 4, kWait));
+        // Only the music changed: the same meme and the same effects, another track.
+        const auto lines = [](const std::string& caption) {
+            std::vector<std::string> out;
+            std::istringstream in(caption);
+            for (std::string line; std::getline(in, line);)
+                out.push_back(line);
+            return out;
+        };
+        const auto before = lines(first["caption"].get<std::string>());
+        const auto after = lines(f.api.calls("sendVideo").back().params["caption"]);
+        REQUIRE(before.size() == 4);
+        REQUIRE(after.size() == 4);
+        CHECK(after[0] == before[0]);  // 🎬 the meme
+        CHECK(after[1] != before[1]);  // 🎵 the track
+        CHECK(after[3] == before[3]);  // ✨ the effects
         // The replaced candidate's buttons are removed.
         REQUIRE(f.api.wait_until(
             [&] {
@@ -292,9 +314,16 @@ TEST_CASE("a render child killed with SIGKILL: the bot survives, reports it, /st
     BotProcess bot(f.dir.path(), f.config, {{"MEMEGEN_RENDER_FAULT", "sigkill"}});
     REQUIRE(f.wait_ready());
     f.api.push_message(kOwner, kOwner, "/generate");
-    REQUIRE(f.wait_for_text(kOwner, "killed (SIGKILL), probably out of memory"));
+    REQUIRE(f.wait_for_text(kOwner, "killed (SIGKILL"));
     REQUIRE(Fixture::wait_unlocked(bot));
     CHECK(bot.running());
+    // Every attempt failed (max_attempts 3): the user hears of it once, with what is known.
+    // The child killed itself at a few MB: nothing suggests memory, so none is claimed.
+    CHECK(f.count_texts(kOwner, "Could not generate a meme") == 1);
+    const auto failure = f.texts(kOwner).back();
+    CHECK(failure.find("out of memory") == std::string::npos);
+    CHECK(failure.find("the OOM-kill counter") != std::string::npos);
+    CHECK(bot.log().find("[gen_0_2] render failed") != std::string::npos);  // all three tried
     f.api.push_message(kOwner, kOwner, "/status");
     REQUIRE(f.wait_for_text(kOwner, "Last problem:"));
     const auto status = f.texts(kOwner).back();
@@ -395,6 +424,8 @@ TEST_CASE("a rejected token ends the bot with status 2 and says why, without the
     const auto log = bot.log();
     CHECK(log.find("the bot token was rejected") != std::string::npos);
     CHECK(log.find("WrongTokenValue") == std::string::npos);
+    // It stopped on its own: no signal was received, and the log does not claim one.
+    CHECK(log.find("received SIGTERM") == std::string::npos);
 }
 
 TEST_CASE("after an injected render error and a restart, /status shows the last problem") {
@@ -479,6 +510,24 @@ TEST_CASE("/cancel stops the running render, frees the guard and records the can
     REQUIRE(f.wait_for_text(kOwner, "Generation: FREE"));
 }
 
+TEST_CASE("/cancel during /generate 3 edits the progress message and says so once") {
+    Fixture f;
+    BotProcess bot(f.dir.path(), f.long_render_config());
+    REQUIRE(f.wait_ready());
+    f.api.push_message(kOwner, kOwner, "/generate 3");
+    REQUIRE(Fixture::wait_render_started(bot));
+    f.api.push_message(kOwner, kOwner, "/cancel");
+    REQUIRE(f.wait_for_text(kOwner, "Generation cancelled."));
+    REQUIRE(Fixture::wait_unlocked(bot));
+    const auto texts = f.texts(kOwner);
+    REQUIRE(texts.size() == 3);
+    CHECK(texts[0] == "⏹ Cancelled: 0 of 3 made.");  // the progress message, edited
+    CHECK(texts[1] == "Cancelling…");
+    CHECK(texts[2] == "⏹ Generation cancelled.");
+    CHECK(f.api.call_count("sendVideo") == 0);
+    CHECK_FALSE(std::filesystem::exists(f.dir / "state" / "batch.json"));
+}
+
 TEST_CASE("a scheduled job that finds the guard held waits for it, then sends its candidates") {
     Fixture f(5);
     auto config = f.config;
@@ -533,6 +582,8 @@ TEST_CASE("a render child that segfaults: the bot reports the crash and crash.lo
     REQUIRE(f.wait_for_text(kOwner, "the render process crashed (SIGSEGV)"));
     REQUIRE(Fixture::wait_unlocked(bot));
     CHECK(bot.running());
+    CHECK(f.count_texts(kOwner, "Could not generate a meme") == 1);  // once, not per attempt
+    CHECK(f.texts(kOwner).size() == 1);
     std::ifstream in(f.dir / "state" / "crash.log");
     const std::string log(std::istreambuf_iterator<char>(in), {});
     CHECK(log.find("fatal signal 11 (SIGSEGV)") != std::string::npos);

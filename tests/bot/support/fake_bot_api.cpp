@@ -524,8 +524,10 @@ struct FakeBotApi::Impl {
             }
         }
         // Telegram: an offset confirms (forgets) every update with a smaller id; a negative
-        // offset keeps only the last -offset updates.
-        if (offset > 0) {
+        // offset keeps only the last -offset updates. A server whose ids restarted may take an
+        // offset beyond any id it issued as "from the head" (Options::future_offset_from_head).
+        const bool future = offset > next_update_id;
+        if (offset > 0 && !(future && owner.options_.future_offset_from_head)) {
             while (!updates.empty() && updates.front()["update_id"].get<std::int64_t>() < offset) {
                 updates.pop_front();
             }

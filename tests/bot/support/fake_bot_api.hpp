@@ -129,6 +129,10 @@ class FakeBotApi {
         /// false: getUpdates answers at once whatever its timeout, like a server or proxy that
         /// does not hold long polls.
         bool hold_polls = true;
+        /// true: an offset above every id issued so far is served from the queue's head, as a
+        /// Bot API server whose ids restarted (a reset or new local server) answers a client
+        /// that remembers the old, higher ids; false: it confirms everything, as Telegram does.
+        bool future_offset_from_head = false;
     };
 
     /// Starts listening on 127.0.0.1 with a random free port; throws std::runtime_error.
