@@ -276,3 +276,165 @@ TEST_CASE("invalid UTF-8 after emoji still names its byte offset") {
                          doctest::Contains("byte offset 4"), memegen::MediaError);
     CHECK_FALSE(std::filesystem::exists(out / "bad.mp4"));
 }
+
+namespace {
+
+// The luma of everything drawn in a one-line caption: the box's rows, the drawn columns.
+struct Patch {
+    int x = 0, y = 0, width = 0, height = 0;
+    std::vector<int> luma;
+};
+
+Patch drawn_patch(const memegen::test::Picture& p, const memegen::CaptionBox& box) {
+    const auto l = look(p, box);
+    REQUIRE(l.drawn_right >= l.drawn_left);
+    Patch patch{l.drawn_left, box.y, l.drawn_right - l.drawn_left + 1, box.height, {}};
+    for (int y = box.y; y < box.y + box.height; ++y) {
+        for (int x = l.drawn_left; x <= l.drawn_right; ++x)
+            patch.luma.push_back(p.luma(x, y));
+    }
+    return patch;
+}
+
+// How far `needle` is from the picture where it fits best, along the same rows: the mean
+// absolute luma difference (0 for an exact copy; the encoder's loss keeps it a little above).
+double best_match(const memegen::test::Picture& p, const memegen::CaptionBox& box,
+                  const Patch& needle) {
+    double best = 1e9;
+    for (int x0 = box.x; x0 + needle.width <= box.x + box.width; ++x0) {
+        long sum = 0;
+        for (int y = 0; y < needle.height; ++y) {
+            for (int x = 0; x < needle.width; ++x)
+                sum += std::abs(p.luma(x0 + x, needle.y + y) -
+                                needle.luma[static_cast<std::size_t>(y) * needle.width + x]);
+        }
+        best = std::min(best, static_cast<double>(sum) / static_cast<double>(needle.luma.size()));
+    }
+    return best;
+}
+
+memegen::RenderOptions options_of_width(int width) {
+    auto o = caption_options();
+    o.size = {width, kHeight};
+    return o;
+}
+
+// Horizontal extent of what is drawn in rows [top, bottom) of a caption box.
+int drawn_width(const memegen::test::Picture& p, const memegen::CaptionBox& box, int top,
+                int bottom) {
+    int left = p.width, right = -1;
+    for (int y = top; y < bottom; ++y) {
+        for (int x = box.x; x < box.x + box.width; ++x) {
+            if (std::abs(p.luma(x, y) - kGrey) > 50) {
+                left = std::min(left, x);
+                right = std::max(right, x);
+            }
+        }
+    }
+    return right - left + 1;
+}
+
+}  // namespace
+
+TEST_CASE("a right-to-left word between Latin words reads right to left, Arabic joined") {
+    TempDir out;
+    // The bare word renders right (it is all one direction); inside a Latin line it must look
+    // the same, and not like its letters in the opposite order (which is what drawing it left
+    // to right gives: the same as the reversed string drawn right to left).
+    const auto check_word = [&](const std::string& mixed, const std::string& word,
+                                const std::string& reversed, const std::string& name) {
+        const auto [r, picture] = render(top_caption(mixed), out / (name + "-mixed.mp4"));
+        const auto [wr, word_picture] = render(top_caption(word), out / (name + "-word.mp4"));
+        const auto [rr, reversed_picture] =
+            render(top_caption(reversed), out / (name + "-reversed.mp4"));
+        REQUIRE(r.captions.size() == 1);
+        REQUIRE(wr.captions.size() == 1);
+        REQUIRE(rr.captions.size() == 1);
+        const auto& box = r.captions[0];
+        // Same size and one line each, so the word sits on the same rows in both frames.
+        REQUIRE(box.lines == 1);
+        REQUIRE(wr.captions[0].font_pixels == box.font_pixels);
+        REQUIRE(wr.captions[0].y == box.y);
+        REQUIRE(rr.captions[0].y == box.y);
+        const double right = best_match(picture, box, drawn_patch(word_picture, wr.captions[0]));
+        const double wrong =
+            best_match(picture, box, drawn_patch(reversed_picture, rr.captions[0]));
+        CAPTURE(right);
+        CAPTURE(wrong);
+        CHECK(right < 6.0);
+        CHECK(right * 3 < wrong);
+    };
+    SUBCASE("Hebrew") {
+        check_word("ab שלום cd", "שלום", "םולש", "hebrew");
+    }
+    SUBCASE("Arabic") {
+        check_word("ab مرحبا cd", "مرحبا", "ابحرم", "arabic");
+    }
+    SUBCASE("Arabic letters join: the word is narrower than its letters apart") {
+        const auto [joined, joined_picture] = render(top_caption("مرحبا"), out / "joined.mp4");
+        REQUIRE(joined.captions.size() == 1);
+        const auto& box = joined.captions[0];
+        const auto l = look(joined_picture, box);
+        int apart = 0;
+        for (const char* letter : {"م", "ر", "ح", "ب", "ا"}) {
+            const auto [r, picture] = render(top_caption(letter), out / "letter.mp4");
+            REQUIRE(r.captions.size() == 1);
+            REQUIRE(r.captions[0].font_pixels == box.font_pixels);
+            const auto one = look(picture, r.captions[0]);
+            apart += one.drawn_right - one.drawn_left + 1;
+        }
+        const int together = l.drawn_right - l.drawn_left + 1;
+        CAPTURE(together);
+        CAPTURE(apart);
+        CHECK(together * 10 < apart * 8);
+    }
+}
+
+TEST_CASE("a space next to a right-to-left word stays between the word and its neighbour") {
+    TempDir out;
+    // The word starts the line, as after a wrap: its trailing space once went to its far
+    // side, where it shows as nothing, and the emoji touched the word.
+    const auto [spaced, spaced_picture] = render(top_caption("שלום 🔥"), out / "spaced.mp4");
+    const auto [tight, tight_picture] = render(top_caption("שלום🔥"), out / "tight.mp4");
+    REQUIRE(spaced.captions.size() == 1);
+    REQUIRE(tight.captions.size() == 1);
+    const int px = spaced.captions[0].font_pixels;
+    REQUIRE(tight.captions[0].font_pixels == px);
+    const auto with_space = look(spaced_picture, spaced.captions[0]);
+    const auto without = look(tight_picture, tight.captions[0]);
+    const int spaced_width = with_space.drawn_right - with_space.drawn_left + 1;
+    const int tight_width = without.drawn_right - without.drawn_left + 1;
+    CAPTURE(spaced_width);
+    CAPTURE(tight_width);
+    // A space at this size is a fifth of the font size or more.
+    CHECK(spaced_width >= tight_width + px / 5);
+}
+
+TEST_CASE("Korean wraps only at the space between words, not between syllables") {
+    TempDir out;
+    // 200 pixels: both words do not fit on one line at the caption's size, but the first word
+    // and the first syllable of the second do (where a break between syllables would go).
+    const auto o = options_of_width(200);
+    const auto [r, picture] = render(top_caption("한국어 테스트"), out / "korean.mp4", o);
+    const auto [first, first_picture] = render(top_caption("한국어"), out / "first.mp4", o);
+    const auto [second, second_picture] = render(top_caption("테스트"), out / "second.mp4", o);
+    REQUIRE(r.captions.size() == 1);
+    REQUIRE(first.captions.size() == 1);
+    REQUIRE(second.captions.size() == 1);
+    const auto& box = r.captions[0];
+    CHECK(box.lines == 2);
+    REQUIRE(first.captions[0].font_pixels == box.font_pixels);
+    const int half = box.height / 2;
+    const auto& alone1 = first.captions[0];
+    const auto& alone2 = second.captions[0];
+    const int line1 = drawn_width(picture, box, box.y, box.y + half);
+    const int line2 = drawn_width(picture, box, box.y + half, box.y + box.height);
+    const int word1 = drawn_width(first_picture, alone1, alone1.y, alone1.y + alone1.height);
+    const int word2 = drawn_width(second_picture, alone2, alone2.y, alone2.y + alone2.height);
+    CAPTURE(line1);
+    CAPTURE(word1);
+    CAPTURE(line2);
+    CAPTURE(word2);
+    CHECK(std::abs(line1 - word1) <= 2);
+    CHECK(std::abs(line2 - word2) <= 2);
+}

@@ -4,6 +4,7 @@
 #include FT_FREETYPE_H
 #include FT_GLYPH_H
 #include FT_STROKER_H
+#include <fribidi.h>
 #include <hb-ft.h>
 #include <hb.h>
 
@@ -121,13 +122,21 @@ bool is_ignorable(char32_t c) {
     return c == kZwj || c == U'\u200C' || c == U'\u200B' || c == U'\u2060' || c == U'\uFEFF' ||
            is_variation_selector(c) || is_tag(c);
 }
+// Hangul: Korean puts spaces between words, so a line breaks there, as UAX #14 says for
+// Hangul in Korean text, and not between the syllables of a word.
+bool is_hangul(char32_t c) {
+    return (c >= 0x1100 && c <= 0x11FF) || (c >= 0x3130 && c <= 0x318F) ||
+           (c >= 0xA960 && c <= 0xA97F) || (c >= 0xAC00 && c <= 0xD7FF);
+}
 // Scripts written without spaces between words (and emoji): a line may break around them.
 bool is_ideographic(char32_t c) {
+    if (is_hangul(c))
+        return false;
     return (c >= 0x2E80 && c <= 0x2FFF) || (c >= 0x3000 && c <= 0x33FF) ||
            (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) ||
-           (c >= 0xA000 && c <= 0xA4CF) || (c >= 0xAC00 && c <= 0xD7AF) ||
-           (c >= 0xF900 && c <= 0xFAFF) || (c >= 0xFE30 && c <= 0xFE4F) ||
-           (c >= 0xFF00 && c <= 0xFFEF) || (c >= 0x20000 && c <= 0x3FFFF);
+           (c >= 0xA000 && c <= 0xA4CF) || (c >= 0xF900 && c <= 0xFAFF) ||
+           (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFFEF) ||
+           (c >= 0x20000 && c <= 0x3FFFF);
 }
 // Closing punctuation and small kana never start a line; opening brackets never end one
 // (the core of Japanese kinsoku rules, also right for Chinese).
@@ -386,10 +395,13 @@ struct Cluster {
     std::uint32_t begin = 0;  // first code point in Prepared::text
     std::int8_t face = -1;    // index in the chain; -1 for a newline
     std::uint8_t flags = 0;
+    std::uint8_t level = 0;  // bidi embedding level: odd is right-to-left
 };
 
-// A piece shaped in one HarfBuzz call: clusters of one font, within one line of the source.
-// Long runs are cut (after a space where one comes) so that only what is laid out is shaped.
+// A piece shaped in one HarfBuzz call: clusters of one font and one bidi level, within one
+// line of the source, so a right-to-left run is shaped whole (Arabic letters join) in its own
+// direction. Long runs are cut (after a space where one comes) so that only what is laid out
+// is shaped.
 struct Chunk {
     std::uint32_t begin = 0, end = 0;  // clusters
 };
@@ -412,6 +424,43 @@ struct Prepared {
 };
 
 using CancelCheck = TextOverlay::CancelCheck;
+
+// Bidi embedding levels (UAX #9, by FriBidi) of every cluster, paragraph by paragraph (a
+// newline ends one): the direction of each comes from its first strong character, left to
+// right when it has none. Levels are resolved before wrapping because shaping needs each
+// run's direction to measure it; lines are then reordered one by one (rule L2) when drawn.
+void resolve_levels(Prepared& p, const CancelCheck& check) {
+    static_assert(sizeof(FriBidiChar) == sizeof(char32_t));
+    const std::size_t n = p.text.size();
+    std::vector<FriBidiCharType> types(n);
+    std::vector<FriBidiBracketType> brackets(n);
+    std::vector<FriBidiLevel> levels(n);
+    const auto* text = reinterpret_cast<const FriBidiChar*>(p.text.data());
+    std::size_t paragraphs = 0;
+    for (std::size_t begin = 0; begin < n;) {
+        if ((++paragraphs & 255) == 0 && check)
+            check();
+        std::size_t end = begin;
+        while (end < n && p.text[end] != U'\n')
+            ++end;
+        if (end > begin) {
+            const auto len = static_cast<FriBidiStrIndex>(end - begin);
+            fribidi_get_bidi_types(text + begin, len, types.data() + begin);
+            fribidi_get_bracket_types(text + begin, len, types.data() + begin,
+                                      brackets.data() + begin);
+            FriBidiParType direction = FRIBIDI_PAR_ON;
+            // Zero only when FriBidi could not allocate its run list.
+            if (fribidi_get_par_embedding_levels_ex(types.data() + begin, brackets.data() + begin,
+                                                    len, &direction, levels.data() + begin) == 0)
+                throw std::bad_alloc();
+        }
+        begin = end + 1;
+    }
+    for (Cluster& c : p.clusters) {
+        if (!(c.flags & kNewline))
+            c.level = static_cast<std::uint8_t>(std::max<FriBidiLevel>(0, levels[c.begin]));
+    }
+}
 
 Prepared prepare(const std::vector<char32_t>& source, FontChain& fonts, std::set<char32_t>& missing,
                  const CancelCheck& check) {
@@ -454,6 +503,7 @@ Prepared prepare(const std::vector<char32_t>& source, FontChain& fonts, std::set
         p.clusters.push_back(c);
         i = e;
     }
+    resolve_levels(p, check);
     p.cluster_of_text.resize(p.text.size());
     for (std::size_t c = 0; c < p.clusters.size(); ++c) {
         for (std::uint32_t t = p.clusters[c].begin; t < p.end_of(c); ++t)
@@ -463,6 +513,7 @@ Prepared prepare(const std::vector<char32_t>& source, FontChain& fonts, std::set
     std::uint32_t begin = 0;
     for (std::uint32_t c = 1; c <= n; ++c) {
         const bool cut = c == n || p.clusters[c].face != p.clusters[begin].face ||
+                         p.clusters[c].level != p.clusters[begin].level ||
                          (p.clusters[c].flags & kNewline) || (p.clusters[c - 1].flags & kNewline) ||
                          (c - begin >= kChunkSoft && (p.clusters[c - 1].flags & kSpace)) ||
                          c - begin >= kChunkHard;
@@ -481,14 +532,17 @@ struct Glyph {
     std::int8_t face = 0;
 };
 
-// Shapes `text[begin, end)` in `face`, with the text around it as context.
+// Shapes `text[begin, end)` in `face` and `direction` (guessed from the script when
+// HB_DIRECTION_INVALID), with the text around it as context. Glyphs come in visual order:
+// right to left text gives its last glyph first.
 template <typename Sink>
 void shape(Face& face, hb_buffer_t* buffer, const std::vector<char32_t>& text, std::uint32_t begin,
-           std::uint32_t end, Sink&& sink) {
+           std::uint32_t end, hb_direction_t direction, Sink&& sink) {
     hb_buffer_clear_contents(buffer);
     static_assert(sizeof(char32_t) == sizeof(std::uint32_t));
     hb_buffer_add_utf32(buffer, reinterpret_cast<const std::uint32_t*>(text.data()),
                         static_cast<int>(text.size()), begin, static_cast<int>(end - begin));
+    hb_buffer_set_direction(buffer, direction);  // guessing keeps what is set
     hb_buffer_guess_segment_properties(buffer);
     hb_shape(face.hb.get(), buffer, nullptr, 0);
     unsigned n = 0;
@@ -534,8 +588,10 @@ class Shaping {
         const int face_index = p_.clusters[chunk.begin].face;
         if (face_index >= 0) {
             Face& face = *fonts_.get(static_cast<std::size_t>(face_index));
+            const hb_direction_t direction =
+                (p_.clusters[chunk.begin].level & 1) ? HB_DIRECTION_RTL : HB_DIRECTION_LTR;
             shape(face, buffer_, p_.text, p_.clusters[chunk.begin].begin, p_.end_of(chunk.end - 1),
-                  [&](const hb_glyph_info_t& info, const hb_glyph_position_t& pos) {
+                  direction, [&](const hb_glyph_info_t& info, const hb_glyph_position_t& pos) {
                       const std::uint32_t c = p_.cluster_of_text[info.cluster];
                       atomic_[c] = 1;
                       if (info.codepoint == 0)
@@ -570,20 +626,42 @@ bool may_break_between(const Cluster& a, const Cluster& b) {
     return ((a.flags | b.flags) & kIdeographic) != 0;
 }
 
+// A place where the line being built may end: its content ends at `end` (width `width`), the
+// next line starts at `next` (after any spaces), where the pen stood at `pen`.
+struct Break {
+    bool valid = false;
+    std::size_t end = 0, next = 0;
+    int width = 0, pen = 0;
+};
+
 // Greedy wrap in one pass over the clusters: a line breaks at spaces, between CJK characters
 // and emoji, at newlines, and inside a word too long for a line. Stops as soon as a line
 // beyond `max_lines` would start; returns whether everything was laid out.
+//
+// A space is preferred to a break between ideographs when the line it ends is at least half
+// full: Japanese with spaces ("日本語のミーム テスト") then keeps its words (a katakana run)
+// together, and a lone space near the start of Chinese text does not leave a stub line.
 bool wrap(const Prepared& p, Shaping& s, int max_width, std::size_t max_lines,
           std::vector<Line>& lines, const CancelCheck& check) {
     lines.clear();
     bool content = false, after_space = false;
     std::size_t begin = 0, content_end = 0, prev = 0;
     int pen = 0, content_pen = 0;
-    // The last place this line may end: content ends at brk_end, the next line starts at
-    // brk_next (after the spaces), where the pen stood at brk_pen.
-    bool has_break = false;
-    std::size_t brk_end = 0, brk_next = 0;
-    int brk_width = 0, brk_pen = 0;
+    Break space, ideo;
+    // Ends the line at `b`; the other break survives when it lies inside the next line.
+    const auto take = [&](Break& b, Break& other) {
+        lines.push_back({begin, b.end, b.width, false});
+        begin = b.next;
+        const int shift = b.pen;
+        pen -= shift;
+        b.valid = false;
+        if (other.valid && other.end > begin) {
+            other.width -= shift;
+            other.pen -= shift;
+        } else {
+            other.valid = false;
+        }
+    };
     for (std::size_t i = 0; i < p.clusters.size(); ++i) {
         if ((i & 255) == 0 && check)
             check();
@@ -591,21 +669,18 @@ bool wrap(const Prepared& p, Shaping& s, int max_width, std::size_t max_lines,
         if (c.flags & kNewline) {
             if (content)
                 lines.push_back({begin, content_end, content_pen, false});
-            content = after_space = has_break = false;
+            content = after_space = space.valid = ideo.valid = false;
             continue;
         }
         s.ensure(i);
         if (c.flags & kSpace) {
             if (!content)
                 continue;  // spaces at the start of a line are not drawn
-            if (!after_space) {
-                brk_end = content_end;
-                brk_width = content_pen;
-                has_break = true;
-            }
+            if (!after_space)
+                space = {true, content_end, 0, content_pen, 0};
             pen += s.advance(i);
-            brk_next = i + 1;
-            brk_pen = pen;
+            space.next = i + 1;
+            space.pen = pen;
             after_space = true;
             continue;
         }
@@ -615,29 +690,27 @@ bool wrap(const Prepared& p, Shaping& s, int max_width, std::size_t max_lines,
             content_pen = pen;
             continue;
         }
-        if (content && !after_space && may_break_between(p.clusters[prev], c)) {
-            brk_end = brk_next = i;
-            brk_width = brk_pen = pen;
-            has_break = true;
-        }
+        if (content && !after_space && may_break_between(p.clusters[prev], c))
+            ideo = {true, i, i, pen, pen};
         const int advance = s.advance(i);
-        if (content && pen + advance > max_width) {
-            if (has_break) {
-                lines.push_back({begin, brk_end, brk_width, false});
-                begin = brk_next;
-                pen -= brk_pen;
-                has_break = false;
-                if (lines.size() >= max_lines)
-                    return false;
+        while (content && pen + advance > max_width && (space.valid || ideo.valid)) {
+            const bool space_first = space.valid && (!ideo.valid || ideo.next <= space.next ||
+                                                     2 * space.width >= max_width);
+            if (space_first) {
+                take(space, ideo);
+            } else {
+                take(ideo, space);
             }
-            if (begin < i && pen + advance > max_width) {
-                // A word wider than the line: broken between characters.
-                lines.push_back({begin, i, pen, false});
-                begin = i;
-                pen = 0;
-                if (lines.size() >= max_lines)
-                    return false;
-            }
+            if (lines.size() >= max_lines)
+                return false;
+        }
+        if (content && begin < i && pen + advance > max_width) {
+            // A word wider than the line: broken between characters.
+            lines.push_back({begin, i, pen, false});
+            begin = i;
+            pen = 0;
+            if (lines.size() >= max_lines)
+                return false;
         }
         if (!content) {
             if (lines.size() >= max_lines)
@@ -655,6 +728,37 @@ bool wrap(const Prepared& p, Shaping& s, int max_width, std::size_t max_lines,
     if (content)
         lines.push_back({begin, content_end, content_pen, false});
     return true;
+}
+
+// The chunks of `line` left to right as a reader sees them. A chunk has one bidi level, so
+// rule L2 of UAX #9 (from the highest level down to the lowest odd one, reverse every
+// sequence at that level or above) can move whole chunks; inside a right-to-left chunk
+// HarfBuzz already gave the glyphs in visual order. Trailing spaces never reach a line
+// (wrap drops them), so rule L1 has nothing to reset.
+void visual_order(const Prepared& p, const Shaping& s, const Line& line,
+                  std::vector<std::size_t>& runs) {
+    runs.clear();
+    std::uint8_t highest = 0, lowest_odd = 0xFF;
+    for (std::size_t k = s.chunk_of(line.begin); k <= s.chunk_of(line.end - 1); ++k) {
+        runs.push_back(k);
+        const std::uint8_t level = p.clusters[p.chunks[k].begin].level;
+        highest = std::max(highest, level);
+        if (level & 1)
+            lowest_odd = std::min(lowest_odd, level);
+    }
+    const auto level_of = [&](std::size_t k) { return p.clusters[p.chunks[k].begin].level; };
+    for (int level = highest; level >= lowest_odd; --level) {
+        for (auto it = runs.begin(); it != runs.end();) {
+            if (level_of(*it) < level) {
+                ++it;
+                continue;
+            }
+            const auto from = it;
+            while (it != runs.end() && level_of(*it) >= level)
+                ++it;
+            std::reverse(from, it);
+        }
+    }
 }
 
 // ---- Drawing ----
@@ -940,7 +1044,7 @@ TextOverlay::TextOverlay(const Captions& captions, const std::filesystem::path& 
             Face& ef = *fonts.get(static_cast<std::size_t>(ellipsis_face));
             shape(
                 ef, buffer.get(), ellipsis_chars, 0,
-                static_cast<std::uint32_t>(ellipsis_chars.size()),
+                static_cast<std::uint32_t>(ellipsis_chars.size()), HB_DIRECTION_LTR,
                 [&](const hb_glyph_info_t& info, const hb_glyph_position_t& pos) {
                     l->ellipsis.push_back({info.codepoint, 0, pos.x_advance, pos.x_offset,
                                            pos.y_offset, static_cast<std::int8_t>(ellipsis_face)});
@@ -1016,6 +1120,7 @@ TextOverlay::TextOverlay(const Captions& captions, const std::filesystem::path& 
     if (FT_Stroker_New(fonts.library(), &raw_stroker) != 0)
         throw MediaError("font '" + font.string() + "': FreeType stroker unavailable");
     const FtStrokerPtr stroker(raw_stroker);
+    std::vector<std::size_t> runs;
     for (const auto& l : laid) {
         fonts.set_size(l->px);
         FT_Stroker_Set(stroker.get(), l->outline * 64, FT_STROKER_LINECAP_ROUND,
@@ -1046,8 +1151,8 @@ TextOverlay::TextOverlay(const Captions& captions, const std::filesystem::path& 
             const int baseline =
                 l->box.y + l->outline + static_cast<int>(n) * l->line_height + l->ascender;
             if (line.end > line.begin) {
-                for (std::size_t chunk = s.chunk_of(line.begin); chunk <= s.chunk_of(line.end - 1);
-                     ++chunk) {
+                visual_order(l->prepared, s, line, runs);
+                for (const std::size_t chunk : runs) {
                     for (const Glyph* g = s.glyphs_begin(chunk); g != s.glyphs_end(chunk); ++g) {
                         if (g->cluster < line.begin || g->cluster >= line.end)
                             continue;
