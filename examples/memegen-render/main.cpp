@@ -94,6 +94,47 @@ double real(std::string_view flag, const std::string& text, double low, double h
     return v;
 }
 
+// An --effects list: "none", or effect names separated by commas. An empty value or entry
+// ("mirror,,crop") is a typo, not "no effect": the library would skip it silently.
+std::vector<memegen::Effect> effect_list(const std::string& text) {
+    if (text.empty())
+        throw std::invalid_argument("--effects: empty; use \"none\" for no effects");
+    std::size_t start = 0;
+    for (;;) {
+        const auto comma = text.find(',', start);
+        const auto end = comma == std::string::npos ? text.size() : comma;
+        if (end == start) {
+            throw std::invalid_argument("--effects: '" + text +
+                                        "' has an empty entry at position " +
+                                        std::to_string(start + 1));
+        }
+        if (comma == std::string::npos)
+            break;
+        start = comma + 1;
+    }
+    try {
+        return memegen::parse_effect_list(text);
+    } catch (const memegen::Error& e) {
+        throw std::invalid_argument(std::string("--effects: ") + e.what());
+    }
+}
+
+// x264's presets, checked here: an unknown one would otherwise reach the encoder and end the
+// render with x264's own log lines.
+std::string preset(const std::string& text) {
+    static constexpr std::string_view kPresets[] = {"ultrafast", "superfast", "veryfast", "faster",
+                                                    "fast",      "medium",    "slow",     "slower",
+                                                    "veryslow",  "placebo"};
+    for (const auto p : kPresets) {
+        if (text == p)
+            return text;
+    }
+    std::string names;
+    for (const auto p : kPresets)
+        names += (names.empty() ? "" : ", ") + std::string(p);
+    throw std::invalid_argument("--preset: unknown preset '" + text + "' (one of " + names + ")");
+}
+
 // FFmpeg's own lines, reshaped as memegen's (timestamp, level) and filtered by both FFmpeg's
 // level (the renderer sets it) and memegen's. FFmpeg may build one line from several calls:
 // pieces wait per thread until the newline.
@@ -204,7 +245,7 @@ int main(int argc, char** argv) {
             } else if (a == "--variant") {
                 options.variant_group = number<int>(a, value(), 0, 4);
             } else if (a == "--effects") {
-                options.effects = memegen::parse_effect_list(value());
+                options.effects = effect_list(value());
             } else if (a == "--background") {
                 const auto b = memegen::parse_background(value());
                 if (!b)
@@ -213,7 +254,7 @@ int main(int argc, char** argv) {
             } else if (a == "--crf") {
                 options.crf = number<int>(a, value(), 0, 51);
             } else if (a == "--preset") {
-                options.preset = value();
+                options.preset = preset(value());
             } else if (a == "--threads") {
                 options.encoder_threads = number<int>(a, value(), 1, 16);
             } else if (a == "--max-bytes") {

@@ -1,7 +1,8 @@
 // Huge and high-bit-depth stills render in bounded memory (issue 10): PNGs are reduced while
-// libpng decodes them, JPEGs decoded at lowres; each render runs the memegen-render binary in a
-// child process whose own peak RSS (wait4) must stay at or under 200 MB at 1080x1920, and its
-// output must show the picture's four quadrants where they are in the file.
+// libpng decodes them, JPEGs decoded at lowres; animations and videos whose decoded frames
+// are too big for that are refused by the probe and the renderer alike; each render runs the
+// memegen-render binary in a child process whose own peak RSS (wait4) must stay at or under 200 MB
+// at 1080x1920, and its output must show the picture's four quadrants where they are in the file.
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
@@ -9,6 +10,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -79,15 +81,13 @@ struct Run {
     std::string err;
 };
 
-// memegen-render in a child; wait4 gives that child's peak RSS alone.
-Run render_in_child(const TempDir& dir, const std::filesystem::path& media,
-                    const std::filesystem::path& out) {
+// memegen-render in a child with `args` (after the binary's name); wait4 gives that child's
+// peak RSS alone.
+Run run_child(const TempDir& dir, std::vector<std::string> args) {
     const char* binary = std::getenv("MEMEGEN_RENDER_BINARY");
     REQUIRE_MESSAGE(binary != nullptr, "MEMEGEN_RENDER_BINARY is not set");
     const auto err_file = dir / "stderr.txt";
-    std::vector<std::string> args{binary,  media.string(), "-o",     out.string(), "--duration",
-                                  "1",     "--effects",    "none",   "--size",     "1080x1920",
-                                  "--fps", "12",           "--quiet"};
+    args.insert(args.begin(), binary);
     std::vector<char*> argv;
     for (auto& a : args)
         argv.push_back(a.data());
@@ -111,6 +111,12 @@ Run render_in_child(const TempDir& dir, const std::filesystem::path& media,
     return run;
 }
 
+Run render_in_child(const TempDir& dir, const std::filesystem::path& media,
+                    const std::filesystem::path& out, const std::string& effects = "none") {
+    return run_child(dir, {media.string(), "-o", out.string(), "--duration", "1", "--effects",
+                           effects, "--size", "1080x1920", "--fps", "12", "--quiet"});
+}
+
 // Which of the four quadrant colours a decoded pixel is (by nearest Y, Cb, Cr), or -1.
 int quadrant_colour(const memegen::test::Picture& p, int x, int y) {
     struct Yuv {
@@ -128,21 +134,35 @@ int quadrant_colour(const memegen::test::Picture& p, int x, int y) {
     return -1;
 }
 
-// The square picture is fitted to the frame's width, centred vertically: each quadrant's
-// centre must show that quadrant's colour.
-void check_quadrants(const std::filesystem::path& video) {
+// The picture (width:height `aspect`, wider than the frame) is fitted to the frame's width,
+// centred vertically: each quadrant's centre must show that quadrant's colour.
+void check_quadrants(const std::filesystem::path& video, double aspect = 1.0) {
     const auto p = memegen::test::decode_frame(video, 0);
     REQUIRE(p.width == 1080);
     REQUIRE(p.height == 1920);
-    const int side = p.width;
-    const int top = (p.height - side) / 2;
-    CHECK(quadrant_colour(p, side / 4, top + side / 4) == 0);
-    CHECK(quadrant_colour(p, side * 3 / 4, top + side / 4) == 1);
-    CHECK(quadrant_colour(p, side / 4, top + side * 3 / 4) == 2);
-    CHECK(quadrant_colour(p, side * 3 / 4, top + side * 3 / 4) == 3);
+    const int w = p.width;
+    const int h = static_cast<int>(w / aspect);
+    const int top = (p.height - h) / 2;
+    CHECK(quadrant_colour(p, w / 4, top + h / 4) == 0);
+    CHECK(quadrant_colour(p, w * 3 / 4, top + h / 4) == 1);
+    CHECK(quadrant_colour(p, w / 4, top + h * 3 / 4) == 2);
+    CHECK(quadrant_colour(p, w * 3 / 4, top + h * 3 / 4) == 3);
     // Above and below the picture: the black background.
-    CHECK(p.luma(side / 2, top / 2) < 24);
-    CHECK(p.luma(side / 2, p.height - top / 2) < 24);
+    CHECK(p.luma(w / 2, top / 2) < 24);
+    CHECK(p.luma(w / 2, p.height - top / 2) < 24);
+}
+
+// Four colour quadrants of `w`x`h`, as `frames` frames of a GIF or an H.264 clip (by the name).
+void write_quadrant_clip(const std::filesystem::path& out, int w, int h, int frames) {
+    const std::string q = std::to_string(w / 2) + "x" + std::to_string(h / 2);
+    const bool gif = out.extension() == ".gif";
+    memegen::test::ffmpeg(
+        "-f lavfi -i color=red:s=" + q + ":r=10 -f lavfi -i color=lime:s=" + q +
+        ":r=10 -f lavfi -i color=blue:s=" + q + ":r=10 -f lavfi -i color=yellow:s=" + q +
+        ":r=10 -filter_complex \"xstack=inputs=4:layout=0_0|w0_0|0_h0|w0_h0\""
+        " -frames:v " +
+        std::to_string(frames) + (gif ? " " : " -c:v libx264 -preset ultrafast -pix_fmt yuv420p ") +
+        out.string());
 }
 
 }  // namespace
@@ -236,4 +256,116 @@ TEST_CASE("a still too big to decode within the budget is refused, naming size a
         CHECK(what.find("the limit is 64 MB") != std::string::npos);
     }
     CHECK_FALSE(std::filesystem::exists(dir / "out.mp4"));
+}
+
+// Animations and videos are not reduced while decoding: their frames are held at full size (a
+// GIF's canvas and output frame, a video's reference frames), so above a decoded-frame budget
+// they are refused up front, by the probe and by the renderer in the same words.
+TEST_CASE("a 4000x4000 GIF and a 3840x2160 H.264 clip are refused by probe and renderer alike") {
+    TempDir dir("memegen-big-moving");
+    std::filesystem::path media;
+    std::string expected;
+    SUBCASE("GIF") {
+        media = dir / "huge.gif";
+        write_quadrant_clip(media, 4000, 4000, 2);
+        expected =
+            "4000x4000 gif animation (bgra) would need 64 MB a frame decoded; "
+            "the limit for animations is 16 MB a frame";
+    }
+    SUBCASE("H.264") {
+        media = dir / "uhd.mp4";
+        write_quadrant_clip(media, 3840, 2160, 10);
+        expected =
+            "3840x2160 h264 video (yuv420p) would need 13 MB a frame decoded; "
+            "the limit for videos is 8 MB a frame";
+    }
+    std::string probe_reason;
+    try {
+        (void)memegen::probe_media(media, {});
+        FAIL("the probe admitted " << media);
+    } catch (const memegen::MediaError& e) {
+        probe_reason = e.what();
+    }
+    CHECK(probe_reason.find("'" + media.string() + "'") != std::string::npos);
+    CHECK(probe_reason.find(expected) != std::string::npos);
+
+    memegen::RenderOptions options;
+    options.duration_seconds = 1;
+    memegen::MemeRenderer renderer;
+    try {
+        (void)renderer.render(media, dir / "out.mp4", options);
+        FAIL("the renderer rendered " << media);
+    } catch (const memegen::MediaError& e) {
+        CHECK(std::string(e.what()) == probe_reason);
+    }
+
+    const auto out = dir / "cli.mp4";
+    const Run run = render_in_child(dir, media, out);
+    CHECK(run.exit_code == 1);
+    CHECK(run.err.find(expected) != std::string::npos);
+    CHECK(run.err.find("'" + media.string() + "'") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(out));
+    CHECK_FALSE(std::filesystem::exists(dir / "out.mp4"));
+}
+
+TEST_CASE("a GIF and an H.264 clip at their decoded-frame limits render within 200 MB") {
+    TempDir dir("memegen-limit-moving");
+    std::filesystem::path media;
+    double aspect = 1.0;
+    std::string effects;
+    SUBCASE("2000x2000 GIF") {
+        media = dir / "limit.gif";
+        write_quadrant_clip(media, 2000, 2000, 2);
+        effects = "none";
+    }
+    SUBCASE("2560x1440 H.264 with boomerang") {
+        media = dir / "qhd.mp4";
+        write_quadrant_clip(media, 2560, 1440, 20);
+        aspect = 16.0 / 9.0;
+        effects = "boomerang";
+    }
+    REQUIRE_NOTHROW((void)memegen::probe_media(media, {}));
+    const auto out = dir / "out.mp4";
+    const Run run = render_in_child(dir, media, out, effects);
+    INFO("stderr: ", run.err);
+    REQUIRE(run.exit_code == 0);
+    INFO("peak RSS ", run.peak_kb / 1024, " MB");
+    CHECK(run.peak_kb <= kPeakLimitKb);
+    check_quadrants(out, aspect);
+}
+
+TEST_CASE("memegen-render refuses empty effects and unknown presets in one line, exit 2") {
+    TempDir dir("memegen-cli-values");
+    const auto media = dir / "small.png";
+    write_quadrant_png(dir, media, 64, 64, 8, false);
+    const auto out = dir / "out.mp4";
+    std::vector<std::string> flags;
+    std::string expected;
+    SUBCASE("--effects \"\"") {
+        flags = {"--effects", ""};
+        expected = "--effects: empty; use \"none\" for no effects";
+    }
+    SUBCASE("--effects with an empty entry") {
+        flags = {"--effects", "mirror,,crop"};
+        expected = "--effects: 'mirror,,crop' has an empty entry";
+    }
+    SUBCASE("--effects with a trailing comma") {
+        flags = {"--effects", "mirror,"};
+        expected = "--effects: 'mirror,' has an empty entry";
+    }
+    SUBCASE("--preset nope") {
+        flags = {"--preset", "nope"};
+        expected =
+            "--preset: unknown preset 'nope' (one of ultrafast, superfast, veryfast, "
+            "faster, fast, medium, slow, slower, veryslow, placebo)";
+    }
+    std::vector<std::string> args{media.string(), "-o", out.string()};
+    args.insert(args.end(), flags.begin(), flags.end());
+    const Run run = run_child(dir, args);
+    INFO("stderr: ", run.err);
+    CHECK(run.exit_code == 2);
+    CHECK(run.err.find(expected) != std::string::npos);
+    // One line: the message, no encoder log.
+    CHECK(std::count(run.err.begin(), run.err.end(), '\n') == 1);
+    CHECK_FALSE(std::filesystem::exists(out));
 }

@@ -13,6 +13,7 @@ extern "C" {
 
 #include "../render/audio_source.hpp"
 #include "../render/av_ptr.hpp"
+#include "../render/picture_budget.hpp"
 #include "image_header.hpp"
 #include "memegen/error.hpp"
 
@@ -153,6 +154,13 @@ class FileProbe {
                      std::to_string(limits_.max_pixels) + " pixels");
             }
             check_pixels(p->width, p->height);
+            // The renderer's own rule, so the probe never admits what the renderer refuses.
+            if (limits_.role != MediaRole::music) {
+                if (const auto why =
+                        detail::picture_memory_refusal(path_, format_.get(), video_index_)) {
+                    fail(*why);
+                }
+            }
         }
     }
 

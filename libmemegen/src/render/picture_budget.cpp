@@ -110,13 +110,10 @@ std::optional<std::string> picture_memory_refusal(const std::filesystem::path& p
         return std::nullopt;
     }
     const AVCodecParameters* p = format->streams[stream_index]->codecpar;
-    const bool still = is_still_demuxer(format->iformat->name);
-    const bool animation = p->codec_id == AV_CODEC_ID_GIF || p->codec_id == AV_CODEC_ID_APNG ||
-                           p->codec_id == AV_CODEC_ID_WEBP;
-    if (!still && !animation)
-        return std::nullopt;
+    // As VideoSource and the probe tell the kinds apart: a GIF read by gif_pipe still moves.
+    const bool animation = p->codec_id == AV_CODEC_ID_GIF || p->codec_id == AV_CODEC_ID_APNG;
+    const bool still = is_still_demuxer(format->iformat->name) && !animation;
     const std::string size = std::to_string(p->width) + "x" + std::to_string(p->height);
-    const std::string limit = "; the limit is " + megabytes(kPictureMemoryBudget);
     if (still && p->codec_id == AV_CODEC_ID_PNG && read_still_png_header(path))
         return std::nullopt;  // decoded row by row into a reduced picture
     if (still && p->codec_id == AV_CODEC_ID_MJPEG) {
@@ -126,7 +123,7 @@ std::optional<std::string> picture_memory_refusal(const std::filesystem::path& p
         if (jpeg && jpeg->coefficient_bytes > kPictureMemoryBudget) {
             return std::to_string(jpeg->width) + "x" + std::to_string(jpeg->height) +
                    " progressive JPEG would need " + megabytes(jpeg->coefficient_bytes) +
-                   " to decode" + limit;
+                   " to decode; the limit is " + megabytes(kPictureMemoryBudget);
         }
         return std::nullopt;
     }
@@ -140,10 +137,25 @@ std::optional<std::string> picture_memory_refusal(const std::filesystem::path& p
         bytes = std::int64_t{p->width} * p->height * 4;  // unknown: as RGBA, the usual worst
         pix_name = "unknown pixel format";
     }
-    if (bytes <= kPictureMemoryBudget)
+    const std::string what = size + " " + avcodec_get_name(p->codec_id);
+    if (still) {
+        if (bytes <= kPictureMemoryBudget)
+            return std::nullopt;
+        return what + " picture (" + pix_name + ") would need " + megabytes(bytes) +
+               " decoded; the limit is " + megabytes(kPictureMemoryBudget);
+    }
+    if (animation) {
+        if (bytes <= kAnimationFrameBudget)
+            return std::nullopt;
+        return what + " animation (" + pix_name + ") would need " + megabytes(bytes) +
+               " a frame decoded; the limit for animations is " + megabytes(kAnimationFrameBudget) +
+               " a frame (2000x2000)";
+    }
+    if (bytes <= kVideoFrameBudget)
         return std::nullopt;
-    return size + " " + avcodec_get_name(p->codec_id) + " picture (" + pix_name + ") would need " +
-           megabytes(bytes) + " decoded" + limit;
+    return what + " video (" + pix_name + ") would need " + megabytes(bytes) +
+           " a frame decoded; the limit for videos is " + megabytes(kVideoFrameBudget) +
+           " a frame (2560x1440 at 8 bits)";
 }
 
 }  // namespace memegen::detail

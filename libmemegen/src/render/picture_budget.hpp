@@ -17,6 +17,19 @@ namespace memegen::detail {
 /// 1080x1920, this keeps the whole process under 200 MB).
 inline constexpr std::int64_t kPictureMemoryBudget = 64'000'000;
 
+/// Bytes one decoded frame of an animation (GIF, APNG) may take. FFmpeg's GIF decoder keeps a
+/// full-size BGRA canvas beside the frame it hands out, and the renderer holds two frames
+/// (shown and next): about four frames at once. Measured at 1080x1920: a 2000x2000 GIF (16 MB
+/// a frame) peaks at 165 MB, a 2400x2400 one (23 MB) at 208 MB.
+inline constexpr std::int64_t kAnimationFrameBudget = 16'000'000;
+
+/// Bytes one decoded frame of a video may take. A decoder keeps its reference and reordering
+/// frames (an H.264 stream with B-frames: up to 8 at once, with the renderer's two), and none
+/// of them can be decoded smaller without losing quality. Measured at 1080x1920, one decoder
+/// thread: 2560x1440 H.264 with 4 references peaks at 178 MB with boomerang; 3840x2160 with
+/// B-frames (12.4 MB a frame) at 235-250 MB.
+inline constexpr std::int64_t kVideoFrameBudget = 8'000'000;
+
 /// The output frame a still will be fitted into. The default, 1920x1920, covers the default
 /// 1080x1920 frame in either orientation; renders to a larger frame pass theirs.
 struct FitBox {
@@ -46,11 +59,17 @@ struct JpegFrame {
 /// The start-of-frame of the JPEG `path` (within its first 256 kB); nullopt for other files.
 [[nodiscard]] std::optional<JpegFrame> read_jpeg_frame(const std::filesystem::path& path);
 
-/// Why the renderer refuses to decode the picture stream `stream_index` of `format` (opened
-/// from `path`, stream information read): a picture that is not reduced while decoding and
-/// would take more than kPictureMemoryBudget bytes decoded, e.g. "9000x5000 webp picture
-/// (argb) would need 180 MB decoded; the limit is 64 MB". Nullopt when it fits; videos are
-/// not judged here (their frames are bounded by the pixel limit and the codec's levels).
+/// Why the renderer (and the probe) refuse to decode the picture stream `stream_index` of
+/// `format` (opened from `path`, stream information read), or nullopt when it fits:
+/// - a still that is not reduced while decoding and would take more than
+///   kPictureMemoryBudget bytes decoded, e.g. "9000x5000 webp picture (argb) would need
+///   180 MB decoded; the limit is 64 MB";
+/// - an animation whose frame would take more than kAnimationFrameBudget, e.g. "4000x4000 gif
+///   animation (bgra) would need 64 MB a frame decoded; the limit for animations is 16 MB a
+///   frame (2000x2000)";
+/// - a video whose frame would take more than kVideoFrameBudget, e.g. "3840x2160 h264 video
+///   (yuv420p) would need 13 MB a frame decoded; the limit for videos is 8 MB a frame
+///   (2560x1440 at 8 bits)".
 [[nodiscard]] std::optional<std::string> picture_memory_refusal(const std::filesystem::path& path,
                                                                 const AVFormatContext* format,
                                                                 int stream_index);

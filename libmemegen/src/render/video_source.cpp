@@ -161,9 +161,10 @@ void VideoSource::open() {
         fail("bad codec parameters (" + av_error_text(rc) + ")");
     }
     decoder->pkt_timebase = stream->time_base;
-    // Two threads: the encoder runs on the other core; frame threading would hold more frames.
-    decoder->thread_count = 2;
-    decoder->thread_type = FF_THREAD_SLICE | FF_THREAD_FRAME;
+    // One thread: the encoder keeps the other core busy, and every frame thread holds its own
+    // reference frames (a 3840x2160 H.264 clip: 200 MB at 1080x1920 with two frame threads,
+    // 154 MB with one, and faster: 13 s instead of 17 s; a 1080p clip 8.5 s instead of 10.5 s).
+    decoder->thread_count = 1;
     AVDictionary* opts = nullptr;
     av_dict_set_int(&opts, "max_pixels", max_pixels_, 0);
     if (lowres_ > 0)

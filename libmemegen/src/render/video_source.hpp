@@ -18,7 +18,8 @@ enum class MediaKind { still, animation, video };
 
 /// Decodes the best video stream of a file. Throws MediaError (naming the file) on anything
 /// unreadable: missing, empty, not media, no video, unknown codec, too many pixels, truncated,
-/// or a picture too big to decode within kPictureMemoryBudget (picture_memory_refusal).
+/// or a picture, animation frame or video frame too big to decode within its budget
+/// (picture_memory_refusal, which the probe applies too).
 class VideoSource {
   public:
     /// A still much larger than `fit` needs is reduced while decoding (see FitBox).
