@@ -65,7 +65,7 @@ struct TextLayout {
 
 /// What detect_text() looks at.
 struct TextDetectOptions {
-    int max_frames = 3;  ///< GIFs and videos: pictures sampled across the clip (1–16)
+    int max_frames = 3;  ///< GIFs and videos: pictures sampled across its first 6 s (1–16)
     /// The picture is analysed at most this long on its longer side; meme text that would be
     /// smaller than ~10 px there is not text a viewer reads in a vertical video anyway.
     int analysis_side = 720;

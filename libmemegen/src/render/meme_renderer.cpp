@@ -569,8 +569,14 @@ RenderResult MemeRenderer::Impl::render(const std::filesystem::path& media,
     TextLayout text_layout;
     if (o.text_layout)
         text_layout = *o.text_layout;
-    else if (detected.valid())
+    else if (detected.valid()) {
         text_layout = detected.get();
+#if defined(__GLIBC__)
+        // Tesseract's working memory was freed in the detection thread's own malloc arena,
+        // which glibc keeps resident: given back before the render's frames are allocated.
+        ::malloc_trim(0);
+#endif
+    }
     std::vector<std::string> notes;
     std::vector<Effect> effects =
         o.effects ? *o.effects : select_effects(o.seed, o.variant_group, text_layout.has_text());

@@ -187,14 +187,15 @@ TextLayout detect_text(const std::filesystem::path& media, const TextDetectOptio
     detail::VideoSource source(media, options.max_pixels);
     const bool sideways = source.rotation() == 90 || source.rotation() == 270;
 
-    // Sampled times: spread over the first 10 s of a clip (what most renders show, and a
-    // bounded decode for a long video), the middle of each of max_frames spans.
+    // Sampled times: spread over the first 6 s of a clip (where a meme's text shows, and a
+    // bounded decode for a long video: the clip is decoded from its start up to the last
+    // sample), the middle of each of max_frames spans.
     std::vector<double> times{0.0};
     if (source.kind() != detail::MediaKind::still && options.max_frames > 1) {
         double length = source.duration_seconds();
         if (length <= 0)
             length = source.scan_duration();
-        length = std::min(length, 10.0);
+        length = std::min(length, 6.0);
         times.clear();
         for (int k = 0; k < options.max_frames; ++k)
             times.push_back(length * (k + 0.5) / options.max_frames);
