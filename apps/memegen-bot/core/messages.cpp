@@ -50,16 +50,16 @@ std::string Messages::child_exited_ru(int code) const {
 }
 
 std::string Messages::busy(long long seconds_ago) const {
-    return ru() ? fmt::format(
-                      "⚠️ Генерация уже выполняется (запущена {} "
-                      "с "
-                      "назад). "
-                      "Пожалуйста, дождитесь завершения.",
-                      seconds_ago)
-                : fmt::format(
-                      "⚠️ A generation is already running (started {} s ago). "
-                      "Please wait until it finishes.",
-                      seconds_ago);
+    if (ru()) {
+        return fmt::format(
+            "⚠️ Генерация уже выполняется "
+            "(запущена {} с назад). "
+            "Пожалуйста, дождитесь завершения.",
+            seconds_ago);
+    }
+    return fmt::format(
+        "⚠️ A generation is already running (started {} s ago). Please wait until it finishes.",
+        seconds_ago);
 }
 
 std::string Messages::busy_unknown() const {
@@ -133,14 +133,16 @@ std::string Messages::batch_stopped(bool shutdown, int made, int total) const {
 }
 
 std::string Messages::batch_interrupted(std::string_view label_html, int made, int total) const {
-    return ru() ? fmt::format(
-                      "⚠️ Генерация «{}» была прервана остановкой бота: готово {} из "
-                      "{}.",
-                      label_html, made, total)
-                : fmt::format(
-                      "⚠️ The batch “{}” was interrupted when the bot stopped: {} of {} "
-                      "made.",
-                      label_html, made, total);
+    if (ru()) {
+        return fmt::format(
+            "⚠️ Генерация «{}» прервана "
+            "остановкой бота: "
+            "готово {} из {}.",
+            label_html, made, total);
+    }
+    return fmt::format(
+        "⚠️ The batch “{}” was interrupted when the bot stopped: {} of {} made.",
+        label_html, made, total);
 }
 
 std::string Messages::job_label(std::string_view what, std::string_view who) const {
@@ -193,15 +195,16 @@ std::string Messages::scheduled_done(int sent, int failed) const {
                               failed);
 }
 std::string Messages::scheduled_gave_up(long long minutes, std::string_view holder_html) const {
-    return ru() ? fmt::format(
-                      "⚠️ Плановая генерация пропущена: блокировка занята ({}) дольше "
-                      "{} "
-                      "мин.",
-                      holder_html, minutes)
-                : fmt::format(
-                      "⚠️ Scheduled generation skipped: the lock stayed held ({}) for over "
-                      "{} min.",
-                      holder_html, minutes);
+    if (ru()) {
+        return fmt::format(
+            "⚠️ Плановая генерация пропущена: "
+            "блокировка занята ({}) "
+            "дольше {} мин.",
+            holder_html, minutes);
+    }
+    return fmt::format(
+        "⚠️ Scheduled generation skipped: the lock stayed held ({}) for over {} min.",
+        holder_html, minutes);
 }
 std::string Messages::unclean_end(std::string_view error_html) const {
     return ru() ? fmt::format(

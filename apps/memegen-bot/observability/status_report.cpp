@@ -112,16 +112,14 @@ std::string status_html(const StatusReport& r, Language language) {
         out += ru ? "🔓 Генерация: СВОБОДНО\n" : "🔓 Generation: FREE\n";
     }
     if (r.last_problem) {
-        out += fmt::format(
-            fmt::runtime(ru ? "\n⚠️ Последняя проблема:\n  Этап: {}\n  Ошибка: "
-                              "{}\n "
-                              " "
-                              "Время: "
-                              "{}\n"
-                            : "\n⚠️ Last problem:\n  Stage: {}\n  Error: {}\n  Time: {}\n"),
-            escape_html(r.last_problem->stage),
-            truncate_html(escape_html(r.last_problem->error), 600),
-            escape_html(r.last_problem->timestamp));
+        const char* format = ru ? "\n⚠️ Последняя проблема:\n"
+                                  "  Этап: {}\n"
+                                  "  Ошибка: {}\n"
+                                  "  Время: {}\n"
+                                : "\n⚠️ Last problem:\n  Stage: {}\n  Error: {}\n  Time: {}\n";
+        out += fmt::format(fmt::runtime(format), escape_html(r.last_problem->stage),
+                           truncate_html(escape_html(r.last_problem->error), 600),
+                           escape_html(r.last_problem->timestamp));
     }
     if (r.library) {
         const auto& l = *r.library;

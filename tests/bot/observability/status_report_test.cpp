@@ -93,6 +93,18 @@ TEST_CASE("DailyStats counts the local day's generations and keeps them across r
         }
     }
 
+    SUBCASE("a directory in its place is moved aside, reported, and saving works again") {
+        fs::create_directories(file / "inside");
+        DailyStats stats(file);
+        REQUIRE(stats.problems().size() == 1);
+        CHECK(contains(stats.problems().front(), "stats.json was unreadable"));
+        CHECK(contains(stats.problems().front(), "moved aside to stats.json.corrupt-"));
+        CHECK_FALSE(DailyStats::read(file));  // never throws, for memegen-status
+        stats.record(true, "2026-03-01");
+        REQUIRE(DailyStats::read(file));
+        CHECK(DailyStats::read(file)->done == 1);
+    }
+
     SUBCASE("a missing file reads as nothing") {
         CHECK_FALSE(DailyStats::read(file));
     }
@@ -118,6 +130,11 @@ TEST_CASE("The status message says what the seed's /status said, in both languag
         CHECK(contains(html, "Состояние системы"));
         CHECK(contains(html, "🔒 Генерация: ЗАНЯТО"));
         CHECK(contains(html, "Генераций сегодня: 5 успешно / 1 с ошибкой"));
+        // Russian units: МБ and с, never MB or "сек."
+        CHECK(contains(html, " МБ\n"));
+        CHECK_FALSE(contains(html, "MB"));
+        CHECK(contains(html, "запущена 75 с назад"));
+        CHECK(contains(html, "  Ошибка: bad media: x &amp; y\n  Время: "));
     }
 
     SUBCASE("plain text for a terminal: no tags, entities decoded") {
