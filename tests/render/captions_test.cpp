@@ -448,3 +448,56 @@ TEST_CASE("Korean wraps only at the space between words, not between syllables")
     CHECK(std::abs(line1 - word1) <= 2);
     CHECK(std::abs(line2 - word2) <= 2);
 }
+
+TEST_CASE("Japanese with a space wraps at the space rather than inside the word after it") {
+    TempDir out;
+    // 340 pixels: "日本語のミーム テ" would fit on the first line, the whole caption does not.
+    const auto o = options_of_width(340);
+    const auto [r, picture] = render(top_caption("日本語のミーム テスト"), out / "japanese.mp4", o);
+    const auto [word, word_picture] = render(top_caption("テスト"), out / "word.mp4", o);
+    REQUIRE(r.captions.size() == 1);
+    REQUIRE(word.captions.size() == 1);
+    const auto& box = r.captions[0];
+    CHECK(box.lines == 2);
+    REQUIRE(word.captions[0].font_pixels == box.font_pixels);
+    const auto& alone = word.captions[0];
+    const int second = drawn_width(picture, box, box.y + box.height / 2, box.y + box.height);
+    const int katakana = drawn_width(word_picture, alone, alone.y, alone.y + alone.height);
+    CAPTURE(second);
+    CAPTURE(katakana);
+    CHECK(std::abs(second - katakana) <= 2);
+}
+
+TEST_CASE("a truncated right-to-left caption ends with the ellipsis on its left") {
+    TempDir out;
+    std::string text;
+    for (int i = 0; i < 400; ++i)
+        text += "שלום ";
+    const auto [r, picture] = render(top_caption(text), out / "rtl-long.mp4");
+    REQUIRE(r.captions.size() == 1);
+    const auto& box = r.captions[0];
+    REQUIRE(box.truncated);
+    // The dots of the ellipsis sit on the baseline, Hebrew letters reach up to the top of
+    // the line: the leftmost white fill of the last line is in its lower half only if the
+    // dots are on the left.
+    const int line_height = box.height / box.lines;
+    const int last_top = box.y + box.height - line_height;
+    int leftmost_x = picture.width, leftmost_y = 0;
+    int top_fill = picture.height, bottom_fill = 0;
+    for (int y = last_top; y < box.y + box.height; ++y) {
+        for (int x = box.x; x < box.x + box.width; ++x) {
+            if (picture.luma(x, y) <= 200)
+                continue;
+            top_fill = std::min(top_fill, y);
+            bottom_fill = std::max(bottom_fill, y);
+            if (x < leftmost_x) {
+                leftmost_x = x;
+                leftmost_y = y;
+            }
+        }
+    }
+    CAPTURE(top_fill);
+    CAPTURE(bottom_fill);
+    CAPTURE(leftmost_y);
+    CHECK(2 * leftmost_y > top_fill + bottom_fill);
+}

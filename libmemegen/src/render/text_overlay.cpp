@@ -389,6 +389,7 @@ enum ClusterFlag : std::uint8_t {
     kIdeographic = 4,  // a line may break before or after it
     kNoBreakBefore = 8,
     kNoBreakAfter = 16,
+    kRtlParagraph = 32,  // in a paragraph that reads right to left: its ellipsis goes left
 };
 
 struct Cluster {
@@ -435,6 +436,7 @@ void resolve_levels(Prepared& p, const CancelCheck& check) {
     std::vector<FriBidiCharType> types(n);
     std::vector<FriBidiBracketType> brackets(n);
     std::vector<FriBidiLevel> levels(n);
+    std::vector<std::uint8_t> rtl(n, 0);
     const auto* text = reinterpret_cast<const FriBidiChar*>(p.text.data());
     std::size_t paragraphs = 0;
     for (std::size_t begin = 0; begin < n;) {
@@ -453,12 +455,18 @@ void resolve_levels(Prepared& p, const CancelCheck& check) {
             if (fribidi_get_par_embedding_levels_ex(types.data() + begin, brackets.data() + begin,
                                                     len, &direction, levels.data() + begin) == 0)
                 throw std::bad_alloc();
+            if (FRIBIDI_IS_RTL(direction))
+                std::fill(rtl.begin() + static_cast<std::ptrdiff_t>(begin),
+                          rtl.begin() + static_cast<std::ptrdiff_t>(end), 1);
         }
         begin = end + 1;
     }
     for (Cluster& c : p.clusters) {
-        if (!(c.flags & kNewline))
-            c.level = static_cast<std::uint8_t>(std::max<FriBidiLevel>(0, levels[c.begin]));
+        if (c.flags & kNewline)
+            continue;
+        c.level = static_cast<std::uint8_t>(std::max<FriBidiLevel>(0, levels[c.begin]));
+        if (rtl[c.begin])
+            c.flags |= kRtlParagraph;
     }
 }
 
@@ -1150,6 +1158,18 @@ TextOverlay::TextOverlay(const Captions& captions, const std::filesystem::path& 
             int pen = (w - width) / 2 * 64;
             const int baseline =
                 l->box.y + l->outline + static_cast<int>(n) * l->line_height + l->ascender;
+            const auto draw_ellipsis = [&] {
+                for (const Glyph& g : l->ellipsis) {
+                    draw(g, pen, baseline);
+                    pen += g.x_advance;
+                }
+            };
+            // The ellipsis follows the last word read, so it is on the left of a right-to-left
+            // paragraph.
+            const bool rtl = line.end > line.begin &&
+                             (l->prepared.clusters[line.begin].flags & kRtlParagraph) != 0;
+            if (line.ellipsis && rtl)
+                draw_ellipsis();
             if (line.end > line.begin) {
                 visual_order(l->prepared, s, line, runs);
                 for (const std::size_t chunk : runs) {
@@ -1161,12 +1181,8 @@ TextOverlay::TextOverlay(const Captions& captions, const std::filesystem::path& 
                     }
                 }
             }
-            if (line.ellipsis) {
-                for (const Glyph& g : l->ellipsis) {
-                    draw(g, pen, baseline);
-                    pen += g.x_advance;
-                }
-            }
+            if (line.ellipsis && !rtl)
+                draw_ellipsis();
         }
     }
     laid.clear();

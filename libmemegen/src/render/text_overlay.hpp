@@ -7,6 +7,9 @@
 // A caption may be in any script: each grapheme cluster is drawn in the first font of a
 // fallback chain that has it (the caption font, DejaVu Sans Bold, Noto Color Emoji, WenQuanYi
 // Micro Hei), because titles of music tracks and memes come in every language and with emoji.
+// Text that mixes directions (Hebrew or Arabic among Latin) is ordered by the Unicode bidi
+// algorithm (FriBidi): each run of one font and one direction is shaped whole in its
+// direction, so Arabic letters join, and a wrapped line shows its runs in reading order.
 
 #include <cstdint>
 #include <filesystem>
