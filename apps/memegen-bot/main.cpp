@@ -2,6 +2,9 @@
 // renderer, and the Telegram client together. See README for the commands.
 
 #include <fcntl.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <unistd.h>
 
@@ -90,6 +93,12 @@ memegen::detail::UniqueFd lock_instance(const std::filesystem::path& state_dir) 
 int main(int argc, char** argv) {
     // The render child: same binary, so isolation needs no second program to install.
     if (argc == 4 && std::strcmp(argv[1], "--render-job") == 0) {
+#if defined(__GLIBC__)
+        // As memegen-render does: big decoded frames, freed and allocated again at every loop
+        // of a clip, go back to the system instead of fragmenting the heap (a 2000x2000 GIF:
+        // 175 -> 153 MB peak).
+        mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
         return memegen::bot::render_job_main(argv[2], argv[3]);
     }
     // The probe child: checks library files with libmemegen loaded, away from the bot.
