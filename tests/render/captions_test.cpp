@@ -371,6 +371,9 @@ TEST_CASE("a right-to-left word between Latin words reads right to left, Arabic 
     SUBCASE("Arabic") {
         check_word("ab مرحبا cd", "مرحبا", "ابحرم", "arabic");
     }
+    SUBCASE("Arabic after Hebrew, one right-to-left run of two scripts") {
+        check_word("שלום مرحبا", "مرحبا", "ابحرم", "two-scripts");
+    }
     SUBCASE("Arabic letters join: the word is narrower than its letters apart") {
         const auto [joined, joined_picture] = render(top_caption("مرحبا"), out / "joined.mp4");
         REQUIRE(joined.captions.size() == 1);

@@ -518,17 +518,32 @@ Prepared prepare(const std::vector<char32_t>& source, FontChain& fonts, std::set
             p.cluster_of_text[t] = static_cast<std::uint32_t>(c);
     }
     const auto n = static_cast<std::uint32_t>(p.clusters.size());
+    // A chunk also keeps to one script (spaces, digits and punctuation go with any): HarfBuzz
+    // shapes a buffer as one script, and Hebrew next to Arabic in one right-to-left run would
+    // leave the Arabic unjoined.
+    hb_unicode_funcs_t* unicode = hb_unicode_funcs_get_default();
+    const auto script_of = [&](std::uint32_t c) {
+        const hb_script_t s = hb_unicode_script(unicode, p.text[p.clusters[c].begin]);
+        return s == HB_SCRIPT_COMMON || s == HB_SCRIPT_INHERITED ? HB_SCRIPT_INVALID : s;
+    };
     std::uint32_t begin = 0;
+    hb_script_t script = n > 0 ? script_of(0) : HB_SCRIPT_INVALID;
     for (std::uint32_t c = 1; c <= n; ++c) {
-        const bool cut = c == n || p.clusters[c].face != p.clusters[begin].face ||
-                         p.clusters[c].level != p.clusters[begin].level ||
-                         (p.clusters[c].flags & kNewline) || (p.clusters[c - 1].flags & kNewline) ||
-                         (c - begin >= kChunkSoft && (p.clusters[c - 1].flags & kSpace)) ||
-                         c - begin >= kChunkHard;
+        const hb_script_t next = c < n ? script_of(c) : HB_SCRIPT_INVALID;
+        const bool cut =
+            c == n || p.clusters[c].face != p.clusters[begin].face ||
+            p.clusters[c].level != p.clusters[begin].level || (p.clusters[c].flags & kNewline) ||
+            (p.clusters[c - 1].flags & kNewline) ||
+            (next != HB_SCRIPT_INVALID && script != HB_SCRIPT_INVALID && next != script) ||
+            (c - begin >= kChunkSoft && (p.clusters[c - 1].flags & kSpace)) ||
+            c - begin >= kChunkHard;
         if (cut) {
             p.chunks.push_back({begin, c});
             begin = c;
+            script = HB_SCRIPT_INVALID;
         }
+        if (script == HB_SCRIPT_INVALID)
+            script = next;
     }
     return p;
 }
