@@ -504,3 +504,28 @@ TEST_CASE("a truncated right-to-left caption ends with the ellipsis on its left"
     CAPTURE(leftmost_y);
     CHECK(2 * leftmost_y > top_fill + bottom_fill);
 }
+
+TEST_CASE("bidi formatting characters are obeyed and not drawn") {
+    TempDir out;
+    // RIGHT-TO-LEFT OVERRIDE ... POP DIRECTIONAL FORMATTING: "cd ef" is shown reversed.
+    const auto [r, picture] = render(top_caption("ab \xE2\x80\xAE"
+                                                 "cd ef\xE2\x80\xAC gh"),
+                                     out / "override.mp4");
+    const auto [reversed, reversed_picture] = render(top_caption("ab fe dc gh"), out / "rev.mp4");
+    const auto [plain, plain_picture] = render(top_caption("ab cd ef gh"), out / "plain.mp4");
+    REQUIRE(r.captions.size() == 1);
+    REQUIRE(reversed.captions.size() == 1);
+    REQUIRE(plain.captions.size() == 1);
+    const auto& box = r.captions[0];
+    // The controls take no room: the box is the one of the same letters without them.
+    CHECK(box.width == reversed.captions[0].width);
+    REQUIRE(box.y == reversed.captions[0].y);
+    REQUIRE(box.y == plain.captions[0].y);
+    const double right =
+        best_match(picture, box, drawn_patch(reversed_picture, reversed.captions[0]));
+    const double wrong = best_match(picture, box, drawn_patch(plain_picture, plain.captions[0]));
+    CAPTURE(right);
+    CAPTURE(wrong);
+    CHECK(right < 6.0);
+    CHECK(right * 3 < wrong);
+}

@@ -117,10 +117,16 @@ bool is_pictographic(char32_t c) {
            (c >= 0x2B00 && c <= 0x2BFF) || c == 0x00A9 || c == 0x00AE || c == 0x203C ||
            c == 0x2049 || c == 0x2122 || c == 0x2139 || c == 0x3030 || c == 0x303D;
 }
+// Bidi formatting characters (marks, embeddings, overrides, isolates): FriBidi reads them,
+// they are never drawn.
+bool is_bidi_control(char32_t c) {
+    return c == U'\u061C' || c == U'\u200E' || c == U'\u200F' || (c >= 0x202A && c <= 0x202E) ||
+           (c >= 0x2066 && c <= 0x2069);
+}
 // Code points a font need not map for its cluster to be drawn: the shaper consumes them.
 bool is_ignorable(char32_t c) {
     return c == kZwj || c == U'\u200C' || c == U'\u200B' || c == U'\u2060' || c == U'\uFEFF' ||
-           is_variation_selector(c) || is_tag(c);
+           is_variation_selector(c) || is_tag(c) || is_bidi_control(c);
 }
 // Hangul: Korean puts spaces between words, so a line breaks there, as UAX #14 says for
 // Hangul in Korean text, and not between the syllables of a word.
@@ -496,7 +502,7 @@ Prepared prepare(const std::vector<char32_t>& source, FontChain& fonts, std::set
             const char32_t base = source[i];
             if (is_space(base)) {
                 c.flags |= kSpace;
-            } else {
+            } else if (!is_bidi_control(base)) {
                 p.visible = true;
             }
             if (is_ideographic(base) || face == kEmojiFace)
