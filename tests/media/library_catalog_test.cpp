@@ -159,6 +159,14 @@ TEST_CASE("a scan probes each file once in a child; only good files are pickable
         CHECK(again.usable(MediaRole::meme).size() == 4);
         CHECK(again.counts(MediaRole::meme).rejected == 4);
     }
+    SUBCASE("an index an older probe wrote (no text layouts, older limits) is probed again") {
+        auto index = nlohmann::json::parse(read_all(state / "library_index.json"));
+        index["version"] = 1;
+        write_all(state / "library_index.json", index.dump());
+        LibraryCatalog again(options_for(libs, state.path()));
+        CHECK(again.refresh({}) == 11);
+        CHECK(again.usable(MediaRole::meme).size() == 3);
+    }
     SUBCASE("a broken index is moved aside and every file is probed again") {
         write_all(state / "library_index.json", "{ not json");
         LibraryCatalog again(options_for(libs, state.path()));

@@ -19,6 +19,11 @@ std::optional<FileStamp> FileStamp::of(const std::filesystem::path& path) {
         static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
 }
 
+namespace {
+// 2: text layouts, and the decoded-size limits of animations and videos (issue 10).
+constexpr int kIndexVersion = 2;
+}  // namespace
+
 LibraryIndex::LibraryIndex(std::filesystem::path file) : file_(std::move(file)) {
     const auto read = memegen::detail::read_state_file(file_);
     if (read.problem) {
@@ -32,6 +37,15 @@ LibraryIndex::LibraryIndex(std::filesystem::path file) : file_(std::move(file)) 
         const auto j = json::parse(*read.text);
         if (!j.is_object() || !j.contains("files") || !j["files"].is_object())
             throw StateError("not an index: no \"files\" object");
+        const json version = j.value("version", json(0));
+        if (!version.is_number_integer())
+            throw StateError("\"version\" is not a whole number");
+        if (version.get<int>() < kIndexVersion) {
+            // Verdicts of an older probe: no text layouts, older memory limits.
+            log_info("{}: written by an older probe; every library file is probed again",
+                     file_.string());
+            return;
+        }
         for (const auto& [key, e] : j["files"].items()) {
             LibraryVerdict v;
             v.size = e.at("size").get<std::uint64_t>();
@@ -96,7 +110,8 @@ void LibraryIndex::save() const {
         }
     }
     try {
-        detail::write_file_atomically(file_, json{{"version", 1}, {"files", files}}.dump(1) + "\n");
+        detail::write_file_atomically(
+            file_, json{{"version", kIndexVersion}, {"files", files}}.dump(1) + "\n");
     } catch (const std::exception& e) {
         log_error("cannot save the library index: {}", e.what());
     }
