@@ -40,12 +40,6 @@ LibraryIndex::LibraryIndex(std::filesystem::path file) : file_(std::move(file)) 
         const json version = j.value("version", json(0));
         if (!version.is_number_integer())
             throw StateError("\"version\" is not a whole number");
-        if (version.get<int>() < kIndexVersion) {
-            // Verdicts of an older probe: no text layouts, older memory limits.
-            log_info("{}: written by an older probe; every library file is probed again",
-                     file_.string());
-            return;
-        }
         for (const auto& [key, e] : j["files"].items()) {
             LibraryVerdict v;
             v.size = e.at("size").get<std::uint64_t>();
@@ -57,6 +51,13 @@ LibraryIndex::LibraryIndex(std::filesystem::path file) : file_(std::move(file)) 
             if (v.ok && e.contains("text_layout"))
                 v.text_layout = e["text_layout"].get<TextLayout>();
             entries_[key] = std::move(v);
+        }
+        if (version.get<int>() < kIndexVersion) {
+            // Verdicts of an older probe (no text layouts, older memory limits): well-formed,
+            // so not corrupt, but every file is checked again.
+            log_info("{}: written by an older probe; every library file is probed again",
+                     file_.string());
+            entries_.clear();
         }
     } catch (const std::exception& e) {
         entries_.clear();

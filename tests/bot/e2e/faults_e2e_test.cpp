@@ -180,7 +180,7 @@ TEST_CASE("kill -9 mid-render and an immediate restart never run two renders at 
     long_config["render"]["preset"] = "medium";
 
     RenderSampler sampler(f.dir.path().string());
-    constexpr int kCycles = 6;
+    constexpr int kCycles = 20;
     for (int cycle = 0; cycle < kCycles; ++cycle) {
         f.api.push_message(kOwner, kOwner, "/generate");
         BotProcess bot(f.dir.path(), long_config);
@@ -212,7 +212,7 @@ TEST_CASE("kill -9 mid-render and an immediate restart never run two renders at 
 TEST_CASE("broken state files never stop the bot: moved aside, reported, /status works") {
     Fixture f;
     std::filesystem::create_directories(f.state());
-    // Files this bot owns and their wrong shapes; each SUBCASE breaks all of them one way.
+    // Files this bot owns and their wrong shapes; each SUBCASE breaks all of them one way (six).
     const std::vector<std::string> files = {
         "generation_state.json", "offset.json", "candidates.json",
         "schedule.json",         "stats.json",  "history.json",
@@ -238,6 +238,14 @@ TEST_CASE("broken state files never stop the bot: moved aside, reported, /status
         for (const auto& file : files)
             content[file] = "[1, 2, 3]";
         content["generation_state.json"] = "\"generating\"";
+    }
+    SUBCASE("cut short (a write that a full disk stopped)") {
+        for (const auto& file : files)
+            content[file] = R"({"state": "generat)";
+    }
+    SUBCASE("empty") {
+        for (const auto& file : files)
+            content[file] = "";
     }
     SUBCASE("a directory in the file's place (root reads any file, so this is 'unreadable')") {
         as_directory = true;
