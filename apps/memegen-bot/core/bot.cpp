@@ -30,7 +30,8 @@ std::string who_of(const nlohmann::json& user) {
     if (user.contains("username") && user["username"].is_string()) {
         return "@" + user["username"].get<std::string>();
     }
-    return "user " + std::to_string(user.value("id", std::int64_t{0}));
+    // The numeric id, marked so in any language ("#123456"), for users without a username.
+    return "#" + std::to_string(user.value("id", std::int64_t{0}));
 }
 
 std::string mb(std::uint64_t bytes) {
