@@ -20,4 +20,17 @@ PublishOutcome PublishError::outcome() const {
     return o;
 }
 
+PublishOutcome outcome_of(std::string_view target, const std::function<PublishOutcome()>& attempt) {
+    try {
+        return attempt();
+    } catch (const PublishError& e) {
+        memegen::log_warning("{}", e.what());
+        return e.outcome();
+    } catch (const std::exception& e) {
+        const PublishError wrapped(target, e.what());
+        memegen::log_warning("{}", wrapped.what());
+        return wrapped.outcome();
+    }
+}
+
 }  // namespace memegen::bot::publish

@@ -87,4 +87,8 @@ class PublishError : public memegen::Error {
     bool needs_reauth_;
 };
 
+/// The folder's error boundary, written once for every Publisher::publish(): runs `attempt`,
+/// and turns any exception into a logged outcome (a foreign one wrapped as `target`'s error).
+PublishOutcome outcome_of(std::string_view target, const std::function<PublishOutcome()>& attempt);
+
 }  // namespace memegen::bot::publish

@@ -123,16 +123,7 @@ std::string YouTubePublisher::video_resource(const PublishItem& item) const {
 
 PublishOutcome YouTubePublisher::publish(const PublishItem& item, std::stop_token stop,
                                          const ProgressCallback& progress) {
-    try {
-        return run(item, stop, progress);
-    } catch (const PublishError& e) {
-        memegen::log_warning("{}", e.what());
-        return e.outcome();
-    } catch (const std::exception& e) {
-        const PublishError wrapped(kTarget, e.what());
-        memegen::log_warning("{}", wrapped.what());
-        return wrapped.outcome();
-    }
+    return outcome_of(kTarget, [&] { return run(item, stop, progress); });
 }
 
 PublishOutcome YouTubePublisher::run(const PublishItem& item, const std::stop_token& stop,
