@@ -24,7 +24,7 @@
 #include "config/config.hpp"
 #include "config/timezone.hpp"
 #include "core/bot.hpp"
-#include "core/media_prober.hpp"
+#include "library/media_prober.hpp"
 #include "core/render_runner.hpp"
 
 namespace {

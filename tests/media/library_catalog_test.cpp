@@ -14,7 +14,7 @@
 
 #include <memegen/log.hpp>
 
-#include "core/library_catalog.hpp"
+#include "library/library_catalog.hpp"
 #include "temp_dir.hpp"
 #include "test_files.hpp"
 

@@ -4,7 +4,7 @@
 
 #include <fstream>
 
-#include "core/library_path.hpp"
+#include "library/library_path.hpp"
 #include "temp_dir.hpp"
 
 using memegen::bot::LibraryPathError;

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "child_process.hpp"
-#include "core/media_picker.hpp"
+#include "library/media_picker.hpp"
 #include "temp_dir.hpp"
 
 using memegen::bot::MediaPicker;

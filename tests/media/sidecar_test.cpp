@@ -12,8 +12,8 @@
 
 #include <memegen/log.hpp>
 
-#include "core/sidecar.hpp"
-#include "core/sidecar_reader.hpp"
+#include "library/sidecar.hpp"
+#include "library/sidecar_reader.hpp"
 #include "temp_dir.hpp"
 
 using memegen::bot::LibrarySidecar;

@@ -1,4 +1,4 @@
-#include "core/library_index.hpp"
+#include "library/library_index.hpp"
 
 #include <sys/stat.h>
 

@@ -1,9 +1,9 @@
-#include "core/sidecar.hpp"
+#include "library/sidecar.hpp"
 
 #include <fmt/format.h>
 
 #include "config/json_kind.hpp"
-#include "core/library_path.hpp"
+#include "library/library_path.hpp"
 
 namespace memegen::bot {
 

@@ -1,4 +1,4 @@
-#include "core/media_prober.hpp"
+#include "library/media_prober.hpp"
 
 #include <dlfcn.h>
 #include <fcntl.h>

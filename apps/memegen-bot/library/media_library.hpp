@@ -10,8 +10,8 @@
 
 #include <memegen/media_probe.hpp>
 
-#include "core/library_index.hpp"
-#include "core/sidecar_reader.hpp"
+#include "library/library_index.hpp"
+#include "library/sidecar_reader.hpp"
 
 namespace memegen::bot {
 

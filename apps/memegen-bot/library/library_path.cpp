@@ -1,4 +1,4 @@
-#include "core/library_path.hpp"
+#include "library/library_path.hpp"
 
 #include <fcntl.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-#include "core/media_picker.hpp"
+#include "library/media_picker.hpp"
 
 #include <algorithm>
 

@@ -23,9 +23,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/library_index.hpp"
-#include "core/media_library.hpp"
-#include "core/media_prober.hpp"
+#include "library/library_index.hpp"
+#include "library/media_library.hpp"
+#include "library/media_prober.hpp"
 
 namespace memegen::bot {
 

@@ -1,11 +1,11 @@
-#include "core/media_library.hpp"
+#include "library/media_library.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
-#include "core/library_path.hpp"
-#include "core/media_picker.hpp"
+#include "library/library_path.hpp"
+#include "library/media_picker.hpp"
 
 namespace memegen::bot {
 

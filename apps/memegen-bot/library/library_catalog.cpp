@@ -1,11 +1,11 @@
-#include "core/library_catalog.hpp"
+#include "library/library_catalog.hpp"
 
 #include <algorithm>
 
 #include <memegen/detail/files.hpp>
 #include <memegen/log.hpp>
 
-#include "core/library_path.hpp"
+#include "library/library_path.hpp"
 
 namespace memegen::bot {
 

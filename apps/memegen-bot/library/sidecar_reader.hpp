@@ -10,7 +10,7 @@
 #include <mutex>
 #include <optional>
 
-#include "core/sidecar.hpp"
+#include "library/sidecar.hpp"
 
 namespace memegen::bot {
 

@@ -1,9 +1,9 @@
-#include "core/sidecar_reader.hpp"
+#include "library/sidecar_reader.hpp"
 
 #include <memegen/detail/files.hpp>
 #include <memegen/log.hpp>
 
-#include "core/library_path.hpp"
+#include "library/library_path.hpp"
 
 namespace memegen::bot {
 
