@@ -17,6 +17,12 @@ packages=(
   libtesseract-dev libleptonica-dev tesseract-ocr tesseract-ocr-eng tesseract-ocr-rus
   # Huge or 16-bit PNGs decoded row by row and reduced on the way (bounded memory).
   libpng-dev
+  # Command-line options for every CLI (conventional --help, numbers range-checked): CLI11.
+  libcli11-dev
+  # Time zones without setting TZ for the whole process: Howard Hinnant's date/tz (libdate-tz).
+  libhowardhinnant-date-dev
+  # CI checks that every source file is formatted as .clang-format says.
+  clang-format
   ffmpeg ca-certificates tzdata openssl python3
 )
 
