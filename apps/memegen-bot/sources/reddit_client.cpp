@@ -19,7 +19,7 @@
 #include <fmt/format.h>
 
 #include "memegen/log.hpp"
-#include "sources/url.hpp"
+#include "net/url.hpp"
 
 namespace memegen::bot {
 

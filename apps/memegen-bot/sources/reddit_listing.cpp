@@ -6,7 +6,7 @@
 #include <optional>
 #include <variant>
 
-#include "sources/url.hpp"
+#include "net/url.hpp"
 
 namespace memegen::bot {
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "memegen/log.hpp"
-#include "sources/url.hpp"
+#include "net/url.hpp"
 
 namespace memegen::bot {
 

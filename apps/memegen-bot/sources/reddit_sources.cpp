@@ -8,7 +8,7 @@
 #include <set>
 #include <sstream>
 
-#include "sources/url.hpp"
+#include "net/url.hpp"
 
 namespace memegen::bot {
 

@@ -11,7 +11,7 @@
 #include "sources/reddit_client.hpp"
 #include "sources/reddit_listing.hpp"
 #include "sources/reddit_source.hpp"
-#include "sources/url.hpp"
+#include "net/url.hpp"
 
 using memegen::bot::ListingPage;
 using memegen::bot::ListingRules;

@@ -1,4 +1,4 @@
-#include "sources/url.hpp"
+#include "net/url.hpp"
 
 #include <algorithm>
 

@@ -1,9 +1,10 @@
 #pragma once
 /// \file url.hpp
-/// Just enough URL handling for Reddit listings and media links: split an absolute
-/// http(s) URL into what cpp-httplib needs, resolve a redirect's Location, and read the
-/// extension of the path. Hand-written on purpose (std::regex trips g++ 12's
-/// -Wmaybe-uninitialized under the sanitizers, see telegram/bot_api.cpp).
+/// Just enough URL handling for every HTTP client of the bot (Telegram, Reddit, publishers)
+/// and for the configuration check: split an absolute http(s) URL into what cpp-httplib
+/// needs, resolve a redirect's Location, and read the extension of the path. Hand-written on
+/// purpose (std::regex trips g++ 12's -Wmaybe-uninitialized under the sanitizers, see
+/// telegram/bot_api.cpp).
 
 #include <optional>
 #include <string>
