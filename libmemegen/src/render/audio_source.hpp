@@ -22,7 +22,7 @@ inline constexpr int kChannels = 2;
 
 /// What decoding a file's whole audio stream found.
 struct AudioMeasure {
-    std::int64_t samples = 0;   ///< decoded samples per channel
+    std::int64_t samples = 0;   ///< samples per channel (decoded, or counted from packets)
     int sample_rate = 0;        ///< of the decoded stream
     double header_seconds = 0;  ///< the length the container claims (0 if it claims none)
     bool sound = false;         ///< some sample is louder than digital silence
