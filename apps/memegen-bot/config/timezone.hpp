@@ -1,35 +1,25 @@
 #pragma once
 /// \file timezone.hpp
-/// The bot's time zone. g++ 12 has no chrono time-zone database, so the configured zone is
-/// applied process-wide through `TZ` + tzset(), and local<->UTC conversions go through the C
-/// library (localtime_r/mktime), which reads the system's tzdata and knows every DST rule.
+/// The bot's time zone. g++ 12 has no chrono time-zone database, so zones come from Howard
+/// Hinnant's date/tz (the library C++20's <chrono> zones were standardised from), reading the
+/// system's tzdata under /usr/share/zoneinfo. Nothing here touches `TZ` or the C library's
+/// zone: the configured zone is a value, not process-wide state shared with every library.
 
 #include <chrono>
-#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
 
+namespace date {
+class time_zone;
+}
+
 namespace memegen::bot {
 
-/// Where the IANA zone files live on Debian (package tzdata).
+/// Where the IANA zone files live on Debian (package tzdata); date/tz reads them from here.
 inline constexpr const char* kZoneInfoDir = "/usr/share/zoneinfo";
 
-/// The POSIX TZ value for a fixed offset such as "+07:00" ("<+07>-7"); nullopt if `zone` is not
-/// a fixed offset of the form ±HH or ±HH:MM (|offset| <= 14:00).
-[[nodiscard]] std::optional<std::string> posix_tz_for_offset(std::string_view zone);
-
-/// Checks `zone`: an IANA name with a TZif file under `zoneinfo_dir`, or a fixed offset.
-/// Returns nullopt when valid, else the reason ("unknown time zone ...").
-[[nodiscard]] std::optional<std::string> validate_timezone(
-    std::string_view zone, const std::filesystem::path& zoneinfo_dir = kZoneInfoDir);
-
-/// Sets TZ for the whole process (IANA name as is, fixed offset as a POSIX rule) and calls
-/// tzset(); an empty `zone` keeps the system's zone. Returns nullopt on success, else the
-/// reason, leaving TZ untouched. Not thread-safe (setenv): call it at start-up, before threads.
-[[nodiscard]] std::optional<std::string> apply_timezone(const std::string& zone);
-
-/// A calendar day in the local zone.
+/// A calendar day in a local zone.
 struct LocalDate {
     int year = 1970;  ///< e.g. 2026
     int month = 1;    ///< 1..12
@@ -45,15 +35,60 @@ struct LocalDate {
     friend auto operator<=>(const LocalDate&, const LocalDate&) = default;
 };
 
-/// The local date of `when` in the process's zone.
+/// The offset of a fixed zone such as "+07:00", "-03:30" or "+7"; nullopt unless `zone` is
+/// ±HH or ±HH:MM with |offset| <= 14:00.
+[[nodiscard]] std::optional<std::chrono::minutes> parse_utc_offset(std::string_view zone);
+
+/// An IANA zone (DST rules from tzdata) or a fixed offset from UTC. Cheap to copy; the zone
+/// data it points to lives as long as the process.
+class TimeZone {
+  public:
+    /// UTC.
+    TimeZone() = default;
+
+    /// An IANA name ("Asia/Tomsk") or a fixed offset ("+07:00"); nullopt for anything else.
+    [[nodiscard]] static std::optional<TimeZone> locate(std::string_view zone);
+    /// The system's zone: $TZ when it names a zone (as the C library reads it), else
+    /// /etc/localtime, else UTC (the C library's fallback too).
+    [[nodiscard]] static TimeZone system();
+
+    /// The local date of `when`.
+    [[nodiscard]] LocalDate date_of(std::chrono::system_clock::time_point when) const;
+    /// The instant when the local clock shows `minutes` after midnight of `date` (1440 = the
+    /// next midnight). A wall time skipped by a DST change is read past the gap (02:30 →
+    /// 03:30); one shown twice is its first occurrence.
+    [[nodiscard]] std::chrono::system_clock::time_point to_utc(const LocalDate& date,
+                                                               int minutes) const;
+    /// "16:30:00": the local wall-clock time of `when`.
+    [[nodiscard]] std::string clock_text(std::chrono::system_clock::time_point when) const;
+
+  private:
+    [[nodiscard]] std::chrono::seconds offset_at(std::chrono::system_clock::time_point) const;
+
+    const date::time_zone* zone_ = nullptr;  ///< the IANA zone; nullptr: fixed offset
+    std::chrono::minutes fixed_{0};          ///< the offset when zone_ is nullptr
+};
+
+/// Checks `zone`: an IANA name known to tzdata, a fixed offset, or empty (the system's zone).
+/// Returns nullopt when valid, else the reason naming the zone ("unknown time zone ...").
+[[nodiscard]] std::optional<std::string> validate_timezone(std::string_view zone);
+
+/// Makes `zone` the bot's zone, used by the functions below; an empty `zone` selects the
+/// system's zone. Returns nullopt on success, else the reason, leaving the zone in place.
+/// Thread-safe; the process's `TZ` and the C library's zone are left alone.
+[[nodiscard]] std::optional<std::string> apply_timezone(const std::string& zone);
+
+/// The bot's zone (the system's until apply_timezone() chose another).
+[[nodiscard]] TimeZone bot_timezone();
+
+/// The local date of `when` in the bot's zone.
 [[nodiscard]] LocalDate local_date_of(std::chrono::system_clock::time_point when);
 
-/// The instant when the local clock shows `minutes` after midnight of `date` (1440 = the next
-/// midnight). A wall time skipped by a DST change is read past the gap (02:30 → 03:30).
+/// bot_timezone().to_utc(date, minutes).
 [[nodiscard]] std::chrono::system_clock::time_point local_to_utc(const LocalDate& date,
                                                                  int minutes);
 
-/// "16:30:00": the local wall-clock time of `when`.
+/// "16:30:00": the wall-clock time of `when` in the bot's zone.
 [[nodiscard]] std::string local_clock_text(std::chrono::system_clock::time_point when);
 
 }  // namespace memegen::bot

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -82,15 +83,17 @@ void check_plan_shape(const DailyPlan& plan, const ScheduleSettings& s) {
 
 }  // namespace
 
-TEST_CASE("fixed offsets become POSIX TZ rules with the sign inverted") {
-    CHECK(posix_tz_for_offset("+07:00") == "<+07>-7");
-    CHECK(posix_tz_for_offset("+7") == "<+07>-7");
-    CHECK(posix_tz_for_offset("-03:30") == "<-0330>3:30");
-    CHECK(posix_tz_for_offset("+05:45") == "<+0545>-5:45");
-    CHECK(posix_tz_for_offset("+00:00") == "<+00>0");
-    CHECK_FALSE(posix_tz_for_offset("+14:30"));
-    CHECK_FALSE(posix_tz_for_offset("07:00"));
-    CHECK_FALSE(posix_tz_for_offset("+07:0"));
+TEST_CASE("fixed offsets are ±HH or ±HH:MM up to 14:00") {
+    CHECK(parse_utc_offset("+07:00") == hours(7));
+    CHECK(parse_utc_offset("+7") == hours(7));
+    CHECK(parse_utc_offset("-03:30") == -minutes(210));
+    CHECK(parse_utc_offset("+05:45") == minutes(345));
+    CHECK(parse_utc_offset("+00:00") == minutes(0));
+    CHECK(parse_utc_offset("+14:00") == hours(14));
+    CHECK_FALSE(parse_utc_offset("+14:30"));
+    CHECK_FALSE(parse_utc_offset("07:00"));
+    CHECK_FALSE(parse_utc_offset("+07:0"));
+    CHECK_FALSE(parse_utc_offset("+07:60"));
 }
 
 TEST_CASE("a fixed offset zone converts local wall time to UTC") {
@@ -109,6 +112,27 @@ TEST_CASE("an unknown zone is refused and leaves the current zone in place") {
     CHECK(error->find("Mars/Olympus_Mons") != std::string::npos);
     CHECK(local("2026-11-21", 10, 0) == utc(2026, 11, 21, 3, 0));  // still Tomsk (+07)
     CHECK(apply_timezone("../../etc/passwd"));
+    CHECK(apply_timezone("/usr/share/zoneinfo/Asia/Tomsk"));
+}
+
+TEST_CASE("choosing the bot's zone leaves the process's TZ alone") {
+    const char* before = std::getenv("TZ");
+    const std::optional<std::string> saved =
+        before ? std::optional<std::string>(before) : std::nullopt;
+    use_zone("Asia/Tomsk");
+    const char* after = std::getenv("TZ");
+    CHECK(saved == (after ? std::optional<std::string>(after) : std::nullopt));
+    SUBCASE("and a zone is a value: two zones convert side by side") {
+        const auto tomsk = TimeZone::locate("Asia/Tomsk");
+        const auto berlin = TimeZone::locate("Europe/Berlin");
+        REQUIRE(tomsk);
+        REQUIRE(berlin);
+        const auto noon = utc(2026, 7, 1, 12, 0);
+        CHECK(tomsk->clock_text(noon) == "19:00:00");
+        CHECK(berlin->clock_text(noon) == "14:00:00");
+        CHECK(tomsk->date_of(utc(2026, 7, 1, 18, 0)).to_string() == "2026-07-02");
+        CHECK(berlin->date_of(utc(2026, 7, 1, 18, 0)).to_string() == "2026-07-01");
+    }
 }
 
 TEST_CASE("local dates parse, validate and advance across months and years") {
@@ -186,6 +210,9 @@ TEST_CASE("a DST day keeps every slot inside the window with the right count") {
         s.window_start = ClockTime{60};
         s.window_end = ClockTime{600};
         CHECK(local_to_utc(date, 600) - local_to_utc(date, 60) == hours(10));
+        // 02:30 is shown twice that day: the first time (02:30 CEST = 00:30 UTC) counts.
+        CHECK(local_to_utc(date, 150) == utc(2026, 10, 25, 0, 30));
+        CHECK(local_to_utc(date, 210) == utc(2026, 10, 25, 2, 30));  // 03:30 CET
         s.daily_generations = 6;
         for (std::uint64_t seed = 0; seed < 50; ++seed) {
             std::mt19937_64 random(seed);
