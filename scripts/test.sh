@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the dependencies, builds, and runs the whole test suite twice: a normal build with
-# the release flags, then one under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Installs the dependencies, checks the formatting, builds, and runs the whole test suite twice:
+# a normal build with the release flags, then one under AddressSanitizer +
+# UndefinedBehaviorSanitizer; the concurrency tests run a third time under ThreadSanitizer.
 # Ends with one summary line of all doctest cases: "doctest: N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +9,9 @@ scripts/install-deps.sh
 
 jobs=$(nproc)
 status=0
+
+echo "== clang-format"
+scripts/check-format.sh || status=1
 
 run_suite() {  # name, build dir, extra meson options...
   local name=$1 dir=$2
@@ -36,8 +40,21 @@ run_suite "ASan+UBSan build" build-asan -Db_sanitize=address,undefined -Db_lunde
   -Dcpp_args=-fno-sanitize-recover=all -Dbench=false -Dexamples=false -Ddebug=false \
   -Doptimization=1
 
-# One line for CI: the sum of every doctest summary in both runs.
-python3 - build/meson-logs/testlog.json build-asan/meson-logs/testlog.json <<'PY'
+# The tests whose subject is threads (the guard across threads and processes, the monitor's
+# sampler, concurrent crash records, the logger, the bot's generation queue), under
+# ThreadSanitizer. Only their targets are built: the rest ran twice above.
+tsan_tests=(generation_guard crash_state_store resource_monitor log)
+echo "== ThreadSanitizer: ${tsan_tests[*]}"
+[ -f build-tsan/build.ninja ] || meson setup build-tsan -Db_sanitize=thread -Db_lundef=false \
+  -Dbench=false -Dexamples=false -Ddebug=false -Doptimization=1 >/dev/null
+meson compile -C build-tsan -j "$jobs" "${tsan_tests[@]/#/tests/test_}"
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+  meson test -C build-tsan --no-rebuild -v --num-processes "$jobs" --print-errorlogs \
+  "${tsan_tests[@]}" || status=1
+
+# One line for CI: the sum of every doctest summary in the three runs.
+python3 - build/meson-logs/testlog.json build-asan/meson-logs/testlog.json \
+  build-tsan/meson-logs/testlog.json <<'PY'
 import json, re, sys
 passed = failed = skipped = 0
 for log in sys.argv[1:]:

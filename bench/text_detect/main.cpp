@@ -64,7 +64,8 @@ int main(int argc, char** argv) {
     const std::string letters =
         std::string("drawtext=fontfile=") + font +
         ":text='WHEN THE BUILD PASSES':x=(w-tw)/2:y=30:fontsize=64:fontcolor=white:borderw=4:"
-        "bordercolor=black,drawtext=fontfile=" + font +
+        "bordercolor=black,drawtext=fontfile=" +
+        font +
         ":text='ON THE FIRST TRY':x=(w-tw)/2:y=h-100:fontsize=64:fontcolor=white:borderw=4:"
         "bordercolor=black";
     ffmpeg("-f lavfi -i mandelbrot=s=1000x1000 -vf \"" + letters + "\" -frames:v 1 " +

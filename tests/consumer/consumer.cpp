@@ -10,15 +10,18 @@
 int main() {
     int failed = 0;
     const memegen::ResourceMonitor monitor;
-    if (monitor.snapshot().rss_bytes == 0) ++failed;
+    if (monitor.snapshot().rss_bytes == 0)
+        ++failed;
 
     const auto dir = std::filesystem::temp_directory_path() / "memegen-consumer-state";
     memegen::GenerationGuard guard(dir);
     auto ticket = guard.try_acquire("consumer");
-    if (!ticket || guard.try_acquire("second")) ++failed;
+    if (!ticket || guard.try_acquire("second"))
+        ++failed;
 
     // A compiled symbol of the renderer: the link must resolve it from libmemegen.so.
-    if (memegen::FrameSize::parse("720x1280").height != 1280) ++failed;
+    if (memegen::FrameSize::parse("720x1280").height != 1280)
+        ++failed;
 
     std::filesystem::remove_all(dir);
     std::printf("libmemegen consumer: %s\n", failed == 0 ? "ok" : "FAILED");

@@ -242,4 +242,3 @@ TEST_CASE("the documented example library.json parses without a problem") {
     CHECK(parsed.files.size() == 3);
     CHECK(parsed.defaults.source == "our team's meme folder");
 }
-

@@ -2,8 +2,8 @@
 #define MEMEGEN_RENDER_ENTRY_H
 /* \file render_entry.h
  * C entry points to MemeRenderer and the media probe that take and return JSON, so the
- * renderer can be loaded on demand with dlopen("libmemegen.so.0") — a program that only sometimes renders
- * (the bot) then does not map FFmpeg's libraries until it does — or called from other
+ * renderer can be loaded on demand with dlopen("libmemegen.so.0") — a program that only sometimes
+ * renders (the bot) then does not map FFmpeg's libraries until it does — or called from other
  * languages.
  *
  * Request: {"media": PATH, "output": PATH, "music": PATH, "seed": N, "variant_group": G,

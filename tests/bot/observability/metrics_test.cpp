@@ -96,7 +96,8 @@ TEST_CASE("PrometheusText writes values and labels as the text format spells the
           "x_total{stage=\"render_error\",why=\"say \\\"hi\\\"\"} 3\n");
 }
 
-TEST_CASE("GenerationMetrics counts generations by trigger and result, renders in cumulative buckets") {
+TEST_CASE(
+    "GenerationMetrics counts generations by trigger and result, renders in cumulative buckets") {
     GenerationMetrics metrics;
     metrics.record(GenerationTrigger::command, GenerationResult::ok);
     metrics.observe_render(1.5);
