@@ -1,6 +1,6 @@
-// The JSON C entry point of the renderer (see render_entry.h): parses a request into
-// RenderOptions, renders, and answers with the result or the error. No exception
-// crosses the C boundary.
+// The JSON C entry point of the renderer (see render_entry.h): reads a request as
+// RenderOptions (render_options.hpp), renders, and answers with the result or the error. No
+// exception crosses the C boundary.
 
 #include "memegen/render_entry.h"
 
@@ -16,48 +16,6 @@
 #include "memegen/text_detect.hpp"
 
 namespace {
-
-memegen::RenderOptions options_from(const nlohmann::json& j) {
-    memegen::RenderOptions o;
-    o.size = memegen::FrameSize{j.value("width", o.size.width), j.value("height", o.size.height)};
-    o.fps = j.value("fps", o.fps);
-    o.crf = j.value("crf", o.crf);
-    o.preset = j.value("preset", o.preset);
-    const auto background = j.value("background", std::string("black"));
-    const auto parsed = memegen::parse_background(background);
-    if (!parsed)
-        throw memegen::MediaError("unknown background '" + background + "'");
-    o.background = *parsed;
-    if (const auto font = j.value("font", std::string{}); !font.empty())
-        o.font = font;
-    o.min_seconds = j.value("min_seconds", o.min_seconds);
-    o.max_seconds = j.value("max_seconds", o.max_seconds);
-    o.max_video_seconds = j.value("max_video_seconds", o.max_video_seconds);
-    o.max_output_bytes = j.value("max_output_bytes", o.max_output_bytes);
-    o.music = j.value("music", std::string{});
-    o.seed = j.value("seed", o.seed);
-    o.variant_group = j.value("variant_group", o.variant_group);
-    if (j.contains("captions") && j["captions"].is_object()) {
-        const auto& c = j["captions"];
-        o.captions.top = c.value("top", std::string{});
-        o.captions.bottom = c.value("bottom", std::string{});
-        o.captions.badge = c.value("badge", std::string{});
-    }
-    if (j.contains("effects") && j["effects"].is_array()) {
-        std::vector<memegen::Effect> effects;
-        for (const auto& name : j["effects"]) {
-            const auto effect = memegen::parse_effect(name.get<std::string>());
-            if (!effect)
-                throw memegen::MediaError("unknown effect '" + name.get<std::string>() + "'");
-            effects.push_back(*effect);
-        }
-        o.effects = effects;
-    }
-    // The caller's cached detect_text() of this media (the bot keeps it in its library index).
-    if (j.contains("text_layout") && j["text_layout"].is_object())
-        o.text_layout = j["text_layout"].get<memegen::TextLayout>();
-    return o;
-}
 
 char* copy_out(const std::string& text) {
     char* out = static_cast<char*>(std::malloc(text.size() + 1));
@@ -142,7 +100,7 @@ extern "C" char* memegen_render_json(const char* request_json, memegen_render_po
     nlohmann::json answer;
     try {
         const auto request = nlohmann::json::parse(request_json != nullptr ? request_json : "");
-        auto options = options_from(request);
+        auto options = request.get<memegen::RenderOptions>();
         std::stop_source stop;
         if (poll != nullptr) {
             options.stop = stop.get_token();

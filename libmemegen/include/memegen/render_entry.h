@@ -6,11 +6,10 @@
  * renders (the bot) then does not map FFmpeg's libraries until it does — or called from other
  * languages.
  *
- * Request: {"media": PATH, "output": PATH, "music": PATH, "seed": N, "variant_group": G,
- *           "captions": {"top","bottom","badge"}, "width", "height", "fps", "crf", "preset",
- *           "background": "black"|"blur", "font", "min_seconds", "max_seconds",
- *           "max_video_seconds", "max_output_bytes", "effects": ["mirror", ...]}
- *           (every key but media and output optional; defaults as RenderOptions).
+ * Request: {"media": PATH, "output": PATH} plus RenderOptions as JSON (render_options.hpp:
+ *           "music", "seed", "variant_group", "captions": {"top","bottom","badge"}, "width",
+ *           "height", "fps", "crf", "preset", "background", "effects": ["mirror", ...], ...;
+ *           every key but media and output optional, an absent one keeps the default).
  * Answer:  {"ok": true, "result": <RenderResult as JSON>} or
  *          {"ok": false, "error": TEXT, "cancelled": BOOL}.
  */

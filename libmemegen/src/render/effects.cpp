@@ -1,7 +1,7 @@
-// Names, parsing and the seeded selection of effects; FrameSize parsing; the result's JSON.
+// The seeded selection of effects, the thumbnail's name and the result's JSON (names and
+// parsing are header-only: render_options.hpp).
 
 #include <algorithm>
-#include <charconv>
 #include <string>
 
 #include "memegen/error.hpp"
@@ -9,60 +9,6 @@
 #include "random.hpp"
 
 namespace memegen {
-
-std::string_view to_string(Effect effect) noexcept {
-    switch (effect) {
-        case Effect::mirror:
-            return "mirror";
-        case Effect::fade:
-            return "fade";
-        case Effect::color_gain:
-            return "color_gain";
-        case Effect::speed:
-            return "speed";
-        case Effect::black_and_white:
-            return "black_and_white";
-        case Effect::margins:
-            return "margins";
-        case Effect::crop:
-            return "crop";
-        case Effect::transparency:
-            return "transparency";
-        case Effect::boomerang:
-            return "boomerang";
-        case Effect::sepia:
-            return "sepia";
-    }
-    return "?";
-}
-
-std::optional<Effect> parse_effect(std::string_view name) noexcept {
-    std::string n(name);
-    std::replace(n.begin(), n.end(), '-', '_');
-    for (Effect e : kAllEffects) {
-        if (to_string(e) == n)
-            return e;
-    }
-    return std::nullopt;
-}
-
-std::vector<Effect> parse_effect_list(std::string_view list) {
-    std::vector<Effect> effects;
-    while (!list.empty()) {
-        const auto comma = list.find(',');
-        const auto item = list.substr(0, comma);
-        list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
-        if (item.empty() || item == "none")
-            continue;
-        const auto effect = parse_effect(item);
-        if (!effect)
-            throw MediaError("unknown effect '" + std::string(item) + "'");
-        if (std::find(effects.begin(), effects.end(), *effect) == effects.end()) {
-            effects.push_back(*effect);
-        }
-    }
-    return effects;
-}
 
 // Each group always shows its own "signature" effect, one that changes even a still, and may
 // add the next group's signature; every other pick comes from the effects no signature uses.
@@ -91,41 +37,6 @@ std::vector<Effect> select_effects(std::uint64_t seed, int variant_group, bool m
         std::replace(chosen.begin(), chosen.end(), Effect::mirror, Effect::sepia);
     std::sort(chosen.begin(), chosen.end());
     return chosen;
-}
-
-std::string_view to_string(Background background) noexcept {
-    return background == Background::blur ? "blur" : "black";
-}
-
-std::optional<Background> parse_background(std::string_view name) noexcept {
-    if (name == "black")
-        return Background::black;
-    if (name == "blur")
-        return Background::blur;
-    return std::nullopt;
-}
-
-FrameSize FrameSize::parse(std::string_view text) {
-    const auto x = text.find_first_of("xX");
-    FrameSize size{0, 0};
-    const auto bad = [&](const char* why) {
-        return MediaError("frame size '" + std::string(text) + "': " + why);
-    };
-    if (x == std::string_view::npos)
-        throw bad("expected WIDTHxHEIGHT, e.g. 1080x1920");
-    const auto w = text.substr(0, x), h = text.substr(x + 1);
-    auto [pw, ew] = std::from_chars(w.data(), w.data() + w.size(), size.width);
-    auto [ph, eh] = std::from_chars(h.data(), h.data() + h.size(), size.height);
-    if (ew != std::errc{} || eh != std::errc{} || pw != w.data() + w.size() ||
-        ph != h.data() + h.size()) {
-        throw bad("expected WIDTHxHEIGHT, e.g. 1080x1920");
-    }
-    if (size.width < 64 || size.height < 64 || size.width > 4096 || size.height > 4096) {
-        throw bad("each side must be within 64-4096");
-    }
-    if (size.width % 2 != 0 || size.height % 2 != 0)
-        throw bad("both sides must be even");
-    return size;
 }
 
 // "NAME.thumb.jpg", never "NAME.jpg": `render cat.jpg -o cat.mp4` must not replace its own
