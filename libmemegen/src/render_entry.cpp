@@ -13,6 +13,7 @@
 #include "memegen/error.hpp"
 #include "memegen/media_probe.hpp"
 #include "memegen/meme_renderer.hpp"
+#include "memegen/perceptual_hash.hpp"
 #include "memegen/text_detect.hpp"
 
 namespace {
@@ -46,8 +47,12 @@ nlohmann::json probe_one(const nlohmann::json& entry, const memegen::ProbeLimits
         nlohmann::json verdict = {{"path", path}, {"ok", true}, {"info", info}};
         // Where the meme's text is, found once here and cached beside the verdict, so no
         // render of it pays for the detection again.
-        if (info.has_video)
+        if (info.has_video) {
             verdict["text_layout"] = memegen::detect_text(path, {.max_pixels = limits.max_pixels});
+            // Its look, for refusing near-duplicates at intake (issue 13).
+            verdict["perceptual_hash"] =
+                memegen::perceptual_hash(path, {.max_pixels = limits.max_pixels});
+        }
         return verdict;
     } catch (const std::exception& e) {
         return {{"path", path}, {"ok", false}, {"error", e.what()}};

@@ -8,6 +8,7 @@
 #include "memegen/log.hpp"
 #include "memegen/media_probe.hpp"
 #include "memegen/meme_renderer.hpp"
+#include "memegen/perceptual_hash.hpp"
 #include "memegen/render_options.hpp"
 #include "memegen/resource_monitor.hpp"
 #include "memegen/text_detect.hpp"

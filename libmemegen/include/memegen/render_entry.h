@@ -28,8 +28,10 @@ char* memegen_render_json(const char* request_json, memegen_render_poll poll, vo
 /* Probes media files before they enter a library (memegen/media_probe.hpp).
  * Request: {"files": [PATH | {"path": PATH, "role": "meme"|"music"|"any"}, ...],
  *           "role": DEFAULT_ROLE, "max_bytes": N, "max_pixels": N}  (all but files optional).
- * Answer:  {"ok": true, "results": [{"path": PATH, "ok": true, "info": <MediaInfo>} or
- *           {"path": PATH, "ok": false, "error": TEXT}, ...]} in request order, or
+ * Answer:  {"ok": true, "results": [{"path": PATH, "ok": true, "info": <MediaInfo>,
+ *           "text_layout": <TextLayout>, "perceptual_hash": <PerceptualHash>} (the last two
+ *           for files with pictures) or {"path": PATH, "ok": false, "error": TEXT}, ...]} in
+ *           request order, or
  *          {"ok": false, "error": TEXT} for a malformed request.
  * When `on_result` is not NULL it is called with each result's JSON (one object, as in
  * "results") as soon as that file is done, so a caller can keep the verdicts of a batch that
