@@ -11,11 +11,11 @@ extern "C" {
 
 #include <array>
 #include <cmath>
-#include <new>
 #include <numbers>
 #include <vector>
 
 #include "../render/av_ptr.hpp"
+#include "../render/frame_sampler.hpp"
 #include "../render/orientation.hpp"
 #include "../render/video_source.hpp"
 
@@ -25,7 +25,6 @@ namespace {
 constexpr int kSide = 32;         // the grey picture the DCT reads
 constexpr int kLow = 8;           // the kLow x kLow lowest frequencies become the hash
 constexpr double kFlatStd = 2.0;  // grey levels: a picture this even has no layout to hash
-constexpr double kSpan = 6.0;     // seconds of a clip the samples spread over (as detect_text)
 
 using Grey = std::array<double, kSide * kSide>;
 
@@ -119,47 +118,19 @@ PerceptualHash perceptual_hash(const std::filesystem::path& media,
     // A still is reduced while decoding down to what a small picture needs.
     detail::VideoSource source(media, options.max_pixels, detail::FitBox{256, 256});
 
-    // Sampled times: the first picture, then the middles of max_frames - 1 spans of the first
-    // kSpan seconds (a meme's look is set at its start; a bounded decode for a long video).
-    std::vector<double> times{0.0};
-    if (source.kind() != detail::MediaKind::still && options.max_frames > 1) {
-        double length = source.duration_seconds();
-        if (length <= 0)
-            length = source.scan_duration();
-        length = std::min(length, kSpan);
-        for (int k = 0; k < options.max_frames - 1; ++k)
-            times.push_back(length * (k + 0.5) / (options.max_frames - 1));
-    }
-
     PerceptualHash hash;
     const bool sideways = source.rotation() == 90 || source.rotation() == 270;
     hash.aspect = sideways ? static_cast<double>(source.height()) / source.width()
                            : static_cast<double>(source.width()) / source.height();
-    detail::FramePtr held = detail::make_frame();  // the picture last decoded
-    for (const double t : times) {
-        bool reached = false;
-        bool have = false;
-        while (const AVFrame* f = source.next_frame()) {
-            av_frame_unref(held.get());
-            if (av_frame_ref(held.get(), f) < 0)
-                throw std::bad_alloc();
-            have = true;
-            if (source.frame_seconds() + 1e-6 >= t) {
-                reached = true;
-                break;
-            }
-        }
-        // A clip shorter than its header said: its last picture stands for the rest.
-        if (have) {
-            const auto bits =
-                hash_of(upright_grey(held.get(), source.rotation(), source.flipped()));
+    // Sampled: the first picture, then the middles of max_frames - 1 spans of a clip's first
+    // seconds (as detect_text).
+    detail::for_each_sample(
+        source, detail::sample_times(source, options.max_frames, true), [&](const AVFrame& frame) {
+            const auto bits = hash_of(upright_grey(&frame, source.rotation(), source.flipped()));
             if (bits &&
                 std::find(hash.frames.begin(), hash.frames.end(), *bits) == hash.frames.end())
                 hash.frames.push_back(*bits);
-        }
-        if (!reached)
-            break;
-    }
+        });
     return hash;
 }
 

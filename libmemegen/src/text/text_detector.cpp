@@ -26,6 +26,7 @@ extern "C" {
 #include <vector>
 
 #include "../render/av_ptr.hpp"
+#include "../render/frame_sampler.hpp"
 #include "../render/orientation.hpp"
 #include "../render/video_source.hpp"
 #include "memegen/error.hpp"
@@ -187,19 +188,8 @@ TextLayout detect_text(const std::filesystem::path& media, const TextDetectOptio
     detail::VideoSource source(media, options.max_pixels);
     const bool sideways = source.rotation() == 90 || source.rotation() == 270;
 
-    // Sampled times: spread over the first 6 s of a clip (where a meme's text shows, and a
-    // bounded decode for a long video: the clip is decoded from its start up to the last
-    // sample), the middle of each of max_frames spans.
-    std::vector<double> times{0.0};
-    if (source.kind() != detail::MediaKind::still && options.max_frames > 1) {
-        double length = source.duration_seconds();
-        if (length <= 0)
-            length = source.scan_duration();
-        length = std::min(length, 6.0);
-        times.clear();
-        for (int k = 0; k < options.max_frames; ++k)
-            times.push_back(length * (k + 0.5) / options.max_frames);
-    }
+    // Sampled: the middle of each of max_frames spans of a clip's first seconds.
+    const std::vector<double> times = detail::sample_times(source, options.max_frames, false);
 
     tesseract::TessBaseAPI api;
     // Layout analysis only: needs no traineddata, so no language package at run time.
@@ -213,25 +203,9 @@ TextLayout detect_text(const std::filesystem::path& media, const TextDetectOptio
     layout.width = sideways ? source.height() : source.width();
     layout.height = sideways ? source.width() : source.height();
     std::vector<TextBox> boxes;
-    detail::FramePtr held = detail::make_frame();  // the picture last decoded
-    bool have = false;
-    for (const double t : times) {
-        bool reached = false;
-        while (const AVFrame* f = source.next_frame()) {
-            av_frame_unref(held.get());
-            if (av_frame_ref(held.get(), f) < 0)
-                throw std::bad_alloc();
-            have = true;
-            if (source.frame_seconds() + 1e-6 >= t) {
-                reached = true;
-                break;
-            }
-        }
-        if (!have)
-            break;
-        // A clip shorter than its header said: its last picture stands for the rest.
+    detail::for_each_sample(source, times, [&](const AVFrame& frame) {
         const Rgb picture =
-            upright_rgb(held.get(), source.rotation(), source.flipped(), options.analysis_side);
+            upright_rgb(&frame, source.rotation(), source.flipped(), options.analysis_side);
         std::vector<TextBox> lines;
         for (const Ink ink : kInks)
             add_lines(api, ink_mask(picture, ink), picture.width, picture.height, lines);
@@ -244,9 +218,7 @@ TextLayout detect_text(const std::filesystem::path& media, const TextDetectOptio
                                     static_cast<int>(std::ceil(b.height * sy))});
         }
         ++layout.frames_analysed;
-        if (!reached)
-            break;
-    }
+    });
     api.End();
     layout.boxes = merged(std::move(boxes));
     return layout;

@@ -1,0 +1,48 @@
+#include "frame_sampler.hpp"
+
+#include <algorithm>
+#include <new>
+
+namespace memegen::detail {
+
+std::vector<double> sample_times(VideoSource& source, int count, bool with_first) {
+    if (source.kind() == MediaKind::still || count <= 1)
+        return {0.0};
+    double length = source.duration_seconds();
+    if (length <= 0)
+        length = source.scan_duration();
+    length = std::min(length, kSampledSpan);
+    std::vector<double> times;
+    if (with_first)
+        times.push_back(0.0);
+    const int spans = with_first ? count - 1 : count;
+    for (int k = 0; k < spans; ++k)
+        times.push_back(length * (k + 0.5) / spans);
+    return times;
+}
+
+void for_each_sample(VideoSource& source, const std::vector<double>& times,
+                     const std::function<void(const AVFrame&)>& look) {
+    FramePtr held = make_frame();  // the picture last decoded: next_frame() reuses its own
+    bool have = false;
+    for (const double t : times) {
+        bool reached = false;
+        while (const AVFrame* f = source.next_frame()) {
+            av_frame_unref(held.get());
+            if (av_frame_ref(held.get(), f) < 0)
+                throw std::bad_alloc();
+            have = true;
+            if (source.frame_seconds() + 1e-6 >= t) {
+                reached = true;
+                break;
+            }
+        }
+        if (!have)
+            return;
+        look(*held);
+        if (!reached)
+            return;
+    }
+}
+
+}  // namespace memegen::detail
