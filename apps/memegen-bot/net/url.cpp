@@ -53,7 +53,13 @@ std::optional<HttpUrl> parse_http_url(std::string_view url) {
         return std::nullopt;  // user info has no business in a media link
     std::string_view host = authority;
     std::string_view port;
-    if (const std::size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
+    // An IPv6 literal keeps its brackets ("[::1]"), as cpp-httplib wants the host.
+    const bool ipv6 = !authority.empty() && authority[0] == '[';
+    const std::size_t host_end = ipv6 ? authority.find(']') : 0;
+    if (ipv6 && host_end == std::string_view::npos)
+        return std::nullopt;
+    if (const std::size_t colon = authority.rfind(':');
+        colon != std::string_view::npos && colon > host_end) {
         host = authority.substr(0, colon);
         port = authority.substr(colon + 1);
         if (port.empty() || port.size() > 5 ||
@@ -61,10 +67,16 @@ std::optional<HttpUrl> parse_http_url(std::string_view url) {
             return std::nullopt;
         }
     }
-    if (host.empty() || host.size() > 253 ||
-        host.find_first_not_of(
-            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
-            std::string_view::npos) {
+    if (ipv6) {
+        if (host.size() != host_end + 1 || host.size() < 3 ||
+            host.substr(1, host.size() - 2).find_first_not_of("0123456789abcdefABCDEF:.") !=
+                std::string_view::npos) {
+            return std::nullopt;
+        }
+    } else if (host.empty() || host.size() > 253 ||
+               host.find_first_not_of(
+                   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
+                   std::string_view::npos) {
         return std::nullopt;
     }
     if (!valid_target(target))
@@ -80,6 +92,17 @@ std::optional<HttpUrl> parse_http_url(std::string_view url) {
     out.target = target.empty() ? "/" : std::string(target);
     if (out.target[0] == '?')
         out.target.insert(out.target.begin(), '/');  // (a C string here trips GCC 12's -Wrestrict)
+    return out;
+}
+
+std::optional<HttpUrl> parse_base_url(std::string_view url) {
+    if (url.find_first_of("?#") != std::string_view::npos)
+        return std::nullopt;  // a path is appended to it; a query would end up in the middle
+    auto out = parse_http_url(url);
+    if (!out)
+        return std::nullopt;
+    while (!out->target.empty() && out->target.back() == '/')
+        out->target.pop_back();
     return out;
 }
 

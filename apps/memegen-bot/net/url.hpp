@@ -26,8 +26,15 @@ struct HttpUrl {
 };
 
 /// Parses "http(s)://host[:port][/path][?query]"; nothing for other schemes, user info,
-/// bad hosts or ports, or characters that must not appear in a request line.
+/// bad hosts or ports, or characters that must not appear in a request line. The host is a
+/// name, an IPv4 address or a bracketed IPv6 literal ("http://[::1]:8081").
 [[nodiscard]] std::optional<HttpUrl> parse_http_url(std::string_view url);
+
+/// Parses a base URL that request paths are appended to ("https://api.telegram.org",
+/// "https://proxy.example/tg/"): parse_http_url's rules, and no query or fragment. The
+/// result's target is the path prefix without trailing '/' ("" or "/tg"). This is the check
+/// of every configured base URL, so the configuration check and the clients agree.
+[[nodiscard]] std::optional<HttpUrl> parse_base_url(std::string_view url);
 
 /// Resolves a redirect's Location against the URL that answered it: absolute URLs,
 /// protocol-relative ("//host/x") and absolute paths ("/x"). Nothing otherwise.

@@ -1,27 +1,16 @@
 #include "publish/http.hpp"
 
-#include <condition_variable>
-#include <csignal>
-#include <mutex>
-
 #include <fmt/format.h>
+
+#include "net/url.hpp"
 
 namespace memegen::bot::publish::detail {
 
 std::optional<SplitUrl> split_url(std::string_view url) {
-    std::size_t scheme_end = 0;
-    if (url.substr(0, 8) == "https://")
-        scheme_end = 8;
-    else if (url.substr(0, 7) == "http://")
-        scheme_end = 7;
-    else
+    const auto parsed = parse_http_url(url);
+    if (!parsed)
         return std::nullopt;
-    const auto slash = url.find('/', scheme_end);
-    SplitUrl s;
-    s.origin = std::string(url.substr(0, slash));
-    s.target = slash == std::string_view::npos ? std::string() : std::string(url.substr(slash));
-    if (s.origin.size() == scheme_end || s.origin.find_first_of("@ ?#") != std::string::npos)
-        return std::nullopt;
+    SplitUrl s{parsed->scheme_host_port, parsed->target};
     while (!s.target.empty() && s.target.back() == '/')
         s.target.pop_back();
     return s;
@@ -29,35 +18,8 @@ std::optional<SplitUrl> split_url(std::string_view url) {
 
 std::unique_ptr<httplib::Client> make_client(const std::string& origin,
                                              const HttpOptions& options) {
-    // A peer closing the socket mid-upload must be a write error, not kill the bot.
-    static std::once_flag once;
-    std::call_once(once, [] { std::signal(SIGPIPE, SIG_IGN); });
-    auto client = std::make_unique<httplib::Client>(origin);
-    client->set_connection_timeout(options.connect_timeout);
-    client->set_read_timeout(options.read_timeout);
-    client->set_write_timeout(options.read_timeout);
-    client->set_keep_alive(false);
-    client->set_follow_location(false);  // a redirect would carry the Authorization header
-    if (origin.rfind("https://", 0) == 0) {
-        if (!options.ca_file.empty())
-            client->set_ca_cert_path(options.ca_file);
-        client->enable_server_certificate_verification(true);
-    }
-    return client;
-}
-
-httplib::Result send_stoppable(httplib::Client& client, const std::stop_token& stop,
-                               const std::function<httplib::Result()>& send) {
-    std::stop_callback on_stop(stop, [&client] { client.stop(); });
-    return send();
-}
-
-bool sleep_for(std::chrono::milliseconds delay, const std::stop_token& stop) {
-    std::mutex mutex;
-    std::condition_variable_any cv;
-    std::unique_lock lock(mutex);
-    cv.wait_for(lock, stop, delay, [] { return false; });
-    return !stop.stop_requested();
+    return net::make_client(origin,
+                            {options.connect_timeout, options.read_timeout, options.ca_file});
 }
 
 std::string describe(httplib::Error error, std::string_view origin) {
@@ -83,11 +45,6 @@ std::string describe(httplib::Error error, std::string_view origin) {
         default:
             return fmt::format("request to {} failed ({})", origin, httplib::to_string(error));
     }
-}
-
-bool is_tls_trust_failure(httplib::Error error) noexcept {
-    return error == httplib::Error::SSLServerVerification ||
-           error == httplib::Error::SSLLoadingCerts;
 }
 
 std::string form_encode(std::string_view value) {

@@ -1,7 +1,9 @@
 #pragma once
 // Internal to publish/: what every target's HTTP client shares — splitting configured base
-// URLs, a cpp-httplib client with TLS checks and timeouts, stoppable waits and requests.
-// cpp-httplib stays out of publisher.hpp so the review flow does not compile it.
+// URLs, a cpp-httplib client with TLS checks and timeouts, stoppable waits and requests —
+// as publish/'s names for net/ (the transport every client of the bot uses), plus the
+// texts of publish/'s errors. cpp-httplib stays out of publisher.hpp so the review flow
+// does not compile it.
 
 #include <httplib.h>
 
@@ -13,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "net/http_transport.hpp"
 #include "publish/publisher.hpp"
 
 namespace memegen::bot::publish::detail {
@@ -25,26 +28,22 @@ struct SplitUrl {
     std::string target;  ///< path and query, "" or starting with '/'
 };
 
-/// Splits "http(s)://host[:port][/path...]"; nothing for other schemes or no host.
+/// Splits "http(s)://host[:port][/path...]" as net::parse_http_url does (nothing for other
+/// schemes, bad hosts or ports); the target loses trailing '/'.
 [[nodiscard]] std::optional<SplitUrl> split_url(std::string_view url);
 
-/// A client for `origin`: timeouts, no keep-alive, no redirects followed, certificate checks
-/// on for https. Ignores SIGPIPE once (cpp-httplib's Client does not).
+/// net::make_client with the target's settings: timeouts, no keep-alive, no redirects
+/// followed (a redirect would carry the Authorization header), certificate checks on https.
 [[nodiscard]] std::unique_ptr<httplib::Client> make_client(const std::string& origin,
                                                            const HttpOptions& options);
 
-/// Runs `send` with `client.stop()` wired to `stop`.
-httplib::Result send_stoppable(httplib::Client& client, const std::stop_token& stop,
-                               const std::function<httplib::Result()>& send);
-
-/// Sleeps `delay` unless `stop` is requested first; false when interrupted.
-bool sleep_for(std::chrono::milliseconds delay, const std::stop_token& stop);
+using net::send_stoppable;
+using net::sleep_for;
 
 /// "could not connect to <origin> (...)" and the like, for a transport failure.
 [[nodiscard]] std::string describe(httplib::Error error, std::string_view origin);
 
-/// True for failures of trust (bad certificate, CA file), which retrying cannot mend.
-[[nodiscard]] bool is_tls_trust_failure(httplib::Error error) noexcept;
+using net::is_tls_trust_failure;
 
 /// www-form-urlencodes `value` (RFC 3986 unreserved kept, everything else %XX).
 [[nodiscard]] std::string form_encode(std::string_view value);

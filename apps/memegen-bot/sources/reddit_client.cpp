@@ -7,11 +7,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <condition_variable>
-#include <csignal>
 #include <cstdlib>
 #include <fstream>
-#include <functional>
 #include <memory>
 #include <mutex>
 
@@ -19,13 +16,23 @@
 #include <fmt/format.h>
 
 #include "memegen/log.hpp"
+#include "net/http_transport.hpp"
 #include "net/url.hpp"
 
 namespace memegen::bot {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
+using Clock = net::Clock;
 using Kind = SourceProblemKind;
+
+namespace {
+
+/// Doubling per retry up to 16x, no jitter (one bot, one Reddit budget).
+net::Backoff backoff_of(std::chrono::milliseconds initial) noexcept {
+    return {initial, 2.0, initial * 16, false};
+}
+
+}  // namespace
 
 namespace detail {
 
@@ -59,19 +66,12 @@ std::optional<std::chrono::milliseconds> server_wait(std::string_view retry_afte
 }
 
 std::chrono::milliseconds backoff_delay(std::chrono::milliseconds initial, int retry) noexcept {
-    return initial * (1 << std::clamp(retry, 0, 4));
+    return backoff_of(initial).delay(retry);
 }
 
 }  // namespace detail
 
 namespace {
-
-void ignore_sigpipe() {
-    // A peer closing the socket mid-transfer must be a read/write error, not kill the bot;
-    // cpp-httplib's Client does not ignore SIGPIPE itself (only its Server does).
-    static std::once_flag once;
-    std::call_once(once, [] { std::signal(SIGPIPE, SIG_IGN); });
-}
 
 /// What one request ended with, as the retry loop needs it.
 struct AttemptResult {
@@ -81,15 +81,6 @@ struct AttemptResult {
     std::optional<std::chrono::milliseconds> server_wait;  ///< a 429's Retry-After
     std::optional<HttpUrl> redirect_to;                    ///< follow this (media only)
 };
-
-/// Sleeps `delay` unless `stop` is requested first; false when interrupted.
-bool interruptible_sleep(std::chrono::milliseconds delay, const std::stop_token& stop) {
-    std::mutex mutex;
-    std::condition_variable_any cv;
-    std::unique_lock lock(mutex);
-    cv.wait_for(lock, stop, delay, [] { return false; });
-    return !stop.stop_requested();
-}
 
 std::string status_text(int status) {
     std::string_view reason;
@@ -178,8 +169,7 @@ AttemptResult transport_failure(httplib::Error error, Clock::duration elapsed,
             message = "cannot load the CA certificates of ca_file";
             break;
         case httplib::Error::Read:
-            // httplib reports a read timeout and a reset alike; the clock tells them apart.
-            if (elapsed >= read_timeout * 9 / 10) {
+            if (net::read_timed_out(elapsed, read_timeout)) {
                 kind = Kind::timeout;
                 message =
                     fmt::format("no complete answer within the read timeout of {}", read_timeout);
@@ -224,20 +214,11 @@ AttemptResult status_failure(int status, const httplib::Headers& headers,
     return r;
 }
 
+/// Redirects are followed by hand (run_with_retries) so that every hop is checked.
 std::unique_ptr<httplib::Client> make_client(const RedditSourcesConfig& config,
                                              const HttpUrl& url) {
-    auto client = std::make_unique<httplib::Client>(url.scheme_host_port);
-    client->set_connection_timeout(config.connect_timeout);
-    client->set_read_timeout(config.read_timeout);
-    client->set_write_timeout(config.read_timeout);
-    client->set_keep_alive(false);
-    // Redirects are followed by hand so that every hop is checked (scheme, host, count).
-    client->set_follow_location(false);
-    if (url.https) {
-        client->set_ca_cert_path(config.ca_file);
-        client->enable_server_certificate_verification(true);
-    }
-    return client;
+    return net::make_client(url.scheme_host_port,
+                            {config.connect_timeout, config.read_timeout, config.ca_file});
 }
 
 httplib::Headers request_headers(const RedditSourcesConfig& config, std::string_view accept) {
@@ -253,8 +234,9 @@ std::optional<SourceProblem> run_with_retries(const RedditSourcesConfig& config,
                                               std::vector<HttpAttempt>& attempts,
                                               Attempt&& attempt) {
     int redirects = 0;
-    int retries = 0;
-    for (int n = 1;;) {
+    net::Retries retries(config.max_attempts, backoff_of(config.retry_backoff), stop);
+    for (;;) {
+        const int n = retries.attempt();
         if (stop.stop_requested())
             return make_source_problem(Kind::cancelled, subreddit, url.to_string(),
                                        "stop requested");
@@ -276,7 +258,7 @@ std::optional<SourceProblem> run_with_retries(const RedditSourcesConfig& config,
         }
         if (!r.problem)
             return std::nullopt;
-        if (!r.retryable || n >= config.max_attempts || stop.stop_requested()) {
+        if (!r.retryable || retries.exhausted() || stop.stop_requested()) {
             if (r.retryable && n > 1)
                 r.problem->message += fmt::format(" (after {} attempts)", n);
             return r.problem;
@@ -292,25 +274,17 @@ std::optional<SourceProblem> run_with_retries(const RedditSourcesConfig& config,
             }
             wait = *r.server_wait;
         } else {
-            wait = detail::backoff_delay(config.retry_backoff, retries++);
+            wait = retries.next_backoff();
         }
         attempts.back().wait_before_next = wait;
         memegen::log_warning("Reddit: {}; retry {}/{} in {} ms", r.problem->to_string(), n,
                              config.max_attempts - 1, wait.count());
-        if (!interruptible_sleep(wait, stop)) {
+        if (!retries.wait(wait)) {
             return make_source_problem(
                 Kind::cancelled, subreddit, record.url,
                 fmt::format("stop requested while waiting to retry after: {}", r.problem->message));
         }
-        ++n;
     }
-}
-
-/// Calls `send` with `client->stop()` wired to `stop`.
-httplib::Result send_stoppable(httplib::Client& client, const std::stop_token& stop,
-                               const std::function<httplib::Result()>& send) {
-    std::stop_callback on_stop(stop, [&client] { client.stop(); });
-    return send();
 }
 
 std::string content_type_of(const httplib::Response& response) {
@@ -342,7 +316,7 @@ std::optional<std::chrono::milliseconds> spent_budget_wait(const httplib::Header
 }  // namespace
 
 RedditClient::RedditClient(RedditSourcesConfig config) : config_(std::move(config)) {
-    ignore_sigpipe();
+    net::ignore_sigpipe();
     const auto base = parse_http_url(config_.base_url);
     allow_http_ = base && !base->https;
 }
@@ -387,7 +361,7 @@ Outcome<std::string> RedditClient::get_listing(const SubredditSource& subreddit,
         }
         memegen::log_info("Reddit: request budget spent; waiting {} ms for r/{}", quiet.count(),
                           subreddit.name);
-        if (!interruptible_sleep(quiet, stop)) {
+        if (!net::sleep_for(quiet, stop)) {
             out.problem =
                 make_source_problem(Kind::cancelled, subreddit.name, url_text,
                                     "stop requested while waiting for Reddit's rate limit reset");
@@ -404,7 +378,7 @@ Outcome<std::string> RedditClient::get_listing(const SubredditSource& subreddit,
             httplib::Headers headers;
             bool too_big = false;
             const auto started = Clock::now();
-            auto result = send_stoppable(*client, stop, [&] {
+            auto result = net::send_stoppable(*client, stop, [&] {
                 return client->Get(
                     target.target, request_headers(config_, "application/json"),
                     [&](const httplib::Response& response) {
@@ -529,7 +503,7 @@ Outcome<DownloadedMedia> RedditClient::download(std::string_view url_text,
                 return true;
             };
             const auto started = Clock::now();
-            auto result = send_stoppable(*client, stop, [&] {
+            auto result = net::send_stoppable(*client, stop, [&] {
                 return client->Get(
                     target.target, request_headers(config_, "image/*,video/*,*/*;q=0.5"),
                     [&](const httplib::Response& response) {

@@ -1,9 +1,9 @@
 #pragma once
 /// \file reddit_client.hpp
-/// The HTTP side of the subreddit sources: listing requests and capped media downloads with
-/// cpp-httplib, certificate verification on https (the CA bundle of the configuration, as
-/// telegram/bot_api.cpp does), a descriptive User-Agent, connect/read timeouts, and a bounded
-/// retry policy. cpp-httplib stays out of this header.
+/// The HTTP side of the subreddit sources: listing requests and capped media downloads over
+/// the bot's one transport (net/http_transport: certificate verification on https with the
+/// CA bundle of the configuration, connect/read timeouts, stoppable requests and waits), a
+/// descriptive User-Agent, and a bounded retry policy. cpp-httplib stays out of this header.
 ///
 /// Retries: a 429 waits what the server asks (Retry-After, else x-ratelimit-reset, which
 /// Reddit sends) unless that is longer than max_retry_after; a 5xx, a timeout or a reset

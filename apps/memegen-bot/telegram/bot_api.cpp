@@ -3,28 +3,36 @@
 #include <httplib.h>
 
 #include <algorithm>
-#include <condition_variable>
-#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <fstream>
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <random>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include "memegen/log.hpp"
+#include "net/http_transport.hpp"
+#include "net/url.hpp"
 #include "telegram/html.hpp"
 #include "telegram/multipart.hpp"
 
 namespace memegen::bot {
 
 using nlohmann::json;
-using Clock = std::chrono::steady_clock;
+using Clock = net::Clock;
 using Kind = TelegramError::Kind;
+
+namespace {
+
+/// The policy's backoff; jittered so that bots that failed together do not retry in lockstep.
+net::Backoff backoff_of(const RetryPolicy& policy) noexcept {
+    return {policy.initial_backoff, policy.backoff_multiplier, policy.max_backoff, true};
+}
+
+}  // namespace
 
 namespace detail {
 
@@ -42,11 +50,7 @@ bool is_non_idempotent(std::string_view method) noexcept {
 }
 
 std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int retry) {
-    double ms = static_cast<double>(policy.initial_backoff.count());
-    for (int i = 0; i < retry; ++i)
-        ms *= policy.backoff_multiplier;
-    ms = std::min(ms, static_cast<double>(policy.max_backoff.count()));
-    return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
+    return backoff_of(policy).delay(retry);
 }
 
 }  // namespace detail
@@ -58,31 +62,12 @@ struct Connection {
     const BotApiOptions& options;
     const std::string& scheme_host_port;
     const std::string& prefix;
-    bool https;
 };
-
-void ignore_sigpipe() {
-    // A peer closing the socket mid-write must surface as a write error, not kill the bot;
-    // cpp-httplib's Client does not ignore SIGPIPE itself (only its Server does).
-    static std::once_flag once;
-    std::call_once(once, [] { std::signal(SIGPIPE, SIG_IGN); });
-}
 
 std::unique_ptr<httplib::Client> make_client(const Connection& c,
                                              std::chrono::milliseconds io_timeout) {
-    auto client = std::make_unique<httplib::Client>(c.scheme_host_port);
-    client->set_connection_timeout(c.options.connect_timeout);
-    client->set_read_timeout(io_timeout);
-    client->set_write_timeout(io_timeout);
-    // One connection per call: nothing is shared between threads, and a stale keep-alive
-    // connection can never make a delivered send look like a lost one.
-    client->set_keep_alive(false);
-    client->set_follow_location(false);
-    if (c.https) {
-        client->set_ca_cert_path(c.options.ca_file);
-        client->enable_server_certificate_verification(true);
-    }
-    return client;
+    return net::make_client(c.scheme_host_port,
+                            {c.options.connect_timeout, io_timeout, c.options.ca_file});
 }
 
 TelegramError make_error(Kind kind, std::string_view method, std::string description,
@@ -128,9 +113,7 @@ TelegramError transport_error(std::string_view method, httplib::Error error,
                 Kind::network, method,
                 fmt::format("connection to {} failed while sending the request", host), false);
         case httplib::Error::Read: {
-            // httplib reports a read timeout and a reset alike; the clock tells them apart.
-            const bool timed_out = elapsed >= io_timeout * 9 / 10;
-            if (timed_out) {
+            if (net::read_timed_out(elapsed, io_timeout)) {
                 return make_error(Kind::timeout, method,
                                   fmt::format("no answer from {} within {}", host, io_timeout),
                                   true);
@@ -179,30 +162,11 @@ json parse_response(std::string_view method, int status, const std::string& body
     throw TelegramError(std::move(d));
 }
 
-/// Sleeps `delay` unless `stop` is requested first; false when interrupted.
-bool interruptible_sleep(std::chrono::milliseconds delay, const std::stop_token& stop) {
-    std::mutex mutex;
-    std::condition_variable_any cv;
-    std::unique_lock lock(mutex);
-    cv.wait_for(lock, stop, delay, [] { return false; });
-    return !stop.stop_requested();
-}
-
-double jitter() {
-    thread_local std::mt19937 rng{std::random_device{}()};
-    return std::uniform_real_distribution<double>(0.8, 1.2)(rng);
-}
-
 /// How long to wait before repeating after `e`, or nothing if it must not be repeated.
 std::optional<std::chrono::milliseconds> retry_delay(const RetryPolicy& policy,
                                                      const TelegramError& e, bool idempotent,
-                                                     int& backoff_count) {
-    const auto backoff = [&] {
-        const auto base = detail::backoff_delay(policy, backoff_count++);
-        const auto jittered = std::chrono::milliseconds(
-            static_cast<std::int64_t>(static_cast<double>(base.count()) * jitter()));
-        return std::min(jittered, policy.max_backoff);
-    };
+                                                     net::Retries& retries) {
+    const auto backoff = [&] { return retries.next_backoff(); };
     switch (e.kind()) {
         case Kind::api:
             if (e.error_code() == 429) {
@@ -235,20 +199,21 @@ template <typename Attempt>
 auto with_retries(const RetryPolicy& policy, std::string_view method, const std::stop_token& stop,
                   Attempt&& attempt) -> decltype(attempt()) {
     const bool idempotent = !detail::is_non_idempotent(method);
-    int backoff_count = 0;
-    for (int n = 1;; ++n) {
-        if (stop.stop_requested()) {
+    net::Retries retries(policy.max_attempts, backoff_of(policy), stop);
+    for (;;) {
+        if (retries.stop_requested()) {
             throw make_error(Kind::cancelled, method, "stop requested before the request", false);
         }
         try {
             return attempt();
         } catch (const TelegramError& e) {
-            const auto delay = retry_delay(policy, e, idempotent, backoff_count);
-            if (!delay || n >= policy.max_attempts)
+            const auto delay = retry_delay(policy, e, idempotent, retries);
+            if (!delay || retries.exhausted())
                 throw;
+            // e.what() is redacted: the token is a registered log secret.
             memegen::log_warning("Telegram {} failed ({}); retry {}/{} in {} ms", method, e.what(),
-                                 n, policy.max_attempts - 1, delay->count());
-            if (!interruptible_sleep(*delay, stop)) {
+                                 retries.attempt(), policy.max_attempts - 1, delay->count());
+            if (!retries.wait(*delay)) {
                 throw make_error(
                     Kind::cancelled, method,
                     fmt::format("stop requested while waiting to retry after: {}", e.description()),
@@ -271,20 +236,16 @@ httplib::Result exchange(const Connection& c, std::string_view method,
         fresh = make_client(c, io_timeout);
         client = fresh.get();
     } else {
-        client->set_read_timeout(io_timeout);
-        client->set_write_timeout(io_timeout);
+        net::set_io_timeout(*client, io_timeout);
     }
     const auto host = c.scheme_host_port;
     const auto started = Clock::now();
-    httplib::Result result = [&] {
-        // Shutting the socket down wakes a blocked read at once (httplib allows stop() from
-        // another thread for exactly this).
-        std::stop_callback on_stop(stop, [&client] { client->stop(); });
+    httplib::Result result = net::send_stoppable(*client, stop, [&] {
         if (stop.stop_requested()) {
             throw make_error(Kind::cancelled, method, "stop requested before the request", false);
         }
         return send(*client);
-    }();
+    });
     // A complete answer is kept even if stop came meanwhile: a delivered send must be reported.
     if (!result && stop.stop_requested()) {
         throw make_error(Kind::cancelled, method, "stop requested during the request", true);
@@ -293,73 +254,6 @@ httplib::Result exchange(const Connection& c, std::string_view method,
         throw transport_error(method, result.error(), Clock::now() - started, io_timeout, host);
     }
     return result;
-}
-
-struct BaseUrl {
-    bool https = false;
-    std::string scheme_host_port;
-    std::string prefix;
-};
-
-/// Splits "http(s)://host[:port][/prefix]"; nothing if it is not of that form. (Hand-written:
-/// std::regex trips g++ 12's -Wmaybe-uninitialized under the sanitizers.)
-std::optional<BaseUrl> parse_base_url(std::string_view url) {
-    BaseUrl out;
-    std::string_view rest;
-    if (url.substr(0, 8) == "https://") {
-        out.https = true;
-        rest = url.substr(8);
-    } else if (url.substr(0, 7) == "http://") {
-        rest = url.substr(7);
-    } else {
-        return std::nullopt;
-    }
-    const std::size_t slash = rest.find('/');
-    const std::string_view authority = rest.substr(0, slash);
-    const std::string_view prefix =
-        slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
-    std::string_view host = authority;
-    std::string_view port;
-    if (!authority.empty() && authority[0] == '[') {
-        const std::size_t close = authority.find(']');
-        if (close == std::string_view::npos)
-            return std::nullopt;
-        host = authority.substr(0, close + 1);
-        const std::string_view after = authority.substr(close + 1);
-        if (!after.empty()) {
-            if (after[0] != ':')
-                return std::nullopt;
-            port = after.substr(1);
-        }
-        if (host.find_first_not_of("[]0123456789abcdefABCDEF:.") != std::string_view::npos) {
-            return std::nullopt;
-        }
-    } else {
-        const std::size_t colon = authority.find(':');
-        if (colon != std::string_view::npos) {
-            host = authority.substr(0, colon);
-            port = authority.substr(colon + 1);
-            if (port.empty())
-                return std::nullopt;
-        }
-        if (host.empty() ||
-            host.find_first_not_of(
-                "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
-                std::string_view::npos) {
-            return std::nullopt;
-        }
-    }
-    if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos) {
-        return std::nullopt;
-    }
-    if (prefix.find_first_of("?# ") != std::string_view::npos)
-        return std::nullopt;
-    out.scheme_host_port =
-        std::string(url.substr(0, url.size() - rest.size())) + std::string(authority);
-    out.prefix = std::string(prefix);
-    while (!out.prefix.empty() && out.prefix.back() == '/')
-        out.prefix.pop_back();
-    return out;
 }
 
 }  // namespace
@@ -373,7 +267,7 @@ struct BotApi::Poller {
 
 BotApi::BotApi(BotApiOptions options)
     : options_(std::move(options)), poller_(std::make_shared<Poller>()) {
-    ignore_sigpipe();
+    net::ignore_sigpipe();
     if (options_.token.empty() ||
         options_.token.find_first_of("/?#% \t\r\n") != std::string::npos) {
         throw memegen::Error("[memegen.telegram] the bot token is empty or malformed");
@@ -385,15 +279,12 @@ BotApi::BotApi(BotApiOptions options)
             fmt::format("[memegen.telegram] base_url '{}' is not http(s)://host[:port][/prefix]",
                         options_.base_url)));
     }
-    https_ = parsed->https;
     scheme_host_port_ = parsed->scheme_host_port;
-    path_prefix_ = parsed->prefix;
-    while (!path_prefix_.empty() && path_prefix_.back() == '/')
-        path_prefix_.pop_back();
+    path_prefix_ = parsed->target;
 }
 
 json BotApi::call(std::string_view method, const json& params, std::stop_token stop) const {
-    const Connection c{options_, scheme_host_port_, path_prefix_, https_};
+    const Connection c{options_, scheme_host_port_, path_prefix_};
     const std::string path = path_prefix_ + "/bot" + options_.token + "/" + std::string(method);
     // Invalid UTF-8 becomes U+FFFD instead of an exception or a 400.
     const std::string body = params.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -425,14 +316,10 @@ std::vector<json> BotApi::get_updates(std::int64_t offset, int timeout_s,
         return {};
     std::lock_guard poll_lock(poller_->mutex);
     if (poller_->early_empty_start) {
-        const auto next = *poller_->early_empty_start + options_.min_poll_interval;
-        std::mutex m;
-        std::unique_lock lock(m);
-        std::condition_variable_any().wait_until(lock, stop, next, [] { return false; });
-        if (stop.stop_requested())
+        if (!net::sleep_until(*poller_->early_empty_start + options_.min_poll_interval, stop))
             return {};
     }
-    const Connection c{options_, scheme_host_port_, path_prefix_, https_};
+    const Connection c{options_, scheme_host_port_, path_prefix_};
     if (!poller_->client) {
         poller_->client = make_client(c, options_.request_timeout);
         // One connection for every poll: a server that answers at once must not cost a TCP
@@ -560,7 +447,7 @@ std::uint64_t BotApi::download_file(std::string_view file_path,
                                     const std::filesystem::path& destination,
                                     std::uint64_t max_bytes, std::stop_token stop) const {
     static constexpr std::string_view kMethod = "downloadFile";
-    const Connection c{options_, scheme_host_port_, path_prefix_, https_};
+    const Connection c{options_, scheme_host_port_, path_prefix_};
     const std::string path =
         path_prefix_ + "/file/bot" + options_.token + "/" + std::string(file_path);
     const std::filesystem::path partial = destination.string() + ".part";
@@ -641,7 +528,7 @@ std::uint64_t BotApi::download_file(std::string_view file_path,
 
 json BotApi::send_video(const VideoUpload& upload, std::stop_token stop) const {
     static constexpr std::string_view kMethod = "sendVideo";
-    const Connection c{options_, scheme_host_port_, path_prefix_, https_};
+    const Connection c{options_, scheme_host_port_, path_prefix_};
     const std::string path = path_prefix_ + "/bot" + options_.token + "/sendVideo";
 
     memegen::bot::detail::MultipartBody body;

@@ -2,7 +2,9 @@
 /// \file bot_api.hpp
 /// The Telegram Bot API client: JSON calls over HTTPS (certificate verification on) or plain
 /// HTTP (a self-hosted Bot API server), typed errors, the retry policy, uploads streamed from
-/// disk, downloads with a size cap. cpp-httplib stays out of this header.
+/// disk, downloads with a size cap. The connections, stoppable waits and attempt counting are
+/// the bot's one transport (net/http_transport); cpp-httplib stays out of this header.
+/// Errors: TelegramError, whose texts never hold the token (it is in every request path).
 ///
 /// Thread safety: every call uses its own connection, except getUpdates, which keeps one
 /// keep-alive connection for its polls (one poll at a time); a polling thread and worker
@@ -149,7 +151,6 @@ class BotApi {
     std::shared_ptr<Poller> poller_;
     std::string scheme_host_port_;
     std::string path_prefix_;
-    bool https_ = false;
 };
 
 namespace detail {
