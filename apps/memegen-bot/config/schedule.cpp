@@ -10,7 +10,7 @@
 #include <memegen/error.hpp>
 #include <memegen/log.hpp>
 
-#include "config/state_file.hpp"
+#include "state/state_file.hpp"
 
 namespace memegen::bot {
 
@@ -161,6 +161,44 @@ DailyPlan draw_plan(const LocalDate& date, const ScheduleSettings& settings,
     return plan;
 }
 
+namespace {
+
+/// schedule.json's content: the plans, and the settings they were drawn with.
+struct StoredSchedule {
+    SavedSchedule saved;
+    json settings;  ///< null when absent
+};
+
+std::optional<StoredSchedule> parse_schedule(const json& j) {
+    if (!has_file_version(j) || !j.contains("plan"))
+        return std::nullopt;
+    StoredSchedule stored;
+    auto plan = plan_from_json(j["plan"]);
+    if (!plan)
+        return std::nullopt;
+    stored.saved.plan = std::move(*plan);
+    if (j.contains("previous") && !j["previous"].is_null()) {
+        stored.saved.previous = plan_from_json(j["previous"]);
+        if (!stored.saved.previous)
+            return std::nullopt;
+    }
+    if (j.contains("settings")) {
+        stored.settings = j["settings"];
+        if (stored.settings.is_object()) {
+            const auto& n = stored.settings.value("daily_generations", json());
+            if (n.is_number_integer())
+                stored.saved.daily_generations = n.get<int>();
+        }
+    }
+    return stored;
+}
+
+JsonStateFile state_file_in(const std::filesystem::path& dir) {
+    return {dir / "schedule.json", "a schedule plan"};
+}
+
+}  // namespace
+
 // ---------------------------------------------------------------------------------------------
 
 Scheduler::Scheduler(std::filesystem::path state_dir, ScheduleSettings settings, TimePoint now,
@@ -209,42 +247,19 @@ Scheduler::Scheduler(std::filesystem::path state_dir, ScheduleSettings settings,
 }
 
 bool Scheduler::load() {
-    const auto read = memegen::detail::read_state_file(file());
-    if (read.problem) {
-        log_warning("schedule: {}; drawing a new plan", *read.problem);
-        startup_.problems.push_back(*read.problem);
+    auto loaded = state_file_in(dir_).load(parse_schedule);
+    if (loaded.problem) {
+        log_warning("schedule: {}; drawing a new plan", *loaded.problem);
+        startup_.problems.push_back(*loaded.problem);
+    }
+    if (!loaded.value)
         return false;
-    }
-    const auto& text = read.text;
-    if (!text)
-        return false;
-    const json j = json::parse(*text, nullptr, /*allow_exceptions=*/false);
-    std::optional<DailyPlan> plan;
-    std::optional<DailyPlan> previous;
-    bool valid = has_file_version(j) && j.contains("plan");
-    if (valid) {
-        plan = plan_from_json(j["plan"]);
-        valid = plan.has_value();
-    }
-    if (valid && j.contains("previous") && !j["previous"].is_null()) {
-        previous = plan_from_json(j["previous"]);
-        valid = previous.has_value();
-    }
-    if (!valid) {
-        const std::string reason = text->empty()      ? "it is empty"
-                                   : j.is_discarded() ? "it is not valid JSON"
-                                                      : "it is not a schedule plan";
-        const std::string problem = detail::quarantine_file(file(), reason);
-        log_warning("schedule: {}; drawing a new plan", problem);
-        startup_.problems.push_back(problem);
-        return false;
-    }
-    if (!j.contains("settings") || j["settings"] != signature_of(settings_)) {
+    if (loaded.value->settings != signature_of(settings_)) {
         log_info("schedule: settings changed since the plan was drawn; drawing a new plan");
         return false;
     }
-    plan_ = std::move(*plan);
-    previous_ = std::move(previous);
+    plan_ = std::move(loaded.value->saved.plan);
+    previous_ = std::move(loaded.value->saved.previous);
     return true;
 }
 
@@ -253,7 +268,7 @@ void Scheduler::save() {
                     {"settings", signature_of(settings_)},
                     {"plan", plan_to_json(plan_)},
                     {"previous", previous_ ? plan_to_json(*previous_) : json(nullptr)}};
-    memegen::detail::write_file_atomically(file(), j.dump(2) + "\n");
+    state_file_in(dir_).save(j);
 }
 
 void Scheduler::apply_missed_policy(DailyPlan& plan, TimePoint now, bool catch_up, bool report) {
@@ -397,33 +412,10 @@ std::optional<DailyPlan> SavedSchedule::plan_for_day_of(TimePoint now) const {
 std::optional<SavedSchedule> read_saved_schedule(const std::filesystem::path& file) {
     // Read-only (for /status and memegen-status): a file that cannot be read is no schedule;
     // the bot moves it aside at its next start.
-    std::optional<std::string> text;
-    try {
-        text = memegen::detail::read_file(file);
-    } catch (const std::exception&) {
+    auto stored = JsonStateFile(file, "a schedule plan").peek(parse_schedule);
+    if (!stored)
         return std::nullopt;
-    }
-    if (!text)
-        return std::nullopt;
-    const json j = json::parse(*text, nullptr, /*allow_exceptions=*/false);
-    if (!has_file_version(j) || !j.contains("plan"))
-        return std::nullopt;
-    SavedSchedule saved;
-    auto plan = plan_from_json(j["plan"]);
-    if (!plan)
-        return std::nullopt;
-    saved.plan = std::move(*plan);
-    if (j.contains("previous") && !j["previous"].is_null()) {
-        saved.previous = plan_from_json(j["previous"]);
-        if (!saved.previous)
-            return std::nullopt;
-    }
-    if (j.contains("settings") && j["settings"].is_object()) {
-        const auto& n = j["settings"].value("daily_generations", json());
-        if (n.is_number_integer())
-            saved.daily_generations = n.get<int>();
-    }
-    return saved;
+    return std::move(stored->saved);
 }
 
 std::string format_time_until(TimePoint when, TimePoint now, Language language) {

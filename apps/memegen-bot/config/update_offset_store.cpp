@@ -7,70 +7,65 @@
 #include <memegen/detail/files.hpp>
 #include <memegen/log.hpp>
 
-#include "config/state_file.hpp"
-
 namespace memegen::bot {
 
 using nlohmann::json;
 
-UpdateOffsetStore::UpdateOffsetStore(std::filesystem::path state_dir, int max_attempts)
-    : dir_(std::move(state_dir)), max_attempts_(std::max(1, max_attempts)) {
-    memegen::detail::ensure_private_directory(dir_);
-    const auto read = memegen::detail::read_state_file(file());
-    if (read.problem) {
-        log_warning("updates: {}; starting without a saved offset", *read.problem);
-        problems_.push_back(*read.problem);
-        return;
-    }
-    const auto& text = read.text;
-    if (!text)
-        return;
-    const json j = json::parse(*text, nullptr, /*allow_exceptions=*/false);
-    bool valid = j.is_object();
+namespace {
+
+/// offset.json's content.
+struct Offsets {
     std::optional<std::int64_t> last;
-    std::map<std::int64_t, int> attempts;
-    if (valid && j.contains("last_update_id") && !j["last_update_id"].is_null()) {
-        valid = j["last_update_id"].is_number_integer();
-        if (valid)
-            last = j["last_update_id"].get<std::int64_t>();
-    }
     std::optional<std::int64_t> bot_id;
-    if (valid && j.contains("bot_id") && !j["bot_id"].is_null()) {
-        valid = j["bot_id"].is_number_integer();
-        if (valid)
-            bot_id = j["bot_id"].get<std::int64_t>();
+    std::map<std::int64_t, int> attempts;
+};
+
+/// An optional whole number under `key`; false when present with another type.
+bool read_id(const json& j, const char* key, std::optional<std::int64_t>& out) {
+    if (!j.contains(key) || j[key].is_null())
+        return true;
+    if (!j[key].is_number_integer())
+        return false;
+    out = j[key].get<std::int64_t>();
+    return true;
+}
+
+std::optional<Offsets> parse_offsets(const json& j) {
+    Offsets o;
+    if (!j.is_object() || !read_id(j, "last_update_id", o.last) || !read_id(j, "bot_id", o.bot_id))
+        return std::nullopt;
+    if (!j.contains("attempts"))
+        return o;
+    const json& counts = j["attempts"];
+    if (!counts.is_object())
+        return std::nullopt;
+    for (auto it = counts.begin(); it != counts.end(); ++it) {
+        std::size_t used = 0;
+        const std::int64_t id = std::stoll(it.key(), &used);  // throws: not an offset record
+        if (used != it.key().size() || !it->is_number_integer() || it->get<std::int64_t>() < 0)
+            return std::nullopt;
+        o.attempts[id] = static_cast<int>(std::min<std::int64_t>(it->get<std::int64_t>(), 1000));
     }
-    if (valid && j.contains("attempts")) {
-        const json& counts = j["attempts"];
-        valid = counts.is_object();
-        for (auto it = counts.begin(); valid && it != counts.end(); ++it) {
-            std::int64_t id = 0;
-            try {
-                std::size_t used = 0;
-                id = std::stoll(it.key(), &used);
-                valid = used == it.key().size();
-            } catch (const std::exception&) {
-                valid = false;
-            }
-            if (!it->is_number_integer() || it->get<std::int64_t>() < 0)
-                valid = false;
-            if (valid)
-                attempts[id] =
-                    static_cast<int>(std::min<std::int64_t>(it->get<std::int64_t>(), 1000));
-        }
+    return o;
+}
+
+}  // namespace
+
+UpdateOffsetStore::UpdateOffsetStore(std::filesystem::path state_dir, int max_attempts)
+    : dir_(std::move(state_dir)),
+      max_attempts_(std::max(1, max_attempts)),
+      state_(dir_ / "offset.json", "an offset record") {
+    memegen::detail::ensure_private_directory(dir_);
+    const auto loaded = state_.load(parse_offsets);
+    if (loaded.problem) {
+        log_warning("updates: {}; starting without a saved offset", *loaded.problem);
+        problems_.push_back(*loaded.problem);
     }
-    if (!valid) {
-        const std::string reason = text->empty()      ? "it is empty"
-                                   : j.is_discarded() ? "it is not valid JSON"
-                                                      : "it is not an offset record";
-        const std::string problem = detail::quarantine_file(file(), reason);
-        log_warning("updates: {}; starting without a saved offset", problem);
-        problems_.push_back(problem);
+    if (!loaded.value)
         return;
-    }
-    last_ = last;
-    bot_id_ = bot_id;
-    attempts_ = std::move(attempts);
+    last_ = loaded.value->last;
+    bot_id_ = loaded.value->bot_id;
+    attempts_ = loaded.value->attempts;
 }
 
 bool UpdateOffsetStore::bind_bot(std::int64_t bot_id) {
@@ -135,7 +130,7 @@ void UpdateOffsetStore::save() {
     const json j = {{"bot_id", bot_id_ ? json(*bot_id_) : json(nullptr)},
                     {"last_update_id", last_ ? json(*last_) : json(nullptr)},
                     {"attempts", attempts}};
-    memegen::detail::write_file_atomically(file(), j.dump(2) + "\n");
+    state_.save(j);
 }
 
 }  // namespace memegen::bot

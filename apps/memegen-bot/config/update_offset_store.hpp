@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "state/state_file.hpp"
+
 namespace memegen::bot {
 
 /// What begin() decided.
@@ -35,7 +37,7 @@ class UpdateOffsetStore {
     explicit UpdateOffsetStore(std::filesystem::path state_dir, int max_attempts = 3);
 
     /// `<state_dir>/offset.json`.
-    [[nodiscard]] std::filesystem::path file() const { return dir_ / "offset.json"; }
+    [[nodiscard]] std::filesystem::path file() const { return state_.path(); }
 
     /// The highest handled update_id, if any.
     [[nodiscard]] std::optional<std::int64_t> last_handled() const noexcept { return last_; }
@@ -76,6 +78,7 @@ class UpdateOffsetStore {
 
     std::filesystem::path dir_;
     int max_attempts_;
+    JsonStateFile state_;
     std::optional<std::int64_t> last_;
     std::optional<std::int64_t> bot_id_;
     std::map<std::int64_t, int> attempts_;  // update_id -> tries begun and not finished

@@ -2,7 +2,6 @@
 
 #include <sys/stat.h>
 
-#include <memegen/detail/files.hpp>
 #include <memegen/log.hpp>
 #include <nlohmann/json.hpp>
 
@@ -24,46 +23,49 @@ namespace {
 constexpr int kIndexVersion = 2;
 }  // namespace
 
-LibraryIndex::LibraryIndex(std::filesystem::path file) : file_(std::move(file)) {
-    const auto read = memegen::detail::read_state_file(file_);
-    if (read.problem) {
-        log_warning("{}; every library file is probed again", *read.problem);
-        problems_.push_back(*read.problem);
-        return;
+namespace {
+
+/// library_index.json's verdicts; empty when an older probe wrote them (see kIndexVersion).
+/// Throws StateError or json's type_error/out_of_range for the wrong shape.
+std::optional<std::map<std::string, LibraryVerdict>> parse_index(const json& j,
+                                                                 const std::string& name) {
+    if (!j.is_object() || !j.contains("files") || !j["files"].is_object())
+        throw StateError("no \"files\" object");
+    const json version = j.value("version", json(0));
+    if (!version.is_number_integer())
+        throw StateError("\"version\" is not a whole number");
+    std::map<std::string, LibraryVerdict> entries;
+    for (const auto& [key, e] : j["files"].items()) {
+        LibraryVerdict v;
+        v.size = e.at("size").get<std::uint64_t>();
+        v.mtime_ns = e.at("mtime_ns").get<std::int64_t>();
+        v.ok = e.at("ok").get<bool>();
+        v.error = e.value("error", std::string{});
+        if (v.ok)
+            v.info = e.at("info").get<MediaInfo>();
+        if (v.ok && e.contains("text_layout"))
+            v.text_layout = e["text_layout"].get<TextLayout>();
+        entries[key] = std::move(v);
     }
-    if (!read.text)
-        return;
-    try {
-        const auto j = json::parse(*read.text);
-        if (!j.is_object() || !j.contains("files") || !j["files"].is_object())
-            throw StateError("not an index: no \"files\" object");
-        const json version = j.value("version", json(0));
-        if (!version.is_number_integer())
-            throw StateError("\"version\" is not a whole number");
-        for (const auto& [key, e] : j["files"].items()) {
-            LibraryVerdict v;
-            v.size = e.at("size").get<std::uint64_t>();
-            v.mtime_ns = e.at("mtime_ns").get<std::int64_t>();
-            v.ok = e.at("ok").get<bool>();
-            v.error = e.value("error", std::string{});
-            if (v.ok)
-                v.info = e.at("info").get<MediaInfo>();
-            if (v.ok && e.contains("text_layout"))
-                v.text_layout = e["text_layout"].get<TextLayout>();
-            entries_[key] = std::move(v);
-        }
-        if (version.get<int>() < kIndexVersion) {
-            // Verdicts of an older probe (no text layouts, older memory limits): well-formed,
-            // so not corrupt, but every file is checked again.
-            log_info("{}: written by an older probe; every library file is probed again",
-                     file_.string());
-            entries_.clear();
-        }
-    } catch (const std::exception& e) {
-        entries_.clear();
-        const auto problem = detail::quarantine_file(file_, e.what());
-        log_warning("{}; every library file is probed again", problem);
-        problems_.push_back(problem);
+    if (version.get<int>() < kIndexVersion) {
+        // Verdicts of an older probe (no text layouts, older memory limits): well-formed,
+        // so not corrupt, but every file is checked again.
+        log_info("{}: written by an older probe; every library file is probed again", name);
+        entries.clear();
+    }
+    return entries;
+}
+
+}  // namespace
+
+LibraryIndex::LibraryIndex(std::filesystem::path file) : file_(std::move(file), "an index") {
+    const auto loaded =
+        file_.load([&](const json& j) { return parse_index(j, file_.path().string()); });
+    if (loaded.value)
+        entries_ = *loaded.value;
+    if (loaded.problem) {
+        log_warning("{}; every library file is probed again", *loaded.problem);
+        problems_.push_back(*loaded.problem);
     }
 }
 
@@ -111,8 +113,7 @@ void LibraryIndex::save() const {
         }
     }
     try {
-        detail::write_file_atomically(
-            file_, json{{"version", kIndexVersion}, {"files", files}}.dump(1) + "\n");
+        file_.save({{"version", kIndexVersion}, {"files", files}}, 1);
     } catch (const std::exception& e) {
         log_error("cannot save the library index: {}", e.what());
     }

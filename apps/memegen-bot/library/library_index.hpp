@@ -16,6 +16,8 @@
 #include <memegen/media_probe.hpp>
 #include <memegen/text_detect.hpp>
 
+#include "state/state_file.hpp"
+
 namespace memegen::bot {
 
 /// What a probe decided about one version of a file.
@@ -61,7 +63,7 @@ class LibraryIndex {
     [[nodiscard]] const std::vector<std::string>& problems() const noexcept { return problems_; }
 
   private:
-    std::filesystem::path file_;
+    JsonStateFile file_;
     mutable std::mutex mutex_;
     std::map<std::string, LibraryVerdict> entries_;
     std::vector<std::string> problems_;

@@ -2,29 +2,21 @@
 
 #include <nlohmann/json.hpp>
 
-#include <memegen/detail/files.hpp>
 #include <memegen/log.hpp>
 
 namespace memegen::bot {
 
 using nlohmann::json;
 
-DailyStats::DailyStats(std::filesystem::path file) : file_(std::move(file)) {
-    // Through the one state-file path: a directory or an unreadable file in its place is moved
-    // aside, or every save after it would fail too.
-    const auto read = memegen::detail::read_state_file(file_);
-    std::optional<std::string> problem = read.problem;
-    if (read.text) {
-        if (const auto loaded = parse(*read.text)) {
-            figures_ = *loaded;
-        } else {
-            problem = detail::quarantine_file(
-                file_, read.text->empty() ? "it is empty" : "it is not a stats record");
-        }
-    }
-    if (problem) {
-        log_warning("stats: {}; today's counts start at 0", *problem);
-        problems_.push_back(*problem);
+DailyStats::DailyStats(std::filesystem::path file) : file_(std::move(file), "a stats record") {
+    // A directory or an unreadable file in its place is moved aside, or every save after it
+    // would fail too.
+    const auto loaded = file_.load(parse);
+    if (loaded.value)
+        figures_ = *loaded.value;
+    if (loaded.problem) {
+        log_warning("stats: {}; today's counts start at 0", *loaded.problem);
+        problems_.push_back(*loaded.problem);
     }
 }
 
@@ -55,18 +47,10 @@ DailyFigures DailyStats::figures(const std::string& date) const {
 }
 
 std::optional<DailyFigures> DailyStats::read(const std::filesystem::path& file) {
-    try {
-        const auto text = detail::read_file(file);
-        if (!text)
-            return std::nullopt;
-        return parse(*text);
-    } catch (const std::exception&) {
-        return std::nullopt;  // a directory or an unreadable file: nothing to show
-    }
+    return JsonStateFile(file, "a stats record").peek(parse);
 }
 
-std::optional<DailyFigures> DailyStats::parse(const std::string& text) {
-    const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+std::optional<DailyFigures> DailyStats::parse(const json& j) {
     if (!j.is_object() || !j.contains("date") || !j["date"].is_string())
         return std::nullopt;
     DailyFigures f;
@@ -95,7 +79,7 @@ void DailyStats::save_locked() const {
                     {"failed", figures_.failed},
                     {"last_render_peak_bytes", figures_.last_render_peak_bytes}};
     try {
-        detail::write_file_atomically(file_, j.dump(2) + "\n");
+        file_.save(j);
     } catch (const std::exception& e) {
         // The count stays right in memory; only a restart would lose it.
         log_warning("stats: cannot save: {}", e.what());

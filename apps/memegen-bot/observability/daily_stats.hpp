@@ -12,6 +12,10 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
+#include "state/state_file.hpp"
+
 namespace memegen::bot {
 
 /// The figures of one local day.
@@ -49,11 +53,11 @@ class DailyStats {
   private:
     void save_locked() const;
 
-    std::filesystem::path file_;
+    JsonStateFile file_;
     mutable std::mutex mutex_;
     DailyFigures figures_;
     std::vector<std::string> problems_;
-    [[nodiscard]] static std::optional<DailyFigures> parse(const std::string& text);
+    [[nodiscard]] static std::optional<DailyFigures> parse(const nlohmann::json& j);
 };
 
 }  // namespace memegen::bot

@@ -26,18 +26,17 @@ bool well_formed(const json& entries) {
 
 }  // namespace
 
-PublishJournal::PublishJournal(std::filesystem::path file) : file_(std::move(file)) {
-    auto read = memegen::detail::read_state_file(file_);
-    problem_ = std::move(read.problem);
-    if (!read.text)
-        return;
-    json parsed = json::parse(*read.text, nullptr, false);
-    if (parsed.is_discarded() || !parsed.is_object() ||
-        !well_formed(parsed.value("entries", json()))) {
-        problem_ = memegen::detail::quarantine_file(file_, "not a publish journal");
-        return;
-    }
-    entries_ = parsed["entries"];
+PublishJournal::PublishJournal(std::filesystem::path file)
+    // 0600: a session URI lets anyone holding it finish the upload.
+    : file_(std::move(file), "a publish journal", 0600) {
+    auto loaded = file_.load([](const json& j) -> std::optional<json> {
+        if (!j.is_object() || !well_formed(j.value("entries", json())))
+            return std::nullopt;
+        return j["entries"];
+    });
+    problem_ = std::move(loaded.problem);
+    if (loaded.value)
+        entries_ = std::move(*loaded.value);
 }
 
 std::optional<JournalEntry> PublishJournal::find(std::string_view candidate_id,
@@ -71,10 +70,9 @@ void PublishJournal::erase(std::string_view candidate_id, std::string_view targe
 }
 
 void PublishJournal::save_locked() const {
-    if (file_.has_parent_path())
-        memegen::detail::ensure_private_directory(file_.parent_path());
-    const json doc = {{"version", 1}, {"entries", entries_}};
-    memegen::detail::write_file_atomically(file_, doc.dump(2) + "\n", 0600);
+    if (file_.path().has_parent_path())
+        memegen::detail::ensure_private_directory(file_.path().parent_path());
+    file_.save({{"version", 1}, {"entries", entries_}});
 }
 
 }  // namespace memegen::bot::publish

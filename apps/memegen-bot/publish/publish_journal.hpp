@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "state/state_file.hpp"
+
 namespace memegen::bot::publish {
 
 /// One candidate's progress on one target.
@@ -30,7 +32,7 @@ struct JournalEntry {
 class PublishJournal {
   public:
     /// Opens (or starts) the journal at `file`. An unreadable or malformed file is moved aside
-    /// (see memegen::detail::quarantine_file) and reported by problem().
+    /// (see JsonStateFile) and reported by problem().
     explicit PublishJournal(std::filesystem::path file);
 
     /// The entry of `candidate_id` on `target`, if any.
@@ -43,12 +45,12 @@ class PublishJournal {
 
     /// What was wrong with the file found at start, if anything.
     [[nodiscard]] const std::optional<std::string>& problem() const noexcept { return problem_; }
-    [[nodiscard]] const std::filesystem::path& file() const noexcept { return file_; }
+    [[nodiscard]] const std::filesystem::path& file() const noexcept { return file_.path(); }
 
   private:
     void save_locked() const;
 
-    std::filesystem::path file_;
+    JsonStateFile file_;
     mutable std::mutex mutex_;
     nlohmann::json entries_ = nlohmann::json::object();
     std::optional<std::string> problem_;
