@@ -585,7 +585,9 @@ RenderResult MemeRenderer::Impl::render(const std::filesystem::path& media,
         notes.emplace_back("mirror: left out, the meme has text");
     }
 
-    detail::VideoSource source(media, o.max_input_pixels, {o.size.width, o.size.height});
+    // Frame-threaded decoding only where x264 leaves a core idle (see VideoSource::open).
+    detail::VideoSource source(media, o.max_input_pixels, {o.size.width, o.size.height},
+                               detail::is_slow_preset(o.preset));
     const MediaKind kind = source.kind();
     if (kind == MediaKind::still) {
         // Time effects mean nothing for one picture: not applied, not reported.

@@ -28,6 +28,14 @@ struct FileCloser {
 
 }  // namespace
 
+bool is_slow_preset(std::string_view preset) noexcept {
+    for (const std::string_view slow : {"medium", "slow", "slower", "veryslow", "placebo"}) {
+        if (preset == slow)
+            return true;
+    }
+    return false;
+}
+
 OutputFile::OutputFile(std::filesystem::path file, std::filesystem::path display_name,
                        const EncoderSettings& s)
     : file_(std::move(file)), display_name_(std::move(display_name)) {
@@ -82,11 +90,7 @@ OutputFile::OutputFile(std::filesystem::path file, std::filesystem::path display
     // medium on one B-frame stays: there it saves ~5 % of x264's time on a still, and those
     // presets need far more memory without our settings anyway (the CLI: ~510 MB).
     // bench/render_vs_ffmpeg has the current figures.
-    static constexpr const char* kSlowPresets[] = {"medium", "slow", "slower", "veryslow",
-                                                   "placebo"};
-    bool slow_preset = false;
-    for (const char* p : kSlowPresets)
-        slow_preset = slow_preset || s.preset == p;
+    const bool slow_preset = is_slow_preset(s.preset);
     std::string params = slow_preset ? "sliced-threads=1:rc-lookahead=2:bframes=1"
                                      : "sliced-threads=1:rc-lookahead=2:bframes=0";
     // No AVX-512 in x264. Its AVX-512 MB-tree propagation (mbtree_propagate_list_internal_avx512

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "av_ptr.hpp"
@@ -12,6 +13,10 @@
 namespace memegen::detail {
 
 /// x264 and AAC settings of one output.
+/// True for x264's presets from medium on, which spend far more time a frame: the encoder
+/// keeps one B-frame there, and the decoder may run ahead on its own threads.
+[[nodiscard]] bool is_slow_preset(std::string_view preset) noexcept;
+
 struct EncoderSettings {
     int width = 0;
     int height = 0;

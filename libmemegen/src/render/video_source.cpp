@@ -30,8 +30,9 @@ bool is_still_demuxer(const char* name) {
 
 }  // namespace
 
-VideoSource::VideoSource(std::filesystem::path path, std::int64_t max_pixels, FitBox fit)
-    : path_(std::move(path)), max_pixels_(max_pixels), fit_(fit) {
+VideoSource::VideoSource(std::filesystem::path path, std::int64_t max_pixels, FitBox fit,
+                         bool frame_threads)
+    : path_(std::move(path)), max_pixels_(max_pixels), fit_(fit), frame_threads_(frame_threads) {
     std::error_code ec;
     if (!std::filesystem::exists(path_, ec))
         fail("file not found");
@@ -78,6 +79,11 @@ void VideoSource::open_png() {
     pending_ = false;
     frames_this_pass_ = 0;
     last_seconds_ = -1;
+}
+
+void VideoSource::skip_unreferenced(bool skip) noexcept {
+    if (decoder_)
+        decoder_->skip_frame = skip ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
 }
 
 void VideoSource::open() {
@@ -164,13 +170,16 @@ void VideoSource::open() {
         fail("bad codec parameters (" + av_error_text(rc) + ")");
     }
     decoder->pkt_timebase = stream->time_base;
-    // Two frame threads up to 1080p: the next pictures decode while x264 encodes this one, which
-    // keeps both cores busy at presets where x264's two sliced threads leave one idle (a 720p
-    // clip at medium: 6.7-6.9 s instead of 7.3 s, +6 MB peak RSS). Larger pictures decode on one
-    // thread: every frame thread holds its own reference frames (a 3840x2160 clip: 200 MB at
-    // 1080x1920 with two threads, 154 MB with one, and faster: the encoder has the other core).
+    // Two frame threads up to 1080p when asked: the next pictures decode while the caller works
+    // on this one. The renderer asks at x264's slower presets, where its two sliced threads
+    // leave a core idle (a 720p clip at medium: 6.9 s instead of 7.3 s); at veryfast the +2.4 MB
+    // (135.0 MB instead of 132.6) is not worth a speed already in target. Each decoder thread
+    // also allocates from a malloc arena of its own, which keeps some memory after a trim.
+    // Larger pictures decode on one thread: every frame thread holds its own reference frames
+    // (a 3840x2160 clip: 200 MB at 1080x1920 with two threads, 154 MB with one).
     decoder->thread_count =
-        static_cast<std::int64_t>(width_) * height_ <= kFrameThreadedPixels ? 2 : 1;
+        frame_threads_ && static_cast<std::int64_t>(width_) * height_ <= kFrameThreadedPixels ? 2
+                                                                                              : 1;
     AVDictionary* opts = nullptr;
     av_dict_set_int(&opts, "max_pixels", max_pixels_, 0);
     if (lowres_ > 0)

@@ -22,8 +22,11 @@ enum class MediaKind { still, animation, video };
 /// (picture_memory_refusal, which the probe applies too).
 class VideoSource {
   public:
-    /// A still much larger than `fit` needs is reduced while decoding (see FitBox).
-    VideoSource(std::filesystem::path path, std::int64_t max_pixels, FitBox fit = {});
+    /// A still much larger than `fit` needs is reduced while decoding (see FitBox). With
+    /// `frame_threads`, a clip up to 1080p decodes on two frame threads (see open()); without,
+    /// on the caller's thread alone (a look at a few pictures: no threads to start and end).
+    VideoSource(std::filesystem::path path, std::int64_t max_pixels, FitBox fit = {},
+                bool frame_threads = false);
 
     /// The next decoded frame (owned by the source, valid until the next call), or nullptr at
     /// the end of the stream. Its time in seconds since the stream start is `frame_seconds()`.
@@ -34,6 +37,9 @@ class VideoSource {
     [[nodiscard]] double frame_seconds() const noexcept { return frame_seconds_; }
     /// Starts again from the first frame (reopens the file: works for every demuxer, GIF too).
     void rewind();
+    /// While true, pictures no other picture refers to (most B-frames) are not decoded: for
+    /// skipping ahead to a time without paying for every picture on the way.
+    void skip_unreferenced(bool skip) noexcept;
     /// Length found by reading every packet (no decoding) when the header gives none; then
     /// starts again from the beginning.
     double scan_duration();
@@ -69,6 +75,7 @@ class VideoSource {
     std::filesystem::path path_;
     std::int64_t max_pixels_;
     FitBox fit_;
+    bool frame_threads_;
     std::optional<PngHeader> png_;  // a still PNG: decoded by libpng into still_
     FramePtr still_;
     int lowres_ = 0;
