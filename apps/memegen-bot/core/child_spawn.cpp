@@ -11,6 +11,7 @@
 #include <cstring>
 #include <string_view>
 #include <thread>
+#include <utility>
 
 #include <memegen/detail/unique_fd.hpp>
 #include <memegen/error.hpp>
@@ -53,8 +54,11 @@ std::vector<std::string> child_environment(const char* const* environment) {
     return out;
 }
 
-pid_t spawn_child(const std::filesystem::path& program, const std::vector<std::string>& args,
-                  int keep_fd) {
+namespace {
+
+/// fork + exec with the child's set-up; see ChildProcess's constructor.
+pid_t spawn(const std::filesystem::path& program, const std::vector<std::string>& args,
+            int keep_fd) {
     // Everything the child needs is built before fork(): between fork and exec only
     // async-signal-safe calls are allowed (another thread may hold malloc's lock).
     std::vector<std::string> strings{program.string()};
@@ -120,22 +124,69 @@ pid_t spawn_child(const std::filesystem::path& program, const std::vector<std::s
     return pid;
 }
 
-ChildEnd wait_child(pid_t pid, std::stop_token stop, std::chrono::milliseconds interval,
-                    std::chrono::milliseconds kill_grace) {
+}  // namespace
+
+ChildProcess::ChildProcess(const std::filesystem::path& program,
+                           const std::vector<std::string>& args, int keep_fd)
+    : pid_(spawn(program, args, keep_fd)) {}
+
+ChildProcess::ChildProcess(ChildProcess&& other) noexcept : pid_(std::exchange(other.pid_, -1)) {}
+
+ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
+    if (this != &other) {
+        kill_and_reap();
+        pid_ = std::exchange(other.pid_, -1);
+    }
+    return *this;
+}
+
+ChildProcess::~ChildProcess() {
+    kill_and_reap();
+}
+
+void ChildProcess::kill_and_reap() noexcept {
+    if (pid_ <= 0)
+        return;
+    // Only reached when nobody waited (an exception between start and wait): the child's
+    // work has no reader any more, so SIGKILL, and a blocking reap so no zombie stays.
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+}
+
+ChildEnd ChildProcess::wait(std::stop_token stop, std::chrono::milliseconds interval,
+                            std::chrono::milliseconds kill_grace,
+                            const std::function<void()>& on_poll) {
     ChildEnd end;
+    if (pid_ <= 0) {
+        end.wait_errno = ECHILD;
+        return end;
+    }
     auto term_time = std::chrono::steady_clock::now();
     for (;;) {
-        const pid_t r = ::waitpid(pid, &end.status, WNOHANG);
-        if (r == pid || (r < 0 && errno != EINTR))
+        const pid_t r = ::waitpid(pid_, &end.status, WNOHANG);
+        if (r == pid_) {
+            pid_ = -1;
             return end;
+        }
+        if (r < 0 && errno != EINTR) {
+            // Someone else reaped it (SIGCHLD ignored, a stray waitpid(-1)): nothing to kill.
+            end.wait_errno = errno;
+            pid_ = -1;
+            return end;
+        }
+        if (on_poll)
+            on_poll();
         const auto now = std::chrono::steady_clock::now();
         if (stop.stop_requested()) {
             if (!end.stopped) {
-                ::kill(pid, SIGTERM);
+                ::kill(pid_, SIGTERM);
                 end.stopped = true;
                 term_time = now;
             } else if (now - term_time > kill_grace) {
-                ::kill(pid, SIGKILL);
+                ::kill(pid_, SIGKILL);
             }
         }
         std::this_thread::sleep_for(interval);

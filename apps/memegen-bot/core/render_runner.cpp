@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -255,7 +256,7 @@ RenderOutcome RenderRunner::run_in_child(const RenderRequest& request, std::stop
         return outcome;
     }
 
-    // spawn_child() unblocks SIGINT/SIGTERM in the child (the bot blocks them in every thread
+    // ChildProcess unblocks SIGINT/SIGTERM in the child (the bot blocks them in every thread
     // for its sigwait thread), or the render's SIGTERM on /cancel would never arrive. This
     // thread waits below until the child is reaped, so the child's parent-death signal only
     // fires when the whole bot dies.
@@ -264,32 +265,23 @@ RenderOutcome RenderRunner::run_in_child(const RenderRequest& request, std::stop
     const ResourceMonitor monitor;
     const auto oom_kills_before = monitor.oom_kill_count();
     outcome.oom_kills_before = oom_kills_before;
-    pid_t pid = -1;
+    std::optional<ChildProcess> child;
     try {
-        pid = spawn_child(options_.program,
-                          {"--render-job", request_file.string(), result_file.string()},
-                          ticket != nullptr ? ticket->native_handle() : -1);
+        child.emplace(
+            options_.program,
+            std::vector<std::string>{"--render-job", request_file.string(), result_file.string()},
+            ticket != nullptr ? ticket->native_handle() : -1);
     } catch (const std::exception& e) {
         outcome.error = std::string("cannot start the render process: ") + e.what();
         return outcome;
     }
+    const pid_t pid = child->pid();
     if (ticket != nullptr)
         ticket->note_child(pid);
     log_info("render child started (pid {})", pid);
 
-    int status = 0;
-    bool term_sent = false;
-    auto term_time = std::chrono::steady_clock::now();
     auto last_tick = std::chrono::steady_clock::now();
-    for (;;) {
-        const pid_t r = ::waitpid(pid, &status, WNOHANG);
-        if (r == pid)
-            break;
-        if (r < 0 && errno != EINTR) {
-            outcome.error =
-                "lost track of the render process: " + std::string(std::strerror(errno));
-            return outcome;
-        }
+    const auto watch = [&] {
         try {
             const auto sample = monitor.snapshot(pid);
             // An exiting child (a zombie) has no resident memory left to read: its "0 MB"
@@ -302,21 +294,19 @@ RenderOutcome RenderRunner::run_in_child(const RenderRequest& request, std::stop
             // The child is exiting; its last sample stands.
         }
         const auto now = std::chrono::steady_clock::now();
-        if (stop.stop_requested()) {
-            if (!term_sent) {
-                ::kill(pid, SIGTERM);
-                term_sent = true;
-                term_time = now;
-            } else if (now - term_time > options_.kill_grace) {
-                ::kill(pid, SIGKILL);
-            }
-        }
         if (on_tick && now - last_tick >= options_.tick_interval) {
             last_tick = now;
             on_tick();
         }
-        std::this_thread::sleep_for(options_.sample_interval);
+    };
+    const ChildEnd end = child->wait(stop, options_.sample_interval, options_.kill_grace, watch);
+    if (end.wait_errno != 0) {
+        outcome.error =
+            "lost track of the render process: " + std::string(std::strerror(end.wait_errno));
+        return outcome;
     }
+    const int status = end.status;
+    const bool term_sent = end.stopped;
 
     nlohmann::json report;
     try {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <optional>
 #include <sstream>
 
 #include <memegen/render_entry.h>
@@ -137,20 +138,21 @@ std::vector<ProbeVerdict> MediaProber::probe_in_child(const std::vector<ProbeTas
         json list = json::array();
         for (std::size_t i = next; i < tasks.size(); ++i)
             list.push_back({{"path", tasks[i].file.string()}, {"role", to_string(tasks[i].role)}});
-        pid_t pid = -1;
+        std::optional<ChildProcess> child;
         try {
             detail::write_file_atomically(request_file, json{{"tasks", list},
                                                              {"max_bytes", options_.max_bytes},
                                                              {"max_pixels", options_.max_pixels}}
                                                             .dump());
             std::filesystem::remove(results_file, ec);
-            pid = spawn_child(options_.program,
-                              {"--probe-job", request_file.string(), results_file.string()});
+            child.emplace(options_.program,
+                          std::vector<std::string>{"--probe-job", request_file.string(),
+                                                   results_file.string()});
         } catch (const std::exception& e) {
             log_error("cannot start a probe process: {}", e.what());
             return out;
         }
-        const auto end = wait_child(pid, stop);
+        const auto end = child->wait(stop);
         std::size_t got = 0;
         if (const auto text = detail::read_file(results_file)) {
             std::istringstream lines(*text);
