@@ -1,0 +1,52 @@
+#include "config/quiet_hours.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+namespace memegen::bot {
+namespace {
+
+std::optional<int> clock_minutes(std::string_view s) {
+    int h = 0, m = 0;
+    if (s.size() != 5 || s[2] != ':')
+        return std::nullopt;
+    const auto [eh, rh] = std::from_chars(s.data(), s.data() + 2, h);
+    const auto [em, rm] = std::from_chars(s.data() + 3, s.data() + 5, m);
+    if (rh != std::errc{} || rm != std::errc{} || eh != s.data() + 2 || em != s.data() + 5 ||
+        h > 23 || m > 59 || h < 0 || m < 0) {
+        return std::nullopt;
+    }
+    return h * 60 + m;
+}
+
+}  // namespace
+
+std::variant<QuietHours, std::string> QuietHours::parse(std::string_view text) {
+    const auto dash = text.find('-');
+    const auto start = clock_minutes(text.substr(0, dash));
+    const auto end =
+        dash == std::string_view::npos ? std::nullopt : clock_minutes(text.substr(dash + 1));
+    if (!start || !end)
+        return std::string("expected HH:MM-HH:MM, e.g. 00:00-10:00");
+    if (*start == *end)
+        return std::string("start and end are the same time");
+    return QuietHours{*start, *end};
+}
+
+std::string QuietHours::to_string() const {
+    return fmt::format("{:02}:{:02}-{:02}:{:02}", start_minute / 60, start_minute % 60,
+                       end_minute / 60, end_minute % 60);
+}
+
+bool QuietHours::contains(std::chrono::system_clock::time_point when, const TimeZone& zone) const {
+    // The local wall clock as shown ("HH:MM:SS"), so a DST change is read as the owner's clock
+    // reads it.
+    const auto minute = clock_minutes(zone.clock_text(when).substr(0, 5));
+    if (!minute)
+        return false;
+    return start_minute < end_minute ? *minute >= start_minute && *minute < end_minute
+                                     : *minute >= start_minute || *minute < end_minute;
+}
+
+}  // namespace memegen::bot
