@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <random>
+#include <stdexcept>
+#include <utility>
 
 #include <memegen/detail/clock.hpp>
 #include <memegen/detail/files.hpp>
@@ -11,6 +13,29 @@ namespace memegen::bot {
 
 namespace {
 constexpr std::size_t kKeep = 500;
+
+constexpr std::pair<CandidateStatus, std::string_view> kStatusNames[] = {
+    {CandidateStatus::review, "review"},
+    {CandidateStatus::publishing, "publishing"},
+    {CandidateStatus::published, "published"},
+    {CandidateStatus::replaced, "replaced"},
+};
+}  // namespace
+
+std::string_view to_string(CandidateStatus status) noexcept {
+    for (const auto& [value, name] : kStatusNames) {
+        if (value == status)
+            return name;
+    }
+    return "review";
+}
+
+std::optional<CandidateStatus> candidate_status_from(std::string_view text) noexcept {
+    for (const auto& [value, name] : kStatusNames) {
+        if (name == text)
+            return value;
+    }
+    return std::nullopt;
 }
 
 void to_json(nlohmann::json& j, const Candidate& c) {
@@ -22,10 +47,10 @@ void to_json(nlohmann::json& j, const Candidate& c) {
          {"variant_group", c.variant_group},
          {"effects", c.effects},
          {"file_id", c.file_id},
-         {"chat", c.chat},
+         {"chat", c.chat.to_string()},
          {"message_id", c.message_id},
          {"caption", c.caption},
-         {"status", c.status},
+         {"status", to_string(c.status)},
          {"published_message_id", c.published_message_id}};
 }
 
@@ -38,10 +63,16 @@ void from_json(const nlohmann::json& j, Candidate& c) {
     c.variant_group = j.value("variant_group", 0);
     c.effects = j.value("effects", std::vector<std::string>{});
     c.file_id = j.value("file_id", std::string{});
-    c.chat = j.value("chat", std::string{});
+    // The chat is stored as Bot API's chat_id text ("123", "@name"); empty in no version.
+    const auto chat = j.value("chat", std::string{});
+    c.chat = ChatId::parse(chat).value_or(ChatId{});
     c.message_id = j.value("message_id", std::int64_t{0});
     c.caption = j.value("caption", std::string{});
-    c.status = j.value("status", std::string("review"));
+    const auto status = j.value("status", std::string("review"));
+    const auto known = candidate_status_from(status);
+    if (!known)
+        throw std::runtime_error("candidate " + c.id + " has an unknown status \"" + status + "\"");
+    c.status = *known;
     c.published_message_id = j.value("published_message_id", std::int64_t{0});
 }
 
@@ -110,8 +141,7 @@ std::vector<Candidate> CandidateStore::batch(const std::string& batch_id) {
     return out;
 }
 
-bool CandidateStore::transition(const std::string& id, const std::string& from,
-                                const std::string& to) {
+bool CandidateStore::transition(const std::string& id, CandidateStatus from, CandidateStatus to) {
     std::lock_guard lock(mutex_);
     for (auto& c : items_) {
         if (c.id == id) {

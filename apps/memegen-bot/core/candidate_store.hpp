@@ -11,11 +11,23 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "telegram/types.hpp"
+
 namespace memegen::bot {
+
+/// Where a candidate is in the review flow. On disk as "review", "publishing", "published",
+/// "replaced" (the strings every version has written).
+enum class CandidateStatus { review, publishing, published, replaced };
+
+/// The on-disk name of `status`.
+[[nodiscard]] std::string_view to_string(CandidateStatus status) noexcept;
+/// The status named `text`; nullopt for any other string.
+[[nodiscard]] std::optional<CandidateStatus> candidate_status_from(std::string_view text) noexcept;
 
 /// One meme sent for review.
 struct Candidate {
@@ -27,10 +39,10 @@ struct Candidate {
     int variant_group = 0;
     std::vector<std::string> effects;  ///< what the render applied (Change track keeps them)
     std::string file_id;  ///< Telegram's id of the uploaded video (publish without re-upload)
-    std::string chat;     ///< review chat id
+    ChatId chat;          ///< review chat
     std::int64_t message_id = 0;
-    std::string caption;            ///< the HTML caption sent with it
-    std::string status = "review";  ///< review | publishing | published | replaced
+    std::string caption;  ///< the HTML caption sent with it
+    CandidateStatus status = CandidateStatus::review;
     std::int64_t published_message_id = 0;
 };
 
@@ -49,7 +61,7 @@ class CandidateStore {
     /// All candidates of a batch, in insertion order.
     [[nodiscard]] std::vector<Candidate> batch(const std::string& batch_id);
     /// Atomically moves `id` from status `from` to `to`; false if it was not in `from`.
-    bool transition(const std::string& id, const std::string& from, const std::string& to);
+    bool transition(const std::string& id, CandidateStatus from, CandidateStatus to);
 
     /// A fresh 10-character id.
     [[nodiscard]] static std::string new_id();

@@ -69,27 +69,13 @@ std::string Messages::busy_unknown() const {
                 : "⚠️ A generation is already running. Please wait until it finishes.";
 }
 
-std::string Messages::help() const {
-    if (ru()) {
-        return "<b>Мем-бот</b>\n"
-               "/generate — сделать один мем\n"
-               "/generate N — сделать N мемов подряд\n"
-               "/runscheduled — запустить плановую генерацию сейчас\n"
-               "/status — память, блокировка, последняя проблема, расписание\n"
-               "/cancel — отменить текущую генерацию\n"
-               "/clearhistory — забыть использованные источники\n"
-               "/help — эта справка\n"
-               "Пришлите фото, GIF, видео или аудио — бот проверит его и добавит в медиатеку.";
-    }
-    return "<b>Meme bot</b>\n"
-           "/generate — make one meme\n"
-           "/generate N — make N memes in a row\n"
-           "/runscheduled — run the scheduled job now\n"
-           "/status — memory, lock, last problem, schedule\n"
-           "/cancel — cancel the running generation\n"
-           "/clearhistory — forget which sources were used\n"
-           "/help — this help\n"
-           "Send a photo, GIF, video or audio file to check it and add it to the libraries.";
+std::string Messages::help_intro() const {
+    return ru() ? "<b>Мем-бот</b>" : "<b>Meme bot</b>";
+}
+
+std::string Messages::help_uploads() const {
+    return ru() ? "Пришлите фото, GIF, видео или аудио — бот проверит его и добавит в медиатеку."
+                : "Send a photo, GIF, video or audio file to check it and add it to the libraries.";
 }
 
 std::string Messages::not_allowed() const {
@@ -147,6 +133,19 @@ std::string Messages::batch_interrupted(std::string_view label_html, int made, i
 
 std::string Messages::job_label(std::string_view what, std::string_view who) const {
     return ru() ? fmt::format("{} ({})", what, who) : fmt::format("{} by {}", what, who);
+}
+
+std::string Messages::what_change_track() const {
+    return ru() ? "Смена трека" : "Change track";
+}
+std::string Messages::what_regenerate() const {
+    return ru() ? "Перегенерация" : "Regenerate";
+}
+std::string Messages::what_regenerate_all() const {
+    return ru() ? "Перегенерация всех" : "Regenerate all";
+}
+std::string Messages::scheduled_label() const {
+    return ru() ? "плановая генерация" : "scheduled job";
 }
 
 std::string Messages::no_media() const {
@@ -251,6 +250,14 @@ std::string Messages::upload_unsupported() const {
                 : "❌ Not added: send a photo, GIF, video or audio file (or one as a document).";
 }
 
+std::string Messages::intake_full() const {
+    return ru() ? "слишком много файлов в очереди" : "too many files are waiting";
+}
+
+std::string Messages::no_download_path() const {
+    return ru() ? "Telegram не дал ссылку на файл" : "Telegram gave no download path";
+}
+
 std::string Messages::uploads_disabled() const {
     return ru() ? "Добавление медиа сообщениями выключено (library.uploads)."
                 : "Adding media by message is switched off (library.uploads).";
@@ -270,15 +277,17 @@ std::string Messages::upload_facts(std::string_view kind, int width, int height,
     if (width > 0 && height > 0)
         out += fmt::format(" · {}×{}", width, height);
     if (seconds > 0) {
-        out += seconds >= 60
-                   ? fmt::format(" · {}:{:02}", static_cast<int>(seconds) / 60,
-                                 static_cast<int>(seconds) % 60)
-                   : fmt::format(fmt::runtime(ru() ? " · {:.1f} с" : " · {:.1f} s"), seconds);
+        out += seconds >= 60 ? fmt::format(" · {}:{:02}", static_cast<int>(seconds) / 60,
+                                           static_cast<int>(seconds) % 60)
+               : ru()        ? fmt::format(" · {:.1f} с", seconds)
+                             : fmt::format(" · {:.1f} s", seconds);
     }
     if (bytes >= 1'000'000) {
-        out += fmt::format(fmt::runtime(ru() ? " · {:.1f} МБ" : " · {:.1f} MB"), bytes / 1e6);
+        out += ru() ? fmt::format(" · {:.1f} МБ", bytes / 1e6)
+                    : fmt::format(" · {:.1f} MB", bytes / 1e6);
     } else {
-        out += fmt::format(fmt::runtime(ru() ? " · {} кБ" : " · {} kB"), (bytes + 999) / 1000);
+        const auto kb = (bytes + 999) / 1000;
+        out += ru() ? fmt::format(" · {} кБ", kb) : fmt::format(" · {} kB", kb);
     }
     return out;
 }

@@ -1,7 +1,10 @@
 #pragma once
 /// \file messages.hpp
-/// Every text the bot sends, in English and Russian. Texts are Telegram HTML: anything
-/// that comes from outside (errors, file names, labels) is escaped where it is inserted.
+/// Every text the bot sends, in English and Russian (the catalogue; only the command table's
+/// one-line descriptions live beside their commands, in commands/bot_commands.cpp). Texts are
+/// Telegram HTML: anything that comes from outside (errors, file names, labels) is escaped
+/// where it is inserted. Each language's format string is a literal of its own, so fmt checks
+/// every one at compile time.
 
 #include <cstdint>
 #include <optional>
@@ -21,7 +24,10 @@ struct Messages {
     /// The seed's refusal while a generation runs.
     [[nodiscard]] std::string busy(long long seconds_ago) const;
     [[nodiscard]] std::string busy_unknown() const;
-    [[nodiscard]] std::string help() const;
+    /// /help's first line; the command lines come from the command table (commands/).
+    [[nodiscard]] std::string help_intro() const;
+    /// /help's last line: files sent to the bot join the libraries.
+    [[nodiscard]] std::string help_uploads() const;
     [[nodiscard]] std::string not_allowed() const;
     [[nodiscard]] std::string cooldown(long long seconds) const;
     [[nodiscard]] std::string generate_usage(int max_batch) const;
@@ -43,6 +49,12 @@ struct Messages {
                                                 int total) const;
     /// A job's label for the lock and /status: "/generate 3 by @ann" ("/generate 3 (@ann)").
     [[nodiscard]] std::string job_label(std::string_view what, std::string_view who) const;
+    /// What a review button's job is called in its lock label.
+    [[nodiscard]] std::string what_change_track() const;
+    [[nodiscard]] std::string what_regenerate() const;
+    [[nodiscard]] std::string what_regenerate_all() const;
+    /// The lock label of a run of the daily plan.
+    [[nodiscard]] std::string scheduled_label() const;
     [[nodiscard]] std::string no_media() const;
     [[nodiscard]] std::string cancelled() const;
     [[nodiscard]] std::string nothing_to_cancel() const;
@@ -71,6 +83,10 @@ struct Messages {
     [[nodiscard]] std::string upload_too_large(double megabytes, int limit_mb) const;
     /// A sent message whose kind no library takes (a sticker, a text file, ...).
     [[nodiscard]] std::string upload_unsupported() const;
+    /// Too many sent files wait for the intake (a reason for upload_refused()).
+    [[nodiscard]] std::string intake_full() const;
+    /// getFile gave no path to download (a reason for upload_refused()).
+    [[nodiscard]] std::string no_download_path() const;
     /// library.uploads is off.
     [[nodiscard]] std::string uploads_disabled() const;
     /// "still · 640×640 · 227 kB", "video · 640×360 · 4.2 s · 1.2 MB", "audio · 3:12 · 4.1 MB".

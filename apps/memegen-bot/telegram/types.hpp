@@ -3,11 +3,13 @@
 /// Small value types of the Bot API client: chat ids, send options, uploads, file info.
 /// Telegram objects that callers only pass through (Message, Update, markup) stay JSON.
 
+#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -15,9 +17,12 @@
 
 namespace memegen::bot {
 
-/// A chat: a numeric id or a public "@channelusername".
+/// A chat: a numeric id or a public "@channelusername". The one chat type of the bot: user
+/// ids, review chats and channels are all ChatIds once they leave the configuration.
 class ChatId {
   public:
+    /// No chat (id 0).
+    ChatId() : value_(std::int64_t{0}) {}
     /// A numeric chat id (negative for groups and channels).
     ChatId(std::int64_t id) : value_(id) {}  // NOLINT(google-explicit-constructor)
     /// A "@username" of a public channel or supergroup.
@@ -35,6 +40,20 @@ class ChatId {
             return std::to_string(*id);
         return std::get<std::string>(value_);
     }
+
+    /// "123" or "-100123" → a numeric id; "@name" → a username; nullopt otherwise.
+    [[nodiscard]] static std::optional<ChatId> parse(std::string_view text) {
+        if (text.size() > 1 && text.front() == '@')
+            return ChatId(std::string(text));
+        std::int64_t id = 0;
+        const auto* end = text.data() + text.size();
+        const auto [ptr, ec] = std::from_chars(text.data(), end, id);
+        if (text.empty() || ec != std::errc() || ptr != end)
+            return std::nullopt;
+        return ChatId(id);
+    }
+
+    friend bool operator==(const ChatId&, const ChatId&) = default;
 
   private:
     std::variant<std::int64_t, std::string> value_;

@@ -204,9 +204,10 @@ TEST_CASE("a stranger is refused once and nothing renders; a bad N gets the usag
     f.api.push_message(kAdmin, kAdmin, "/generate abc");
     REQUIRE(
         f.api.wait_until([&] { return f.count_texts(kAdmin, "Usage: /generate") == 3; }, kWait));
-    REQUIRE(f.wait_for_text(kStranger, "only works for its owner"));
-    std::this_thread::sleep_for(300ms);
+    // Updates are handled in order and a refusal is sent before the next update is taken: once
+    // the admin's later commands are answered, every reply to the stranger has been sent.
     CHECK(f.texts(kStranger).size() == 1);
+    CHECK(f.count_texts(kStranger, "only works for its owner") == 1);
     CHECK(f.api.call_count("sendVideo") == 0);
 }
 
@@ -390,7 +391,10 @@ TEST_CASE("a restart neither replays nor loses updates") {
     f.api.push_message(kOwner, kOwner, "/help");  // arrives while the bot is down
     BotProcess again(f.dir.path(), f.config);
     REQUIRE(f.api.wait_until([&] { return f.count_texts(kOwner, "/generate N") == 2; }, kWait));
-    std::this_thread::sleep_for(500ms);
+    // A replay would hand the old updates over before any newer one: once a command sent now
+    // is answered, a replayed /help or /status would have been answered too.
+    f.api.push_message(kOwner, kOwner, "/cancel");
+    REQUIRE(f.wait_for_text(kOwner, "No generation is running"));
     CHECK(f.count_texts(kOwner, "/generate N") == 2);
     CHECK(f.count_texts(kOwner, "System status") == 1);
 }
@@ -406,7 +410,10 @@ TEST_CASE("429 and 5xx storms: every command is answered exactly once") {
     f.api.fail_next("sendMessage", 2, memegen::test::Fault::bad_gateway());
     f.api.push_message(kOwner, kOwner, "/status");
     REQUIRE(f.wait_for_text(kOwner, "System status"));
-    std::this_thread::sleep_for(500ms);
+    // A repeated send would come from the retries of the reply it repeats, before the next
+    // update is taken: once a later command is answered, the counts are final.
+    f.api.push_message(kOwner, kOwner, "/cancel");
+    REQUIRE(f.wait_for_text(kOwner, "No generation is running"));
     CHECK(f.count_texts(kOwner, "/generate N") == 1);
     CHECK(f.count_texts(kOwner, "System status") == 1);
     CHECK(bot.log().find(f.api.token()) == std::string::npos);
@@ -561,7 +568,19 @@ TEST_CASE("a scheduled job that finds the guard held waits for it, then sends it
     REQUIRE(held);
     BotProcess bot(f.dir.path(), config);
     REQUIRE(f.api.wait_for_calls("setMyCommands", 2, kWait));
-    std::this_thread::sleep_for(1500ms);
+    // The due slot is marked running before its job waits for the lock; a job that did not
+    // wait would then start at once and show its progress message. /status is answered beside
+    // the waiting job: after its answer, nothing of the job has been sent.
+    const auto slot_status = [&](int i) {
+        const auto saved = json::parse(
+            std::string(std::istreambuf_iterator<char>(std::ifstream(schedule_file).rdbuf()), {}),
+            nullptr, false);
+        return saved.is_discarded() ? json() : saved["plan"]["slots"][i]["status"];
+    };
+    REQUIRE(f.api.wait_until([&] { return slot_status(1) == "running"; }, kWait));
+    f.api.push_message(kOwner, kOwner, "/status");
+    REQUIRE(f.api.wait_until([&] { return f.count_texts(kOwner, "System status") == 2; }, kWait));
+    CHECK(f.count_texts(kOwner, "Generating:") == 0);
     CHECK(f.api.call_count("sendVideo") == 0);  // waiting, not dropped, not parallel
     held.ticket().release();
     REQUIRE(f.api.wait_for_calls("sendVideo", 3, kWait));

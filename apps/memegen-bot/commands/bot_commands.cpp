@@ -1,0 +1,30 @@
+#include "commands/bot_commands.hpp"
+
+namespace memegen::bot {
+
+CommandTable bot_commands(const CommandActions& a) {
+    return CommandTable({
+        {"generate", "/generate — make one meme\n/generate N — make N memes in a row",
+         "/generate — сделать один мем\n/generate N — сделать N мемов подряд",
+         "Make a meme (or /generate N)", "Сделать мем (или /generate N)",
+         Access::open_without_argument, a.generate},
+        {"runscheduled", "/runscheduled — run the scheduled job now",
+         "/runscheduled — запустить плановую генерацию сейчас", "Run the scheduled job now",
+         "Плановая генерация сейчас", Access::admin, a.run_scheduled},
+        {"status", "/status — memory, lock, last problem, schedule",
+         "/status — память, блокировка, последняя проблема, расписание", "Memory, lock, schedule",
+         "Память, блокировка, расписание", Access::admin, a.status},
+        {"cancel", "/cancel — cancel the running generation",
+         "/cancel — отменить текущую генерацию", "Cancel the generation", "Отменить генерацию",
+         Access::admin, a.cancel},
+        {"clearhistory", "/clearhistory — forget which sources were used",
+         "/clearhistory — забыть использованные источники", "Forget used sources",
+         "Забыть источники", Access::admin, a.clear_history},
+        {"help", "/help — this help", "/help — эта справка", "Help", "Справка", Access::admin,
+         a.help},
+        // Telegram sends /start when a user opens the bot: the help, unlisted.
+        {"start", "", "", "", "", Access::admin, a.help},
+    });
+}
+
+}  // namespace memegen::bot

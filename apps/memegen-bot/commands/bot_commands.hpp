@@ -1,0 +1,25 @@
+#pragma once
+/// \file bot_commands.hpp
+/// The bot's command table: every command with its /help lines and menu text in English and
+/// Russian, who may use it, and the action it runs. A new command is one row here.
+
+#include <functional>
+
+#include "commands/command_table.hpp"
+
+namespace memegen::bot {
+
+/// What each command does (bound by the Bot to its features).
+struct CommandActions {
+    std::function<void(const CommandRequest&)> help;
+    std::function<void(const CommandRequest&)> generate;
+    std::function<void(const CommandRequest&)> run_scheduled;
+    std::function<void(const CommandRequest&)> status;
+    std::function<void(const CommandRequest&)> cancel;
+    std::function<void(const CommandRequest&)> clear_history;
+};
+
+/// The table, in /help and menu order.
+[[nodiscard]] CommandTable bot_commands(const CommandActions& actions);
+
+}  // namespace memegen::bot

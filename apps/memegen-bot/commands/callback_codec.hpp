@@ -1,0 +1,35 @@
+#pragma once
+/// \file callback_codec.hpp
+/// The data of the review buttons, encoded and decoded in one place. On the wire it is
+/// "<verb>:<id>" (p publish, t change track, r regenerate, a regenerate all, x already
+/// published): buttons sent by older versions keep working.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace memegen::bot {
+
+/// What a review button asks for.
+enum class ReviewAction {
+    publish,         ///< post the candidate to the channel
+    change_track,    ///< the same meme and look with another track
+    regenerate,      ///< another meme in the candidate's place
+    regenerate_all,  ///< a new batch in place of the batch `target`
+    published,       ///< the button left on a published candidate
+};
+
+/// A decoded button: the action and the candidate (or, for regenerate_all, batch) id.
+struct ReviewCallback {
+    ReviewAction action = ReviewAction::publish;
+    std::string target;
+
+    friend bool operator==(const ReviewCallback&, const ReviewCallback&) = default;
+};
+
+/// The callback_data of a button (at most 64 bytes: ids are 10 characters).
+[[nodiscard]] std::string encode_callback(const ReviewCallback& callback);
+/// The button `data` stands for; nullopt for data no version of the bot sent.
+[[nodiscard]] std::optional<ReviewCallback> decode_callback(std::string_view data);
+
+}  // namespace memegen::bot

@@ -1,0 +1,85 @@
+#pragma once
+/// \file review_flow.hpp
+/// The review flow: a made meme goes to the review chat under its buttons (Publish, Change
+/// track, Regenerate); Publish posts it to the channel once; a replacement retires the old
+/// candidate's buttons. The candidates live in CandidateStore, so buttons work after a restart.
+
+#include <optional>
+#include <stop_token>
+#include <string>
+
+#include <memegen/crash_state_store.hpp>
+#include <nlohmann/json.hpp>
+
+#include "commands/update_router.hpp"
+#include "config/config.hpp"
+#include "core/candidate_store.hpp"
+#include "core/messages.hpp"
+#include "generation/generation_counts.hpp"
+#include "generation/generation_queue.hpp"
+#include "generation/generator.hpp"
+#include "replies/replies.hpp"
+
+namespace memegen::bot {
+
+/// A candidate sent for review, or the one message about why it was not.
+struct SentCandidate {
+    std::optional<Candidate> candidate;
+    std::string failure_html;
+};
+
+/// Sends candidates, answers their buttons, publishes and replaces them.
+class ReviewFlow {
+  public:
+    ReviewFlow(const BotConfig& config, const Messages& text, Replies& replies,
+               CandidateStore& candidates, CrashStateStore& state);
+
+    /// Sends `made` to `chat` with the review buttons and records it (batch `batch_id`). The
+    /// rendered files are removed either way.
+    SentCandidate send(const Made& made, const ChatId& chat, const std::string& batch_id);
+    /// A button press: Publish is done here; Change track, Regenerate and Regenerate all
+    /// become jobs on `queue`.
+    void on_button(const ButtonPress& press, GenerationQueue& queue);
+    /// After its replacement was sent: `old` is marked replaced and loses its buttons.
+    void retire(const Candidate& old);
+
+    /// The Regenerate all button under a scheduled batch.
+    [[nodiscard]] nlohmann::json regenerate_all_keyboard(const std::string& batch_id) const;
+    /// Publish / Change track / Regenerate under a candidate.
+    [[nodiscard]] nlohmann::json keyboard(const std::string& candidate_id) const;
+
+  private:
+    void publish(const ButtonPress& press);
+    void start_replacement(const ButtonPress& press, GenerationQueue& queue);
+
+    const BotConfig& config_;
+    const Messages& text_;
+    Replies& replies_;
+    CandidateStore& candidates_;
+    CrashStateStore& state_;
+};
+
+/// Runs Change track and Regenerate jobs: a new candidate in the old one's place.
+class ReplaceRun {
+  public:
+    ReplaceRun(const Messages& text, Replies& replies, CandidateStore& candidates,
+               CrashStateStore& state, Generator& generator, ReviewFlow& review,
+               GenerationCounts& counts, std::stop_token bot_stop);
+
+    /// Runs `job` (kind change_track or regenerate); `stop` is the job's.
+    void run(Job& job, std::stop_token stop);
+
+  private:
+    void report_nothing_made(const Job& job, const Generated& generated, std::stop_token stop);
+
+    const Messages& text_;
+    Replies& replies_;
+    CandidateStore& candidates_;
+    CrashStateStore& state_;
+    Generator& generator_;
+    ReviewFlow& review_;
+    GenerationCounts& counts_;
+    std::stop_token bot_stop_;
+};
+
+}  // namespace memegen::bot

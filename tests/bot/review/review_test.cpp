@@ -1,0 +1,250 @@
+// The review flow against the recording Replies fake (issue 12): a candidate is sent under
+// its buttons, published once however often Publish is pressed, retired when replaced; the
+// candidate store keeps reading files older versions wrote.
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <string>
+
+#include <memegen/crash_state_store.hpp>
+#include <memegen/generation_guard.hpp>
+#include <nlohmann/json.hpp>
+
+#include "commands/callback_codec.hpp"
+#include "fake_replies.hpp"
+#include "review/review_flow.hpp"
+#include "temp_dir.hpp"
+
+using namespace memegen::bot;
+using memegen::test::FakeReplies;
+using memegen::test::TempDir;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::int64_t kOwner = 1001;
+constexpr std::int64_t kChannel = -100500;
+
+struct Fixture {
+    TempDir dir{"review-test"};
+    BotConfig config;
+    Messages text{Language::en};
+    FakeReplies replies;
+    memegen::CrashStateStore state{dir / "state"};
+    CandidateStore candidates{dir / "candidates.json"};
+    ReviewFlow review{config, text, replies, candidates, state};
+
+    Fixture() {
+        config.owner_id = kOwner;
+        config.channel = ChatRef{kChannel, {}};
+        config.state_dir = dir / "state";
+    }
+
+    Candidate add(const std::string& id, CandidateStatus status = CandidateStatus::review) {
+        Candidate c;
+        c.id = id;
+        c.batch = "b1";
+        c.media = "/memes/cat.png";
+        c.chat = ChatId(kOwner);
+        c.message_id = 55;
+        c.file_id = "FILE-" + id;
+        c.status = status;
+        candidates.put(c);
+        return c;
+    }
+
+    ButtonPress press(ReviewAction action, const std::string& target) {
+        return {"cb-" + target, ChatId(kOwner), kOwner, "@owner", {action, target}};
+    }
+};
+
+}  // namespace
+
+TEST_CASE("Publish posts a candidate once, however often it is pressed") {
+    Fixture f;
+    f.add("c1");
+    memegen::GenerationGuard guard(f.dir / "state");
+    GenerationQueue queue(guard, f.text, f.replies);
+    f.review.on_button(f.press(ReviewAction::publish, "c1"), queue);
+    f.review.on_button(f.press(ReviewAction::publish, "c1"), queue);
+
+    const auto posts = f.replies.calls("send_video_by_file_id");
+    REQUIRE(posts.size() == 1);
+    CHECK(posts[0].chat == std::to_string(kChannel));
+    CHECK(posts[0].text == "FILE-c1");
+    const auto answers = f.replies.calls("answer");
+    REQUIRE(answers.size() == 2);
+    CHECK(answers[0].text == f.text.published());
+    CHECK(answers[1].text == f.text.already_published());
+    CHECK(f.candidates.get("c1")->status == CandidateStatus::published);
+    // The buttons become one "Published" button, which answers without posting.
+    const auto edits = f.replies.calls("edit_markup");
+    REQUIRE(edits.size() == 1);
+    CHECK(edits[0].message_id == 55);
+    const auto data = (*edits[0].markup)["inline_keyboard"][0][0]["callback_data"];
+    CHECK(data == "x:c1");
+    f.review.on_button(f.press(ReviewAction::published, "c1"), queue);
+    CHECK(f.replies.calls("answer").back().text == f.text.already_published());
+    CHECK(f.replies.calls("send_video_by_file_id").size() == 1);
+}
+
+TEST_CASE("a failed post leaves the candidate publishable and says why in an alert") {
+    Fixture f;
+    f.add("c1");
+    f.replies.fail_videos = true;
+    memegen::GenerationGuard guard(f.dir / "state");
+    GenerationQueue queue(guard, f.text, f.replies);
+    f.review.on_button(f.press(ReviewAction::publish, "c1"), queue);
+    const auto answers = f.replies.calls("answer");
+    REQUIRE(answers.size() == 1);
+    CHECK(answers[0].alert);
+    CHECK(answers[0].text.find("wrong file") != std::string::npos);
+    CHECK(f.candidates.get("c1")->status == CandidateStatus::review);
+    REQUIRE(f.state.last_problem());
+    CHECK(f.state.last_problem()->stage == memegen::stage::send_error);
+}
+
+TEST_CASE("stale buttons and a missing channel are answered, nothing is posted") {
+    Fixture f;
+    memegen::GenerationGuard guard(f.dir / "state");
+    GenerationQueue queue(guard, f.text, f.replies);
+    f.add("old", CandidateStatus::replaced);
+    SUBCASE("an unknown candidate") {
+        f.review.on_button(f.press(ReviewAction::publish, "nosuch"), queue);
+        CHECK(f.replies.calls("answer").back().text == f.text.stale_button());
+    }
+    SUBCASE("a replaced candidate") {
+        f.review.on_button(f.press(ReviewAction::publish, "old"), queue);
+        CHECK(f.replies.calls("answer").back().text == f.text.stale_button());
+        f.review.on_button(f.press(ReviewAction::regenerate, "old"), queue);
+        CHECK(f.replies.calls("answer").back().text == f.text.stale_button());
+        f.review.on_button(f.press(ReviewAction::regenerate_all, "no-batch"), queue);
+        CHECK(f.replies.calls("answer").back().text == f.text.stale_button());
+    }
+    SUBCASE("no channel configured") {
+        f.add("c1");
+        f.config.channel.reset();
+        f.review.on_button(f.press(ReviewAction::publish, "c1"), queue);
+        CHECK(f.replies.calls("answer").back().text == f.text.no_channel());
+        CHECK(f.replies.calls("answer").back().alert);
+    }
+    CHECK(f.replies.calls("send_video_by_file_id").empty());
+    CHECK_FALSE(guard.holder().has_value());  // no job was queued
+}
+
+TEST_CASE("Regenerate becomes a job; a second press while it runs gets the busy alert") {
+    Fixture f;
+    f.add("c1");
+    memegen::GenerationGuard guard(f.dir / "state");
+    GenerationQueue queue(guard, f.text, f.replies);  // no worker: the job stays queued
+    f.review.on_button(f.press(ReviewAction::regenerate, "c1"), queue);
+    CHECK(f.replies.calls("answer").back().text == f.text.working());
+    REQUIRE(guard.holder().has_value());
+    CHECK(guard.holder()->label == "Regenerate by @owner");
+    f.review.on_button(f.press(ReviewAction::change_track, "c1"), queue);
+    const auto busy = f.replies.calls("answer").back();
+    CHECK(busy.alert);
+    CHECK(busy.text.find("already running") != std::string::npos);
+}
+
+TEST_CASE("a made meme goes to review under its three buttons, and its files are removed") {
+    Fixture f;
+    std::filesystem::create_directories(f.dir / "work");
+    std::ofstream(f.dir / "work" / "m.mp4") << "video";
+    std::ofstream(f.dir / "work" / "m.thumb.jpg") << "jpeg";
+    Made made;
+    made.result.output = f.dir / "work" / "m.mp4";
+    made.result.thumbnail = f.dir / "work" / "m.thumb.jpg";
+    made.result.width = 1080;
+    made.result.height = 1920;
+    made.result.duration_seconds = 8.04;
+    made.result.size_bytes = 2'340'000;
+    made.result.effects = {"mirror", "sepia"};
+    made.media = "/memes/<cat>.png";
+    made.music = "/music/song.mp3";
+    made.music_label = "Artist — Song";
+    made.seed = 42;
+    made.variant_group = 2;
+
+    SUBCASE("sent") {
+        const auto sent = f.review.send(made, ChatId(kOwner), "b7");
+        REQUIRE(sent.candidate);
+        CHECK(sent.failure_html.empty());
+        const auto videos = f.replies.calls("send_video");
+        REQUIRE(videos.size() == 1);
+        CHECK(videos[0].text ==
+              "🎬 &lt;cat&gt;.png\n🎵 Artist — Song\n⏱ 8.0 s · 2.3 MB · "
+              "1080×1920\n✨ mirror, sepia");
+        const auto keyboard = (*videos[0].markup)["inline_keyboard"];
+        const auto& id = sent.candidate->id;
+        CHECK(keyboard[0][0]["callback_data"] == "p:" + id);
+        CHECK(keyboard[1][0]["callback_data"] == "t:" + id);
+        CHECK(keyboard[1][1]["callback_data"] == "r:" + id);
+        const auto stored = f.candidates.get(id);
+        REQUIRE(stored);
+        CHECK(stored->batch == "b7");
+        CHECK(stored->seed == 42);
+        CHECK(stored->file_id == "file-" + std::to_string(videos[0].message_id));
+        CHECK(stored->status == CandidateStatus::review);
+    }
+    SUBCASE("refused by Telegram: one message with the cause, nothing recorded") {
+        f.replies.fail_videos = true;
+        const auto sent = f.review.send(made, ChatId(kOwner), "b7");
+        CHECK_FALSE(sent.candidate);
+        CHECK(sent.failure_html.find("wrong file") != std::string::npos);
+        CHECK(f.candidates.batch("b7").empty());
+    }
+    CHECK_FALSE(std::filesystem::exists(made.result.output));
+    CHECK_FALSE(std::filesystem::exists(made.result.thumbnail));
+}
+
+TEST_CASE("a replaced candidate is retired once: marked and its buttons removed") {
+    Fixture f;
+    const auto old = f.add("c1");
+    f.review.retire(old);
+    f.review.retire(old);
+    CHECK(f.candidates.get("c1")->status == CandidateStatus::replaced);
+    const auto edits = f.replies.calls("edit_markup");
+    REQUIRE(edits.size() == 1);
+    CHECK_FALSE(edits[0].markup.has_value());
+}
+
+TEST_CASE("candidates.json written by older versions loads with every status") {
+    TempDir dir("candidates-test");
+    const auto file = dir / "candidates.json";
+    json j = {{"candidates", json::array()}};
+    for (const char* status : {"review", "publishing", "published", "replaced"}) {
+        j["candidates"].push_back({{"id", std::string("id-") + status},
+                                   {"chat", "1001"},
+                                   {"message_id", 9},
+                                   {"status", status}});
+    }
+    j["candidates"].push_back({{"id", "id-channel"}, {"chat", "@mychannel"}});
+    std::ofstream(file) << j.dump();
+    CandidateStore store(file);
+    CHECK(store.problems().empty());
+    CHECK(store.get("id-review")->status == CandidateStatus::review);
+    CHECK(store.get("id-publishing")->status == CandidateStatus::publishing);
+    CHECK(store.get("id-published")->status == CandidateStatus::published);
+    CHECK(store.get("id-replaced")->status == CandidateStatus::replaced);
+    CHECK(store.get("id-review")->chat == ChatId(std::int64_t{1001}));
+    CHECK(store.get("id-channel")->chat == ChatId("@mychannel"));
+    CHECK(store.get("id-channel")->status == CandidateStatus::review);  // no status: review
+
+    SUBCASE("and is written back with the same strings") {
+        REQUIRE(store.transition("id-review", CandidateStatus::review, CandidateStatus::published));
+        std::ifstream in(file);
+        const auto saved = json::parse(in);
+        CHECK(saved["candidates"][0]["status"] == "published");
+        CHECK(saved["candidates"][0]["chat"] == "1001");
+    }
+    SUBCASE("an unknown status makes the file corrupt: moved aside and named") {
+        j["candidates"][0]["status"] = "archived";
+        std::ofstream(file) << j.dump();
+        CandidateStore broken(file);
+        REQUIRE(broken.problems().size() == 1);
+        CHECK(broken.problems()[0].find("archived") != std::string::npos);
+        CHECK_FALSE(broken.get("id-review").has_value());
+    }
+}
