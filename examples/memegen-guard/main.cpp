@@ -9,25 +9,37 @@
 #include <string>
 #include <thread>
 
+#include "cli.hpp"
+
 namespace {
 
-constexpr const char* kUsage =
-    R"(Usage: memegen-guard [--state-dir DIR] [--label TEXT] [--hold S] [--wait S] [--status]
+struct Options {
+    std::string dir = "state";
+    std::string label = "memegen-guard";
+    double hold = 10;  // seconds
+    double wait = 0;   // seconds; 0: give up at once when busy
+    bool status_only = false;
+};
 
-Takes the one-generation-at-a-time guard of DIR (default ./state) and holds
-it for S seconds, the way a render does. Run a second one meanwhile, from
-another terminal: it is refused and told who holds the guard and since when.
-
-Options:
-  --state-dir DIR  the state directory shared with the bot (default ./state)
-  --label TEXT     who this is (default "memegen-guard")
-  --hold S         seconds to hold the guard (default 10)
-  --wait S         if busy, wait up to S seconds instead of giving up at once
-  --status         only print who holds the guard, if anyone
-  --help           this text
-
-Exit status: 0 held and released, 1 busy (or timed out), 2 usage error.
-)";
+void declare(CLI::App& app, Options& o) {
+    constexpr double kDay = 86400;
+    app.description(
+        "Takes the one-generation-at-a-time guard of DIR and holds it for S seconds, the way a\n"
+        "render does. Run a second one meanwhile, from another terminal: it is refused and told\n"
+        "who holds the guard and since when.");
+    app.footer("Exit status: 0 held and released, 1 busy (or timed out), 2 usage error.");
+    app.option_defaults()->always_capture_default();
+    app.add_option("--state-dir", o.dir, "the state directory shared with the bot")
+        ->type_name("DIR");
+    app.add_option("--label", o.label, "who this is")->type_name("TEXT");
+    app.add_option("--hold", o.hold, "seconds to hold the guard")
+        ->type_name("S")
+        ->check(examples::real(0, kDay, "s"));
+    app.add_option("--wait", o.wait, "if busy, wait up to S seconds instead of giving up at once")
+        ->type_name("S")
+        ->check(examples::real(0, kDay, "s"));
+    app.add_flag("--status", o.status_only, "only print who holds the guard, if anyone");
+}
 
 std::stop_source g_stop;
 extern "C" void on_signal(int) {
@@ -37,44 +49,17 @@ extern "C" void on_signal(int) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string dir = "state";
-    std::string label = "memegen-guard";
-    double hold = 10;
-    double wait = 0;
-    bool status_only = false;
-    for (int i = 1; i < argc; ++i) {
-        const std::string arg = argv[i];
-        const bool has_value = i + 1 < argc;
-        try {
-            if (arg == "--help" || arg == "-h") {
-                std::cout << kUsage;
-                return 0;
-            } else if (arg == "--status") {
-                status_only = true;
-            } else if (arg == "--state-dir" && has_value) {
-                dir = argv[++i];
-            } else if (arg == "--label" && has_value) {
-                label = argv[++i];
-            } else if (arg == "--hold" && has_value) {
-                hold = std::stod(argv[++i]);
-            } else if (arg == "--wait" && has_value) {
-                wait = std::stod(argv[++i]);
-            } else {
-                std::cerr << "memegen-guard: unknown or incomplete option '" << arg << "'\n"
-                          << kUsage;
-                return 2;
-            }
-        } catch (const std::exception&) {
-            std::cerr << "memegen-guard: " << arg << " needs a number of seconds, got '" << argv[i]
-                      << "'\n";
-            return 2;
-        }
-    }
+    Options o;
+    CLI::App app("", "memegen-guard");
+    declare(app, o);
+    if (const auto exit_code = examples::parse(app, argc, argv))
+        return *exit_code;
+
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     try {
-        memegen::GenerationGuard guard(dir);
-        if (status_only) {
+        memegen::GenerationGuard guard(o.dir);
+        if (o.status_only) {
             if (const auto holder = guard.holder()) {
                 std::cout << "LOCKED by '" << holder->label << "' (pid " << holder->pid
                           << "), started " << holder->seconds_held() << " s ago\n";
@@ -84,10 +69,10 @@ int main(int argc, char** argv) {
             return 0;
         }
         auto acquired =
-            wait > 0
-                ? guard.acquire(label, std::chrono::milliseconds(static_cast<long>(wait * 1000)),
-                                g_stop.get_token())
-                : guard.try_acquire(label);
+            o.wait > 0 ? guard.acquire(o.label,
+                                       std::chrono::milliseconds(static_cast<long>(o.wait * 1000)),
+                                       g_stop.get_token())
+                       : guard.try_acquire(o.label);
         if (!acquired) {
             std::cout << memegen::busy_message(acquired.holder()) << "\n";
             if (acquired.holder()) {
@@ -97,12 +82,13 @@ int main(int argc, char** argv) {
             return 1;
         }
         std::cout << "holding the guard of " << guard.lock_path().parent_path().string() << " for "
-                  << hold << " s (pid " << ::getpid() << "); Ctrl-C releases it early" << std::endl;
+                  << o.hold << " s (pid " << ::getpid() << "); Ctrl-C releases it early"
+                  << std::endl;
         std::mutex m;
         std::condition_variable_any cv;
         std::unique_lock lock(m);
         cv.wait_for(lock, g_stop.get_token(),
-                    std::chrono::milliseconds(static_cast<long>(hold * 1000)),
+                    std::chrono::milliseconds(static_cast<long>(o.hold * 1000)),
                     [] { return false; });
     } catch (const std::exception& e) {
         std::cerr << "memegen-guard: " << e.what() << "\n";

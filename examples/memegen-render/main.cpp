@@ -9,131 +9,160 @@ extern "C" {
 #include <libavutil/log.h>
 }
 
+#include <algorithm>
 #include <atomic>
-#include <charconv>
-#include <cmath>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <limits>
+#include <map>
 #include <stop_token>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
+#include "cli.hpp"
 #include "memegen/memegen.hpp"
 
 namespace {
 
-constexpr const char* kUsage = R"(usage: memegen-render MEDIA -o OUT.mp4 [options]
-
-Renders a meme (PNG/JPEG/WebP still, GIF, or MP4/MOV/WebM/MKV video) into a vertical
-H.264/AAC MP4 for Telegram, with a JPEG thumbnail beside it (OUT.thumb.jpg).
-The output is written to a temporary file and renamed when complete; Ctrl-C (SIGINT) or
-SIGTERM cancels and removes it (exit 130 / 143).
-
-options:
-  -o, --output FILE     output MP4 (required; a file path, not a folder, and not the input)
-  --music FILE          music track trimmed under the video
-  --music-start S       where the music starts (default: chosen from the seed)
-  --audio MODE          auto|music|meme|mix|silent (default auto)
-  --top TEXT            top caption
-  --bottom TEXT         bottom caption
-  --badge TEXT          small line at the bottom, e.g. "artist — title"
-  --font FILE           caption font (default DejaVu Sans Bold)
-  --size WxH            1080x1920 (default), 720x1280, 1080x1080, 1280x720, ...
-  --fps N               frames per second (default 24)
-  --duration S          length in seconds (default: 7-12 s for stills, clip length otherwise)
-  --seed N              random seed (default 0)
-  --variant G           variant group 0-4 (default 0)
-  --effects LIST        comma-separated effects overriding the selection ("none" for none):
-                        mirror,fade,color_gain,speed,black_and_white,margins,crop,
-                        transparency,boomerang
-  --background B        black|blur (default black)
-  --crf N               x264 CRF (default 23)
-  --preset P            x264 preset (default veryfast)
-  --threads N           x264 sliced threads (default 2; fixed so output is reproducible)
-  --max-bytes N         output size cap (default 50000000)
-  --time-limit MS       give up after this many milliseconds
-  --json                print the result as JSON on stdout
-  -q, --quiet           no log lines
-  -h, --help            this text
-)";
-
-// A whole number within [low, high], or an error naming the flag, the value and the range.
-template <typename T>
-T number(std::string_view flag, std::string_view text, T low = std::numeric_limits<T>::min(),
-         T high = std::numeric_limits<T>::max()) {
-    const auto range = [&] {
-        return std::string(flag) + ": '" + std::string(text) + "' is not a whole number from " +
-               std::to_string(low) + " to " + std::to_string(high);
-    };
-    T value{};
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc{} || end != text.data() + text.size() || value < low || value > high)
-        throw std::invalid_argument(range());
-    return value;
-}
-
-// A finite real number within [low, high] (NaN, infinities and 1e300 included are refused, as
-// stod accepts them all).
-double real(std::string_view flag, const std::string& text, double low, double high,
-            std::string_view unit) {
-    std::size_t used = 0;
-    double v = std::numeric_limits<double>::quiet_NaN();
-    try {
-        v = std::stod(text, &used);
-    } catch (const std::exception&) {
-        used = 0;
-    }
-    if (used != text.size() || !std::isfinite(v) || v < low || v > high) {
-        throw std::invalid_argument(
-            fmt::format("{}: '{}' is not a number from {} to {}{}", flag, text, low, high, unit));
-    }
-    return v;
-}
+// What one run is told: the library's RenderOptions plus the CLI's own choices.
+struct Invocation {
+    std::string media, output;
+    bool json = false;
+    memegen::RenderOptions options;
+};
 
 // An --effects list: "none", or effect names separated by commas. An empty value or entry
 // ("mirror,,crop") is a typo, not "no effect": the library would skip it silently.
-std::vector<memegen::Effect> effect_list(const std::string& text) {
+std::string check_effects(const std::string& text) {
     if (text.empty())
-        throw std::invalid_argument("--effects: empty; use \"none\" for no effects");
-    std::size_t start = 0;
-    for (;;) {
-        const auto comma = text.find(',', start);
-        const auto end = comma == std::string::npos ? text.size() : comma;
-        if (end == start) {
-            throw std::invalid_argument("--effects: '" + text +
-                                        "' has an empty entry at position " +
-                                        std::to_string(start + 1));
-        }
-        if (comma == std::string::npos)
-            break;
-        start = comma + 1;
+        return "empty; use \"none\" for no effects";
+    for (std::size_t start = 0, comma = 0; comma != std::string::npos; start = comma + 1) {
+        comma = text.find(',', start);
+        if ((comma == std::string::npos ? text.size() : comma) == start)
+            return fmt::format("'{}' has an empty entry at position {}", text, start + 1);
     }
     try {
-        return memegen::parse_effect_list(text);
+        (void)memegen::parse_effect_list(text);
     } catch (const memegen::Error& e) {
-        throw std::invalid_argument(std::string("--effects: ") + e.what());
+        return e.what();
     }
+    return {};
 }
 
 // x264's presets, checked here: an unknown one would otherwise reach the encoder and end the
 // render with x264's own log lines.
-std::string preset(const std::string& text) {
+std::string check_preset(const std::string& text) {
     static constexpr std::string_view kPresets[] = {"ultrafast", "superfast", "veryfast", "faster",
                                                     "fast",      "medium",    "slow",     "slower",
                                                     "veryslow",  "placebo"};
-    for (const auto p : kPresets) {
-        if (text == p)
-            return text;
-    }
-    std::string names;
-    for (const auto p : kPresets)
-        names += (names.empty() ? "" : ", ") + std::string(p);
-    throw std::invalid_argument("--preset: unknown preset '" + text + "' (one of " + names + ")");
+    if (std::find(std::begin(kPresets), std::end(kPresets), text) != std::end(kPresets))
+        return {};
+    return fmt::format("unknown preset '{}' (one of {})", text, fmt::join(kPresets, ", "));
+}
+
+std::string effect_names() {
+    std::vector<std::string_view> names;
+    for (const auto e : memegen::kAllEffects)
+        names.push_back(memegen::to_string(e));
+    return fmt::format("{}", fmt::join(names, ","));
+}
+
+// The command line, read into `in`. Defaults shown by --help are RenderOptions' own.
+void declare(CLI::App& app, Invocation& in) {
+    using examples::real;
+    using examples::whole;
+    auto& o = in.options;
+    app.description(
+        "Renders a meme (PNG/JPEG/WebP still, GIF, or MP4/MOV/WebM/MKV video) into a vertical\n"
+        "H.264/AAC MP4 for Telegram, with a JPEG thumbnail beside it (OUT.thumb.jpg).");
+    app.footer(
+        "The output is written to a temporary file and renamed when complete; Ctrl-C (SIGINT)\n"
+        "or SIGTERM cancels and removes it (exit 130 / 143). Exit 1: the render failed; 2: bad\n"
+        "usage.\n\nEffects: " +
+        effect_names());
+    app.option_defaults()->always_capture_default();
+    app.add_option("MEDIA", in.media, "the meme to render")->required();
+    app.add_option("-o,--output", in.output,
+                   "output MP4 (a file path, not a folder, and not the input)")
+        ->required()
+        ->type_name("FILE");
+    app.add_option("--music", o.music, "music track trimmed under the video")->type_name("FILE");
+    app.add_option_function<double>(
+           "--music-start", [&o](double s) { o.music_start_seconds = s; },
+           "where the music starts (default: chosen from the seed)")
+        ->type_name("S")
+        ->check(real(0, 86400, "s"));
+    static const std::map<std::string, memegen::AudioMode> kAudioModes{
+        {"auto", memegen::AudioMode::automatic},
+        {"music", memegen::AudioMode::music},
+        {"meme", memegen::AudioMode::meme},
+        {"mix", memegen::AudioMode::mix},
+        {"silent", memegen::AudioMode::silent}};
+    app.add_option_function<std::string>(
+           "--audio", [&o](const std::string& mode) { o.audio = kAudioModes.at(mode); },
+           "which sound goes under the video")
+        ->type_name("MODE")
+        ->check(CLI::IsMember(kAudioModes))
+        ->default_str("auto");
+    app.add_option("--top", o.captions.top, "top caption")->type_name("TEXT");
+    app.add_option("--bottom", o.captions.bottom, "bottom caption")->type_name("TEXT");
+    app.add_option("--badge", o.captions.badge, "small line at the bottom, e.g. artist — title")
+        ->type_name("TEXT");
+    app.add_option("--font", o.font, "caption font")->type_name("FILE");
+    app.add_option_function<std::string>(
+           "--size", [&o](const std::string& s) { o.size = memegen::FrameSize::parse(s); },
+           "frame size: 1080x1920, 720x1280, 1080x1080, 1280x720, ...")
+        ->type_name("WxH")
+        ->default_str(fmt::format("{}x{}", o.size.width, o.size.height));
+    app.add_option("--fps", o.fps, "frames per second")->type_name("N")->check(whole(1, 60));
+    app.add_option_function<double>(
+           "--duration", [&o](double s) { o.duration_seconds = s; },
+           "length in seconds (default: 7-12 s for stills, clip length otherwise)")
+        ->type_name("S")
+        ->check(real(0.1, 60, "s"));
+    app.add_option("--seed", o.seed, "random seed")->type_name("N")->check(whole<std::uint64_t>());
+    app.add_option("--variant", o.variant_group, "variant group")
+        ->type_name("G")
+        ->check(whole(0, 4));
+    app.add_option_function<std::string>(
+           "--effects",
+           [&o](const std::string& list) { o.effects = memegen::parse_effect_list(list); },
+           "comma-separated effects overriding the selection, or none (see below)")
+        ->type_name("LIST")
+        ->check(CLI::Validator(check_effects, ""));
+    app.add_option_function<std::string>(
+           "--background",
+           [&o](const std::string& name) {
+               const auto b = memegen::parse_background(name);
+               if (!b)
+                   throw CLI::ValidationError("--background", "black or blur");
+               o.background = *b;
+           },
+           "black|blur")
+        ->type_name("B")
+        ->default_str(std::string(memegen::to_string(o.background)));
+    app.add_option("--crf", o.crf, "x264 CRF")->type_name("N")->check(whole(0, 51));
+    app.add_option("--preset", o.preset, "x264 preset")
+        ->type_name("P")
+        ->check(CLI::Validator(check_preset, ""));
+    app.add_option("--threads", o.encoder_threads,
+                   "x264 sliced threads (fixed so output is reproducible)")
+        ->type_name("N")
+        ->check(whole(1, 16));
+    app.add_option("--max-bytes", o.max_output_bytes, "output size cap")
+        ->type_name("N")
+        ->check(whole<std::uint64_t>(1));
+    app.add_option_function<long>(
+           "--time-limit", [&o](long ms) { o.time_limit = std::chrono::milliseconds(ms); },
+           "give up after this many milliseconds")
+        ->type_name("MS")
+        ->check(whole<long>(1));
+    app.add_flag("--json", in.json, "print the result as JSON on stdout");
+    app.add_flag_callback(
+        "-q,--quiet", [] { memegen::set_log_level(memegen::LogLevel::warning); }, "no log lines");
 }
 
 // FFmpeg's own lines, reshaped as memegen's (timestamp, level) and filtered by both FFmpeg's
@@ -198,95 +227,13 @@ int main(int argc, char** argv) {
     // Measured at 1080x1920 with boomerang: a 2000x2000 GIF 175 -> 153 MiB, a 2560x1440 HEVC
     // clip with 5 references 199 -> 194 MiB.
     mallopt(M_MMAP_THRESHOLD, 1 << 20);
-    std::vector<std::string> args(argv + 1, argv + argc);
-    memegen::RenderOptions options;
-    std::string media, output;
-    bool json = false;
-    try {
-        for (std::size_t i = 0; i < args.size(); ++i) {
-            const std::string& a = args[i];
-            const auto value = [&]() -> const std::string& {
-                if (i + 1 >= args.size())
-                    throw std::invalid_argument(a + " needs a value");
-                return args[++i];
-            };
-            if (a == "-h" || a == "--help") {
-                std::fputs(kUsage, stdout);
-                return 0;
-            } else if (a == "-o" || a == "--output") {
-                output = value();
-            } else if (a == "--music") {
-                options.music = value();
-            } else if (a == "--music-start") {
-                options.music_start_seconds = real(a, value(), 0, 86400, " s");
-            } else if (a == "--audio") {
-                const auto& m = value();
-                if (m == "auto")
-                    options.audio = memegen::AudioMode::automatic;
-                else if (m == "music")
-                    options.audio = memegen::AudioMode::music;
-                else if (m == "meme")
-                    options.audio = memegen::AudioMode::meme;
-                else if (m == "mix")
-                    options.audio = memegen::AudioMode::mix;
-                else if (m == "silent")
-                    options.audio = memegen::AudioMode::silent;
-                else
-                    throw std::invalid_argument("--audio: unknown mode '" + m + "'");
-            } else if (a == "--top") {
-                options.captions.top = value();
-            } else if (a == "--bottom") {
-                options.captions.bottom = value();
-            } else if (a == "--badge") {
-                options.captions.badge = value();
-            } else if (a == "--font") {
-                options.font = value();
-            } else if (a == "--size") {
-                options.size = memegen::FrameSize::parse(value());
-            } else if (a == "--fps") {
-                options.fps = number<int>(a, value(), 1, 60);
-            } else if (a == "--duration") {
-                options.duration_seconds = real(a, value(), 0.1, 60, " s");
-            } else if (a == "--seed") {
-                options.seed = number<std::uint64_t>(a, value());
-            } else if (a == "--variant") {
-                options.variant_group = number<int>(a, value(), 0, 4);
-            } else if (a == "--effects") {
-                options.effects = effect_list(value());
-            } else if (a == "--background") {
-                const auto b = memegen::parse_background(value());
-                if (!b)
-                    throw std::invalid_argument("--background: black or blur");
-                options.background = *b;
-            } else if (a == "--crf") {
-                options.crf = number<int>(a, value(), 0, 51);
-            } else if (a == "--preset") {
-                options.preset = preset(value());
-            } else if (a == "--threads") {
-                options.encoder_threads = number<int>(a, value(), 1, 16);
-            } else if (a == "--max-bytes") {
-                options.max_output_bytes = number<std::uint64_t>(a, value(), 1);
-            } else if (a == "--time-limit") {
-                options.time_limit = std::chrono::milliseconds(number<long>(a, value(), 1));
-            } else if (a == "--json") {
-                json = true;
-            } else if (a == "-q" || a == "--quiet") {
-                memegen::set_log_level(memegen::LogLevel::warning);
-            } else if (!a.empty() && a[0] == '-') {
-                throw std::invalid_argument("unknown option " + a + " (see --help)");
-            } else if (media.empty()) {
-                media = a;
-            } else {
-                throw std::invalid_argument("more than one input: '" + media + "' and '" + a + "'");
-            }
-        }
-        if (media.empty() || output.empty()) {
-            throw std::invalid_argument("need MEDIA and -o OUT (see --help)");
-        }
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "memegen-render: %s\n", e.what());
-        return 2;
-    }
+    Invocation in;
+    CLI::App app("", "memegen-render");
+    declare(app, in);
+    if (const auto exit_code = examples::parse(app, argc, argv))
+        return *exit_code;
+    auto& options = in.options;
+    const auto& output = in.output;
 
     av_log_set_callback(ffmpeg_log);
     static SignalStop signals;  // static: its waiting thread may outlive main's scope
@@ -310,8 +257,8 @@ int main(int argc, char** argv) {
     }
     try {
         memegen::MemeRenderer renderer;
-        const auto result = renderer.render(media, output, options);
-        if (json) {
+        const auto result = renderer.render(in.media, output, options);
+        if (in.json) {
             std::cout << nlohmann::json(result).dump(2) << '\n';
         } else {
             std::printf("%s: %dx%d, %.2f s, %llu bytes, %.2f s to render, peak RSS %.1f MB\n",

@@ -7,63 +7,47 @@
 #include <iostream>
 #include <string>
 
+#include "cli.hpp"
+
 namespace {
 
-constexpr const char* kUsage =
-    R"(Usage: memegen-state [--state-dir DIR] [--json] [--detect] [--problems N]
+struct Options {
+    std::string dir = "state";
+    bool json = false;
+    bool detect = false;
+    std::size_t show = 5;  // recent problems
+};
 
-Prints generation_state.json and the last problems of DIR (default ./state).
-
-Options:
-  --state-dir DIR  the bot's state directory (default ./state)
-  --json           print {"state": ..., "problems": [...]} as JSON
-  --detect         first check whether the previous process ended during a
-                   generation (and record it as an unclean_shutdown problem)
-  --problems N     how many recent problems to show (default 5)
-  --help           this text
-)";
+void declare(CLI::App& app, Options& o) {
+    app.description("Prints generation_state.json and the last problems of DIR.");
+    app.option_defaults()->always_capture_default();
+    app.add_option("--state-dir", o.dir, "the bot's state directory")->type_name("DIR");
+    app.add_flag("--json", o.json, R"(print {"state": ..., "problems": [...]} as JSON)");
+    app.add_flag("--detect", o.detect,
+                 "first record an unclean_shutdown if the last run died mid-generation");
+    app.add_option("--problems", o.show, "how many recent problems to show")
+        ->type_name("N")
+        ->check(examples::whole<std::size_t>());
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string dir = "state";
-    bool json = false;
-    bool detect = false;
-    std::size_t show = 5;
-    for (int i = 1; i < argc; ++i) {
-        const std::string arg = argv[i];
-        const bool has_value = i + 1 < argc;
-        if (arg == "--help" || arg == "-h") {
-            std::cout << kUsage;
-            return 0;
-        } else if (arg == "--json") {
-            json = true;
-        } else if (arg == "--detect") {
-            detect = true;
-        } else if (arg == "--state-dir" && has_value) {
-            dir = argv[++i];
-        } else if (arg == "--problems" && has_value) {
-            try {
-                show = std::stoul(argv[++i]);
-            } catch (const std::exception&) {
-                std::cerr << "memegen-state: --problems needs a number, got '" << argv[i] << "'\n";
-                return 2;
-            }
-        } else {
-            std::cerr << "memegen-state: unknown or incomplete option '" << arg << "'\n" << kUsage;
-            return 2;
-        }
-    }
+    Options o;
+    CLI::App app("", "memegen-state");
+    declare(app, o);
+    if (const auto exit_code = examples::parse(app, argc, argv))
+        return *exit_code;
     try {
-        memegen::CrashStateStore store(dir);
-        if (detect)
+        memegen::CrashStateStore store(o.dir);
+        if (o.detect)
             store.detect_unclean_end();
         const auto state = store.current();
         auto problems = store.recent_problems();
-        if (problems.size() > show) {
-            problems.erase(problems.begin(), problems.end() - static_cast<std::ptrdiff_t>(show));
+        if (problems.size() > o.show) {
+            problems.erase(problems.begin(), problems.end() - static_cast<std::ptrdiff_t>(o.show));
         }
-        if (json) {
+        if (o.json) {
             nlohmann::json out = {{"state", nullptr}, {"problems", problems}};
             if (state) {
                 out["state"] = {{"state", state->state},

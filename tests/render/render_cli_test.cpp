@@ -177,8 +177,11 @@ TEST_CASE("a bad number is named with its flag and value") {
     struct Case {
         std::string flag, value;
     };
-    for (const Case& c : {Case{"--seed", "-1"}, Case{"--fps", "nan"}, Case{"--duration", "1e300"},
-                          Case{"--duration", "nan"}, Case{"--crf", "99"}, Case{"--fps", "0"}}) {
+    for (const Case& c :
+         {Case{"--seed", "-1"}, Case{"--seed", "99999999999999999999999"}, Case{"--fps", "nan"},
+          Case{"--duration", "1e300"}, Case{"--duration", "nan"}, Case{"--music-start", "inf"},
+          Case{"--crf", "99"}, Case{"--fps", "0"}, Case{"--fps", "0x10"}, Case{"--threads", "1.5"},
+          Case{"--max-bytes", "0"}, Case{"--time-limit", "-5"}}) {
         CAPTURE(c.flag);
         CAPTURE(c.value);
         std::string err;

@@ -1,16 +1,15 @@
 // memegen-status, the program: run on a real state directory, its output parsed.
 
 #include <doctest/doctest.h>
-#include <sys/wait.h>
 
-#include <array>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
+#include <vector>
 
 #include <memegen/crash_state_store.hpp>
 #include <nlohmann/json.hpp>
 
+#include "program_run.hpp"
 #include "temp_dir.hpp"
 
 using memegen::test::TempDir;
@@ -22,19 +21,11 @@ struct Run {
     std::string output;  // stdout and stderr together
 };
 
-Run run_status(const std::string& args) {
-    const char* binary = std::getenv("MEMEGEN_STATUS_BINARY");
-    REQUIRE_MESSAGE(binary != nullptr, "MEMEGEN_STATUS_BINARY is not set");
-    const std::string command = std::string(binary) + " " + args + " 2>&1";
-    FILE* pipe = ::popen(command.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    Run run;
-    std::array<char, 4096> buffer{};
-    while (const auto n = std::fread(buffer.data(), 1, buffer.size(), pipe))
-        run.output.append(buffer.data(), n);
-    const int status = ::pclose(pipe);
-    run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return run;
+Run run_status(std::vector<std::string> args) {
+    TempDir scratch("memegen-status-cli");  // its stdout and stderr, away from the state
+    const auto run = memegen::test::run_program(
+        memegen::test::program_from_env("MEMEGEN_STATUS_BINARY"), std::move(args), scratch.path());
+    return {run.exit_code, run.out + run.err};
 }
 
 }  // namespace
@@ -45,7 +36,11 @@ TEST_CASE("memegen-status prints /status from a state directory, as text or JSON
         memegen::CrashStateStore store(dir.path());
         store.record_problem(memegen::stage::send_error, "Telegram said 502 Bad Gateway", {});
     }
-    const std::string state = "--state-dir '" + dir.path().string() + "'";
+    const std::vector<std::string> state{"--state-dir", dir.path().string()};
+    const auto with = [&state](std::vector<std::string> more) {
+        more.insert(more.begin(), state.begin(), state.end());
+        return more;
+    };
 
     SUBCASE("text: the last problem, the guard, today's count") {
         const auto run = run_status(state);
@@ -58,13 +53,13 @@ TEST_CASE("memegen-status prints /status from a state directory, as text or JSON
     }
 
     SUBCASE("Russian") {
-        const auto run = run_status(state + " --language ru");
+        const auto run = run_status(with({"--language", "ru"}));
         CHECK(run.status == 0);
         CHECK(run.output.find("Состояние системы") != std::string::npos);
     }
 
     SUBCASE("JSON for scripts") {
-        const auto run = run_status(state + " --json");
+        const auto run = run_status(with({"--json"}));
         REQUIRE(run.status == 0);
         const auto j = nlohmann::json::parse(run.output);
         CHECK(j["last_problem"]["stage"] == "send_error");
@@ -73,15 +68,31 @@ TEST_CASE("memegen-status prints /status from a state directory, as text or JSON
     }
 
     SUBCASE("a directory that does not exist: exit 1, named") {
-        const auto run = run_status("--state-dir '" + (dir / "missing").string() + "'");
+        const auto run = run_status({"--state-dir", (dir / "missing").string()});
         CHECK(run.status == 1);
         CHECK(run.output.find((dir / "missing").string()) != std::string::npos);
     }
 
     SUBCASE("bad usage: exit 2") {
-        CHECK(run_status(state + " --language fr").status == 2);
-        CHECK(run_status("--bogus").status == 2);
-        CHECK(run_status(state + " --timezone Not/AZone").status == 2);
+        CHECK(run_status(with({"--language", "fr"})).status == 2);
+        CHECK(run_status({"--bogus"}).status == 2);
+        CHECK(run_status(with({"--timezone", "Not/AZone"})).status == 2);
+    }
+
+    SUBCASE("--help: the options on stdout, exit 0") {
+        const auto run = run_status({"--help"});
+        CHECK(run.status == 0);
+        for (const char* flag : {"--config", "--state-dir", "--json", "--language", "--timezone"})
+            CHECK_MESSAGE(run.output.find(flag) != std::string::npos, flag);
+    }
+
+    SUBCASE("a language or config file that cannot be: named, exit 2") {
+        const auto language = run_status(with({"--language", "fr"}));
+        CHECK(language.status == 2);
+        CHECK(language.output.find("--language: fr") != std::string::npos);
+        const auto config = run_status({"--config", (dir / "none.json").string()});
+        CHECK(config.status == 2);
+        CHECK(config.output.find((dir / "none.json").string()) != std::string::npos);
     }
 
     SUBCASE("a broken config is reported key by key, the token aside") {
@@ -90,7 +101,7 @@ TEST_CASE("memegen-status prints /status from a state directory, as text or JSON
         REQUIRE(f);
         std::fputs(R"({"state_dir": ".", "language": "xx"})", f);
         std::fclose(f);
-        const auto run = run_status("--config '" + config.string() + "'");
+        const auto run = run_status({"--config", config.string()});
         CHECK(run.status == 2);
         CHECK(run.output.find("language") != std::string::npos);
         CHECK(run.output.find("token") == std::string::npos);
