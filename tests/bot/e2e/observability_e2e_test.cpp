@@ -216,11 +216,14 @@ TEST_CASE("memes from a subreddit join the library, are rendered, and are not fe
     const auto png_path = FakeReddit::sample_media_path("memes", "png");
     const auto before = reddit.request_count(png_path);
     CHECK(before == 1);
+    const auto video_path = FakeReddit::sample_media_path("memes", "video");
+    const auto videos_before = reddit.request_count(video_path);
     {
         BotProcess bot(dir.path(), config);
         REQUIRE(api.wait_for_calls("setMyCommands", 2, kWait));
-        REQUIRE(wait_for([&] { return reddit.request_count("/r/memes/hot.json") >= 2; }));
-        std::this_thread::sleep_for(500ms);  // let a (wrong) download happen if it would
+        // A fetch goes down the listing in order: once this run has reached the video post
+        // (the last with media, never admitted), it has passed the PNG.
+        REQUIRE(wait_for([&] { return reddit.request_count(video_path) > videos_before; }));
         CHECK(reddit.request_count(png_path) == before);
         CHECK(reddit_files() == 2);
     }
