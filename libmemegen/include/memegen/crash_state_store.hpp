@@ -46,6 +46,10 @@ inline constexpr std::string_view init_error = "init_error";
 inline constexpr std::string_view dedup_error = "dedup_error";
 inline constexpr std::string_view results_error = "results_error";
 inline constexpr std::string_view send_error = "send_error";
+/// A meme source (a subreddit) could not be read, listed or fetched.
+inline constexpr std::string_view source_error = "source_error";
+/// A target (Telegram channel, YouTube, X) refused or failed a publication.
+inline constexpr std::string_view publish_error = "publish_error";
 /// The previous process ended while a generation was in progress, without a word.
 inline constexpr std::string_view unclean_shutdown = "unclean_shutdown";
 /// A state file was unreadable and was moved aside.
