@@ -8,9 +8,11 @@
 #include <string>
 
 #include <memegen/crash_state_store.hpp>
+#include <memegen/generation_guard.hpp>
 #include <nlohmann/json.hpp>
 
 #include "batch/batch_progress.hpp"
+#include "batch/scheduled_runs.hpp"
 #include "fake_replies.hpp"
 #include "temp_dir.hpp"
 
@@ -69,10 +71,11 @@ TEST_CASE("a batch's progress is recorded, shown once, then edited, and ends wit
         FakeReplies after_restart;
         report_interrupted_batch(record, after_restart, text, ChatId(kOwner), state);
         REQUIRE(after_restart.calls("say").size() == 1);
-        CHECK(after_restart.calls("say")[0].text ==
-              "⚠️ The batch “/generate 3 by @ann” was interrupted when the bot stopped: 1 of "
-              "3 "
-              "made.");
+        CHECK(
+            after_restart.calls("say")[0].text ==
+            "⚠️ The batch “/generate 3 by @ann” was interrupted when the bot stopped: 1 of "
+            "3 "
+            "made.");
         CHECK_FALSE(std::filesystem::exists(record));
     }
 }
@@ -126,4 +129,35 @@ TEST_CASE("a broken batch record is moved aside and noted, and nobody is told") 
     for (const auto& e : std::filesystem::directory_iterator(dir.path()))
         moved_aside = moved_aside || e.path().filename().string().starts_with("batch.json.");
     CHECK(moved_aside);
+}
+
+TEST_CASE("/runscheduled queues the scheduled job for the review chat, or says a generation runs") {
+    TempDir dir("scheduled-test");
+    BotConfig config;
+    config.owner_id = kOwner;
+    config.review_chat = ChatRef{-100777, {}};
+    config.candidates = 4;
+    config.state_dir = dir / "state";
+    config.daily_generations = 0;
+    Messages text{Language::en};
+    FakeReplies replies;
+    memegen::CrashStateStore state(dir / "state");
+    memegen::GenerationGuard guard(dir / "state");
+    GenerationQueue queue(guard, text, replies);  // no worker: a queued job keeps the lock
+    ScheduledRuns schedule(config, text, replies, state, queue);
+    schedule.start_up(std::chrono::system_clock::now());
+    CHECK_FALSE(schedule.enabled());  // daily_generations 0: no plan is run
+    CHECK_FALSE(schedule.next_slot(std::chrono::system_clock::now()).has_value());
+    schedule.loop(std::stop_token{});  // returns at once without a schedule
+
+    const CommandRequest request{ChatId(kOwner), kOwner, "@ann", "", true};
+    schedule.run_now(request);
+    REQUIRE(guard.holder().has_value());
+    CHECK(guard.holder()->label == "/runscheduled by @ann");
+    CHECK(replies.calls().empty());
+    schedule.run_now(request);
+    const auto said = replies.calls("say");
+    REQUIRE(said.size() == 1);
+    CHECK(said[0].chat == std::to_string(kOwner));  // told where it was asked
+    CHECK(said[0].text.find("already running") != std::string::npos);
 }
