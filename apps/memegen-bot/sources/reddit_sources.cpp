@@ -263,26 +263,125 @@ std::string normalize_subreddit(std::string_view text) {
     return std::string(p);
 }
 
-RedditSourcesLoadResult parse_reddit_sources(const json& document, std::string_view origin) {
-    Checker c(origin);
-    RedditSourcesLoadResult result;
-    RedditSourcesConfig& cfg = result.config;
-    SubredditSource defaults;
+namespace {
 
-    if (document.is_array()) {
-        // The seed's form: just the list.
-        read_subreddits(c, document, "subreddits", defaults, cfg.subreddits);
-        result.problems = c.take();
-        return result;
+void read_user_agent(Checker& c, const json& value, const std::string& key,
+                     RedditSourcesConfig& cfg) {
+    std::string ua;
+    if (!read_string(c, value, key, ua))
+        return;
+    const bool control = std::any_of(ua.begin(), ua.end(), [](char ch) {
+        return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
+    });
+    if (ua.empty() || ua.size() > 256 || control) {
+        c.problem(key,
+                  "must be 1 to 256 characters without control characters, like "
+                  "\"linux:memegen-bot:0.1.0 (by /u/yourname)\"");
+    } else {
+        cfg.user_agent = ua;
     }
-    if (!document.is_object()) {
-        c.problem("", fmt::format("must be an array of subreddits or an object with "
-                                  "\"subreddits\", got {}",
-                                  type_name(document)));
-        result.problems = c.take();
-        return result;
+}
+
+void read_media_hosts(Checker& c, const json& value, const std::string& key,
+                      RedditSourcesConfig& cfg) {
+    if (!value.is_array() || value.empty()) {
+        c.problem(key,
+                  fmt::format("must be a non-empty array of host names, got {}", type_name(value)));
+        return;
     }
-    // Entry defaults first, so "sort": "top" at the top applies whatever the key order.
+    std::vector<std::string> hosts;
+    for (std::size_t n = 0; n < value.size(); ++n) {
+        const std::string host_key = fmt::format("{}[{}]", key, n);
+        std::string host;
+        if (!read_string(c, value[n], host_key, host))
+            continue;
+        const auto parsed = parse_http_url("https://" + host);
+        if (!parsed || parsed->host != host || parsed->target != "/") {
+            c.problem(host_key, fmt::format("\"{}\" is not a lower-case host name", host));
+            continue;
+        }
+        hosts.push_back(host);
+    }
+    cfg.media_hosts = std::move(hosts);
+}
+
+// The clients' own check of a base URL (net/url.hpp), so what passes here works there.
+void read_base_url(Checker& c, const json& value, const std::string& key,
+                   RedditSourcesConfig& cfg) {
+    std::string url;
+    if (!read_string(c, value, key, url))
+        return;
+    if (!parse_base_url(url)) {
+        c.problem(key, fmt::format("\"{}\" is not an http(s)://host[:port] URL", url));
+        return;
+    }
+    cfg.base_url = url;
+    while (!cfg.base_url.empty() && cfg.base_url.back() == '/')
+        cfg.base_url.pop_back();
+}
+
+// Seconds given as a positive number, kept as milliseconds.
+void read_seconds(Checker& c, const json& value, const std::string& key, double max,
+                  std::chrono::milliseconds& out) {
+    double d = 0;
+    if (read_positive(c, value, key, max, d))
+        out = std::chrono::milliseconds(std::llround(d * 1000));
+}
+
+// One key of the object form other than the entry defaults; false for an unknown key.
+bool read_setting(Checker& c, const std::string& key, const json& value, RedditSourcesConfig& cfg) {
+    std::int64_t i = 0;
+    double d = 0;
+    if (key == "allow_nsfw") {
+        if (value.is_boolean())
+            cfg.allow_nsfw = value.get<bool>();
+        else
+            c.problem(key, fmt::format("must be true or false, got {}", type_name(value)));
+    } else if (key == "max_download_mb") {
+        if (read_positive(c, value, key, 2000, d))
+            cfg.max_download_bytes = static_cast<std::uint64_t>(d * 1024 * 1024);
+    } else if (key == "user_agent") {
+        read_user_agent(c, value, key, cfg);
+    } else if (key == "connect_timeout_s") {
+        read_seconds(c, value, key, 300, cfg.connect_timeout);
+    } else if (key == "read_timeout_s") {
+        read_seconds(c, value, key, 600, cfg.read_timeout);
+    } else if (key == "retry_backoff_s") {
+        read_seconds(c, value, key, 60, cfg.retry_backoff);
+    } else if (key == "max_attempts") {
+        if (read_int(c, value, key, 1, 10, i))
+            cfg.max_attempts = static_cast<int>(i);
+    } else if (key == "max_retry_after_s") {
+        if (read_int(c, value, key, 0, 3600, i))
+            cfg.max_retry_after = std::chrono::seconds(i);
+    } else if (key == "listing_ttl_s") {
+        if (read_int(c, value, key, 0, 86400, i))
+            cfg.listing_ttl = std::chrono::seconds(i);
+    } else if (key == "max_downloads_per_fetch") {
+        if (read_int(c, value, key, 1, 50, i))
+            cfg.max_downloads_per_fetch = static_cast<int>(i);
+    } else if (key == "media_hosts") {
+        read_media_hosts(c, value, key, cfg);
+    } else if (key == "base_url") {
+        read_base_url(c, value, key, cfg);
+    } else if (key == "ca_file") {
+        std::string path;
+        if (read_string(c, value, key, path)) {
+            if (path.empty())
+                c.problem(key, "must not be empty");
+            else
+                cfg.ca_file = path;
+        }
+    } else {
+        return false;
+    }
+    return true;
+}
+
+// The defaults every entry starts from, read before the entries whatever the key order, so
+// "sort": "top" at the top applies to all.
+SubredditSource read_entry_defaults(Checker& c, const json& document) {
+    SubredditSource defaults;
     if (const auto it = document.find("sort"); it != document.end())
         read_sort(c, *it, "sort", defaults.sort);
     if (const auto it = document.find("time"); it != document.end()) {
@@ -292,105 +391,35 @@ RedditSourcesLoadResult parse_reddit_sources(const json& document, std::string_v
     }
     if (const auto it = document.find("limit"); it != document.end())
         read_limit(c, *it, "limit", defaults.limit);
+    return defaults;
+}
 
-    if (!document.contains("subreddits"))
-        c.problem("subreddits", "is required (an array of subreddit names)");
+}  // namespace
 
-    for (const auto& [key, value] : document.items()) {
-        if (!key.empty() && key[0] == '_')
-            continue;
-        std::int64_t i = 0;
-        double d = 0;
-        if (key == "sort" || key == "time" || key == "limit") {
-            continue;  // read above
-        } else if (key == "subreddits") {
-            read_subreddits(c, value, key, defaults, cfg.subreddits);
-        } else if (key == "allow_nsfw") {
-            if (value.is_boolean())
-                cfg.allow_nsfw = value.get<bool>();
-            else
-                c.problem(key, fmt::format("must be true or false, got {}", type_name(value)));
-        } else if (key == "max_download_mb") {
-            if (read_positive(c, value, key, 2000, d))
-                cfg.max_download_bytes = static_cast<std::uint64_t>(d * 1024 * 1024);
-        } else if (key == "user_agent") {
-            std::string ua;
-            if (!read_string(c, value, key, ua))
-                continue;
-            const bool control = std::any_of(ua.begin(), ua.end(), [](char ch) {
-                return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
-            });
-            if (ua.empty() || ua.size() > 256 || control) {
-                c.problem(key,
-                          "must be 1 to 256 characters without control characters, like "
-                          "\"linux:memegen-bot:0.1.0 (by /u/yourname)\"");
-            } else {
-                cfg.user_agent = ua;
+RedditSourcesLoadResult parse_reddit_sources(const json& document, std::string_view origin) {
+    Checker c(origin);
+    RedditSourcesLoadResult result;
+    RedditSourcesConfig& cfg = result.config;
+    if (document.is_array()) {
+        // The seed's form: just the list.
+        read_subreddits(c, document, "subreddits", SubredditSource{}, cfg.subreddits);
+    } else if (!document.is_object()) {
+        c.problem("", fmt::format("must be an array of subreddits or an object with "
+                                  "\"subreddits\", got {}",
+                                  type_name(document)));
+    } else {
+        const SubredditSource defaults = read_entry_defaults(c, document);
+        if (!document.contains("subreddits"))
+            c.problem("subreddits", "is required (an array of subreddit names)");
+        for (const auto& [key, value] : document.items()) {
+            if ((!key.empty() && key[0] == '_') || key == "sort" || key == "time" ||
+                key == "limit") {
+                continue;  // comments, and the defaults read above
             }
-        } else if (key == "connect_timeout_s") {
-            if (read_positive(c, value, key, 300, d))
-                cfg.connect_timeout = std::chrono::milliseconds(std::llround(d * 1000));
-        } else if (key == "read_timeout_s") {
-            if (read_positive(c, value, key, 600, d))
-                cfg.read_timeout = std::chrono::milliseconds(std::llround(d * 1000));
-        } else if (key == "max_attempts") {
-            if (read_int(c, value, key, 1, 10, i))
-                cfg.max_attempts = static_cast<int>(i);
-        } else if (key == "max_retry_after_s") {
-            if (read_int(c, value, key, 0, 3600, i))
-                cfg.max_retry_after = std::chrono::seconds(i);
-        } else if (key == "listing_ttl_s") {
-            if (read_int(c, value, key, 0, 86400, i))
-                cfg.listing_ttl = std::chrono::seconds(i);
-        } else if (key == "max_downloads_per_fetch") {
-            if (read_int(c, value, key, 1, 50, i))
-                cfg.max_downloads_per_fetch = static_cast<int>(i);
-        } else if (key == "retry_backoff_s") {
-            if (read_positive(c, value, key, 60, d))
-                cfg.retry_backoff = std::chrono::milliseconds(std::llround(d * 1000));
-        } else if (key == "media_hosts") {
-            if (!value.is_array() || value.empty()) {
-                c.problem(key, fmt::format("must be a non-empty array of host names, got {}",
-                                           type_name(value)));
-                continue;
-            }
-            std::vector<std::string> hosts;
-            for (std::size_t n = 0; n < value.size(); ++n) {
-                const std::string host_key = fmt::format("{}[{}]", key, n);
-                std::string host;
-                if (!read_string(c, value[n], host_key, host))
-                    continue;
-                const auto parsed = parse_http_url("https://" + host);
-                if (!parsed || parsed->host != host || parsed->target != "/") {
-                    c.problem(host_key, fmt::format("\"{}\" is not a lower-case host name", host));
-                    continue;
-                }
-                hosts.push_back(host);
-            }
-            cfg.media_hosts = std::move(hosts);
-        } else if (key == "base_url") {
-            std::string url;
-            if (!read_string(c, value, key, url))
-                continue;
-            const auto parsed = parse_http_url(url);
-            if (!parsed ||
-                (parsed->target != "/" && parsed->target.find('?') != std::string::npos)) {
-                c.problem(key, fmt::format("\"{}\" is not an http(s)://host[:port] URL", url));
-            } else {
-                cfg.base_url = url;
-                while (!cfg.base_url.empty() && cfg.base_url.back() == '/')
-                    cfg.base_url.pop_back();
-            }
-        } else if (key == "ca_file") {
-            std::string path;
-            if (!read_string(c, value, key, path))
-                continue;
-            if (path.empty())
-                c.problem(key, "must not be empty");
-            else
-                cfg.ca_file = path;
-        } else {
-            c.problem(key, "unknown key (see apps/memegen-bot/sources/README.md)");
+            if (key == "subreddits")
+                read_subreddits(c, value, key, defaults, cfg.subreddits);
+            else if (!read_setting(c, key, value, cfg))
+                c.problem(key, "unknown key (see apps/memegen-bot/sources/README.md)");
         }
     }
     result.problems = c.take();
