@@ -7,11 +7,11 @@
 #include <string>
 
 #include "fake_reddit.hpp"
+#include "net/url.hpp"
 #include "sources/media_sniff.hpp"
 #include "sources/reddit_client.hpp"
 #include "sources/reddit_listing.hpp"
 #include "sources/reddit_source.hpp"
-#include "net/url.hpp"
 
 using memegen::bot::ListingPage;
 using memegen::bot::ListingRules;
