@@ -177,13 +177,15 @@ struct ConfigLoadResult {
 /// The reference of every key: type, default, environment override, meaning (--help-config).
 [[nodiscard]] std::string config_reference();
 
-/// One documented key (the source of config_reference() and of the unknown-key check).
+/// One documented key, as the table of keys in config_table.cpp declares it (the source of
+/// reading, environment overrides, config_reference() and to_json()).
 struct ConfigKeyInfo {
     std::string_view key;           ///< "render.crf"
     std::string_view type;          ///< "integer 0..51"
     std::string_view default_text;  ///< "23"
-    std::string_view env;           ///< environment override, or empty
+    std::string_view env;           ///< environment override as documented, or empty
     std::string_view description;   ///< one sentence
+    std::string_view variable;      ///< the environment variable alone, or empty
 };
 
 /// Every key the loader accepts, in reference order.

@@ -1,8 +1,9 @@
 #pragma once
 /// \file json_kind.hpp
-/// JSON in error messages: the kind of a value in words ("a string", "an array") for messages
-/// that must not quote the value (it may be a secret, or megabytes long), and a parse error
-/// without the excerpt of the input that nlohmann appends.
+/// JSON in error messages, written once for the bot: the kind of a value in words ("a string",
+/// "an array") for messages that must not quote the value (it may be a secret, or megabytes
+/// long), a short quote of a value that may be shown, and a parse error without the excerpt
+/// of the input that nlohmann appends.
 
 #include <nlohmann/json.hpp>
 
@@ -29,6 +30,17 @@ namespace memegen::bot {
         default:
             return "null";
     }
+}
+
+/// A value as a problem text shows it: a scalar JSON-quoted and cut at 60 characters
+/// ("\"high\"", "99"), an array or object by its kind. Never for secrets: use json_kind().
+[[nodiscard]] inline std::string json_value_text(const nlohmann::json& value) {
+    if (value.is_object() || value.is_array())
+        return json_kind(value);
+    std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (text.size() > 60)
+        text = text.substr(0, 57) + "...";
+    return text;
 }
 
 /// nlohmann's parse error without its "[json.exception...] " id and its "; last read: '...'"

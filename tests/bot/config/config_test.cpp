@@ -4,12 +4,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 
 #include <memegen/detail/files.hpp>
 #include <memegen/log.hpp>
 
 #include "config/config.hpp"
+#include "telegram/bot_api.hpp"
 #include "temp_dir.hpp"
 
 using memegen::bot::BotConfig;
@@ -21,6 +23,7 @@ using memegen::bot::Language;
 using memegen::bot::load_config;
 using memegen::bot::MissedSlotPolicy;
 using memegen::bot::RenderIsolation;
+using memegen::bot::to_json;
 using memegen::test::TempDir;
 namespace fs = std::filesystem;
 
@@ -500,5 +503,198 @@ TEST_CASE("the configuration document lists every key") {
     for (const auto& info : memegen::bot::config_keys()) {
         CAPTURE(info.key);
         CHECK(text->find("| `" + std::string(info.key) + "` |") != std::string::npos);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The table of keys drives everything: these check that nothing escapes it.
+
+namespace {
+
+// One row of memegen-bot.example.md's key table, as the table of keys says it should read.
+std::string markdown_row(const memegen::bot::ConfigKeyInfo& k) {
+    const auto cell = [](std::string_view text) {
+        std::string out;
+        for (const char c : text) {
+            if (c == '|')
+                out += '\\';
+            out += c;
+        }
+        return out;
+    };
+    const std::string env = k.env.empty() ? "—" : "`" + std::string(k.env) + "`";
+    return "| `" + std::string(k.key) + "` | " + cell(k.type) + " | " + cell(k.default_text) +
+           " | " + env + " | " + cell(k.description) + " |";
+}
+
+std::string pointer_of(std::string_view key) {
+    std::string p = "/" + std::string(key);
+    std::replace(p.begin(), p.end(), '.', '/');
+    return p;
+}
+
+}  // namespace
+
+TEST_CASE("the document's key table is the one the table of keys generates") {
+    const char* path = std::getenv("MEMEGEN_CONFIG_DOC");
+    REQUIRE_MESSAGE(path != nullptr, "run through meson test");
+    const auto text = memegen::detail::read_file(path);
+    REQUIRE(text);
+    std::string expected;
+    for (const auto& info : memegen::bot::config_keys())
+        expected += markdown_row(info) + "\n";
+    const auto start = text->find("|---|---|---|---|---|\n");
+    REQUIRE(start != std::string::npos);
+    const auto body = start + std::string_view("|---|---|---|---|---|\n").size();
+    const auto end = text->find("\n\n", body);
+    const std::string actual = text->substr(body, end - body + 1);
+    INFO("expected rows:\n" << expected);
+    CHECK(actual == expected);
+}
+
+TEST_CASE("every documented environment variable overrides its key") {
+    TempDir dir;
+    fs::create_directories(dir / "memes");
+    fs::create_directories(dir / "music");
+    const auto file = write(dir / "bot.json", kMinimal);
+    // A valid value for each variable, and what to_json() then shows for the key. A new
+    // variable in the table without a line here fails below.
+    const std::map<std::string, std::pair<std::string, nlohmann::json>> samples = {
+        {"TELEGRAM_BOT_TOKEN", {"9:from-env", "<redacted>"}},
+        {"TELEGRAM_API_URL", {"http://127.0.0.1:8081/", "http://127.0.0.1:8081"}},
+        {"MEMEGEN_OWNER_ID", {"77", 77}},
+        {"MEMEGEN_ADMIN_IDS", {"5, 6", nlohmann::json::array({5, 6})}},
+        {"MEMEGEN_CHANNEL", {"@env_channel", "@env_channel"}},
+        {"DAILY_GENERATIONS", {"7", 7}},
+        {"MEMEGEN_TIMEZONE", {"Europe/Berlin", "Europe/Berlin"}},
+        {"MEMEGEN_STATE_DIR", {(dir / "env-state").string(), (dir / "env-state").string()}},
+        {"MEMEGEN_MEDIA_DIR", {(dir / "memes").string(), (dir / "memes").string()}},
+        {"MEMEGEN_MUSIC_DIR", {(dir / "music").string(), (dir / "music").string()}},
+        {"MEMEGEN_LOG_LEVEL", {"error", "error"}},
+    };
+    std::size_t variables = 0;
+    for (const auto& info : memegen::bot::config_keys()) {
+        if (info.variable.empty())
+            continue;
+        ++variables;
+        const std::string variable(info.variable);
+        CAPTURE(variable);
+        const auto sample = samples.find(variable);
+        REQUIRE_MESSAGE(sample != samples.end(), "no sample value for this variable");
+        const auto r = load_config(file, {{variable, sample->second.first}});
+        INFO(all_problems(r));
+        REQUIRE(r.ok());
+        CHECK(to_json(r.config).at(nlohmann::json::json_pointer(pointer_of(info.key))) ==
+              sample->second.second);
+        // And a value it cannot take is a problem named by the variable (any state_dir that
+        // is not a file will do).
+        if (variable != "MEMEGEN_STATE_DIR") {
+            const auto bad = load_config(file, {{variable, "[not valid"}});
+            CHECK(problem_for(bad, variable) != nullptr);
+        }
+    }
+    CHECK(variables == samples.size());
+}
+
+TEST_CASE("to_json() reads back as the same configuration") {
+    const char* path = std::getenv("MEMEGEN_EXAMPLE_CONFIG");
+    REQUIRE_MESSAGE(path != nullptr, "run through meson test");
+    TempDir dir;
+    fs::create_directories(dir / "memes");
+    fs::create_directories(dir / "music");
+    // The demo pack the example falls back to may not exist here: libraries that do.
+    const auto first =
+        load_config(fs::path(path), {{"MEMEGEN_MEDIA_DIR", (dir / "memes").string()},
+                                     {"MEMEGEN_MUSIC_DIR", (dir / "music").string()}});
+    INFO(all_problems(first));
+    REQUIRE(first.ok());
+    SUBCASE("the example") {
+        const auto dumped = to_json(first.config);
+        const auto second = load_config(write(dir / "again.json", dumped.dump(2)), {});
+        INFO(all_problems(second));
+        REQUIRE(second.ok());
+        CHECK(to_json(second.config) == dumped);
+    }
+    SUBCASE("every key away from its default") {
+        auto j = to_json(first.config);
+        j["api_url"] = "http://127.0.0.1:8081/tg";
+        j["admin_ids"] = {5, 6};
+        j["review_chat"] = "@review_here";
+        j["channel"] = -1001234;
+        j["window_start"] = "08:30";
+        j["window_end"] = "21:15";
+        j["timezone"] = "+05:45";
+        j["language"] = "ru";
+        j["auto_publish"] = true;
+        j["render"]["size"] = "720x1280";
+        j["render"]["preset"] = "slow";
+        j["render"]["background"] = "blur";
+        j["render"]["min_seconds"] = 2.5;
+        j["library"]["max_pixels"] = 123456;
+        j["render_isolation"] = "thread";
+        j["upload_limit_mb"] = 1500;
+        j["missed_slots"] = "skip";
+        j["log_level"] = "warning";
+        j["metrics"]["address"] = "0.0.0.0";
+        const auto second = load_config(write(dir / "changed.json", j.dump(2)), {});
+        INFO(all_problems(second));
+        REQUIRE(second.ok());
+        CHECK(to_json(second.config) == j);
+    }
+}
+
+TEST_CASE("a Bot API URL with a query is a configuration problem, not a start-up failure") {
+    TempDir dir;
+    const auto r = load_config(write(dir / "bot.json", R"({"token": "1:a", "owner_id": 1,
+        "api_url": "https://host/p?q=1"})"),
+                               {});
+    REQUIRE(problem_for(r, "api_url"));
+    CHECK(problem_for(r, "api_url")->message.find("query") != std::string::npos);
+    CHECK(problem_for(r, "api_url")->message.find("\"https://host/p?q=1\"") != std::string::npos);
+    SUBCASE("from the environment too, named by the variable") {
+        const auto e = load_config(write(dir / "min.json", kMinimal),
+                                   {{"TELEGRAM_API_URL", "https://host/#frag"}});
+        REQUIRE(problem_for(e, "TELEGRAM_API_URL"));
+        CHECK(problem_for(e, "TELEGRAM_API_URL")->message.find("fragment") != std::string::npos);
+    }
+}
+
+TEST_CASE("the configuration check and BotApi accept exactly the same Bot API URLs") {
+    TempDir dir;
+    const auto file = write(dir / "bot.json", kMinimal);
+    for (const char* url : {"https://api.telegram.org",
+                            "https://api.telegram.org/",
+                            "http://127.0.0.1:8081",
+                            "http://localhost:8081/tg/",
+                            "https://proxy.example/tg/bot-api",
+                            "HTTPS://API.example",
+                            "http://[::1]:8081",
+                            "https://host/p?q=1",
+                            "https://host?q",
+                            "https://host/#x",
+                            "https://host#x",
+                            "ftp://host",
+                            "https://",
+                            "https://user@host",
+                            "https://host:",
+                            "https://host:123456",
+                            "https://ho st",
+                            "https://host/a b",
+                            "https://host/a\tb",
+                            "http://[::1",
+                            "api.telegram.org",
+                            "https://host:8443/x/y//"}) {
+        CAPTURE(url);
+        const auto r = load_config(file, {{"TELEGRAM_API_URL", url}});
+        memegen::bot::BotApiOptions options;
+        options.token = "1:a";
+        options.base_url = r.ok() ? r.config.api_url : std::string(url);
+        bool api_accepts = true;
+        try {
+            memegen::bot::BotApi api(options);
+        } catch (const memegen::Error&) {
+            api_accepts = false;
+        }
+        CHECK(r.ok() == api_accepts);
     }
 }

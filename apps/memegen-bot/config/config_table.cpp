@@ -1,0 +1,405 @@
+// The table of configuration keys: each key's type and range, member, environment variable and
+// doc line, written once. Reading, environment overrides, the reference text (--help-config,
+// memegen-bot.example.md) and to_json() are all derived from it (config_field.hpp).
+
+#include <algorithm>
+#include <cctype>
+
+#include <memegen/error.hpp>
+#include <memegen/render_options.hpp>
+
+#include "config/config_field.hpp"
+#include "config/timezone.hpp"
+#include "net/url.hpp"
+#include "sources/reddit_sources.hpp"
+
+namespace memegen::bot {
+
+namespace fs = std::filesystem;
+using field::Parsed;
+using field::PathMust;
+using nlohmann::json;
+
+namespace {
+
+std::string got(const std::string& text) {
+    return json_value_text(json(text));
+}
+
+// The token is never quoted, not even when it is wrong.
+Parsed<std::string> parse_token(ConfigReader&, const std::string&, const std::string& text) {
+    if (text.empty())
+        return {std::nullopt, {}};  // the required-key rule reports it
+    const bool clean = std::none_of(text.begin(), text.end(), [](char ch) {
+        return std::isspace(static_cast<unsigned char>(ch)) || ch == '/' ||
+               static_cast<unsigned char>(ch) < 0x20;
+    });
+    if (!clean) {
+        return {std::nullopt,
+                "must not contain spaces, control characters or '/' (check for a stray newline "
+                "or quote)"};
+    }
+    return {text, {}};
+}
+
+// The check BotApi makes (parse_base_url), so that a URL --check-config accepts never stops
+// the bot at start-up; only the message is more precise.
+Parsed<std::string> parse_api_url(ConfigReader&, const std::string&, const std::string& text) {
+    if (parse_base_url(text)) {
+        std::string url = text;
+        while (url.ends_with('/'))
+            url.pop_back();
+        return {url, {}};
+    }
+    if (parse_http_url(text)) {
+        const char* part =
+            text.find('?') != std::string::npos ? "a query (\"?...\")" : "a fragment (\"#...\")";
+        return {std::nullopt, fmt::format("must not have {}: the bot appends "
+                                          "/bot<token>/<method> to it, got {}",
+                                          part, got(text))};
+    }
+    return {std::nullopt, fmt::format("must be an http:// or https:// URL "
+                                      "(http(s)://host[:port][/path]), got {}",
+                                      got(text))};
+}
+
+Parsed<std::string> parse_zone(ConfigReader&, const std::string&, const std::string& text) {
+    if (auto error = validate_timezone(text))
+        return {std::nullopt, *error};
+    return {text, {}};
+}
+
+Parsed<ClockTime> parse_clock(ConfigReader&, const std::string&, const std::string& text) {
+    if (auto t = ClockTime::parse(text))
+        return {*t, {}};
+    return {std::nullopt,
+            fmt::format("must be a time \"HH:MM\" between 00:00 and 24:00, got {}", got(text))};
+}
+
+Parsed<std::string> parse_address(ConfigReader&, const std::string&, const std::string& text) {
+    if (text.empty() || text.find_first_of(" \t/") != std::string::npos) {
+        return {std::nullopt,
+                fmt::format("must be an IP address such as \"127.0.0.1\", got {}", got(text))};
+    }
+    return {text, {}};
+}
+
+json show_text(const std::string& text) {
+    return text.empty() ? json(nullptr) : json(text);
+}
+
+json show_clock(const ClockTime& t) {
+    return t.to_string();
+}
+
+ConfigField frame_size(KeyDoc doc) {
+    ConfigField f;
+    f.doc = doc;
+    f.type = "\"WIDTHxHEIGHT\"";
+    f.from_env = field::env_text;
+    f.read = [](ConfigReader& r, const json& v, BotConfig& c) {
+        std::optional<FrameSize> size;
+        try {
+            if (v.is_string())
+                size = FrameSize::parse(v.get_ref<const std::string&>());
+        } catch (const MediaError&) {
+            // reported below, in the configuration's words
+        }
+        if (!size) {
+            r.problem("render.size",
+                      fmt::format("must be \"WIDTHxHEIGHT\" with even numbers 64..4096, got {}",
+                                  json_value_text(v)));
+            return;
+        }
+        c.render.width = size->width;
+        c.render.height = size->height;
+    };
+    f.dump = [](const BotConfig& c) {
+        return json(FrameSize{c.render.width, c.render.height}.to_string());
+    };
+    return field::finish(std::move(f));
+}
+
+std::vector<std::string> reddit_sources_problems(const fs::path& file) {
+    // Checked here so --check-config shows a broken sources file with the rest.
+    std::vector<std::string> out;
+    for (const auto& problem : load_reddit_sources(file).problems)
+        out.push_back(problem.to_string());
+    return out;
+}
+
+#define M MEMEGEN_CONFIG_MEMBER
+
+std::vector<ConfigField> access_keys() {
+    using namespace field;
+    using S = std::string;
+    constexpr auto kNoMax = std::numeric_limits<std::int64_t>::max();
+    return {
+        text({.key = "token",
+              .doc = "Bot API token from @BotFather. Never logged, printed or "
+                     "dumped.",
+              .env = "TELEGRAM_BOT_TOKEN",
+              .shown_default = "required",
+              .required = true,
+              .secret = true},
+             "string (secret)", M(token), parse_token,
+             [](const S& t) { return t.empty() ? json(nullptr) : json("<redacted>"); }),
+        text({.key = "api_url",
+              .doc = "Bot API server; a self-hosted server (e.g. "
+                     "\"http://127.0.0.1:8081\") allows larger uploads.",
+              .env = "TELEGRAM_API_URL"},
+             "string (URL)", M(api_url), parse_api_url, show_text),
+        path({.key = "ca_file",
+              .doc = "PEM file of trusted CAs for HTTPS to api_url.",
+              .shown_default = "system CA bundle"},
+             M(ca_file), PathMust::be_a_file),
+        integer({.key = "owner_id",
+                 .doc = "Telegram user id of the owner: may run every command "
+                        "and reviews candidates.",
+                 .env = "MEMEGEN_OWNER_ID",
+                 .shown_default = "required",
+                 .required = true,
+                 .required_hint = " (your Telegram user id)"},
+                M(owner_id), 1, kNoMax),
+        id_list({.key = "admin_ids",
+                 .doc = "Other user ids allowed to run the owner's commands.",
+                 .env = "MEMEGEN_ADMIN_IDS",
+                 .env_note = " (comma-separated)"},
+                M(admin_ids)),
+        chat({.key = "review_chat",
+              .doc = "Chat that receives candidates for review.",
+              .shown_default = "owner_id"},
+             M(review_chat)),
+        chat({.key = "channel",
+              .doc = "Where Publish posts; without it Publish replies that no "
+                     "channel is set.",
+              .env = "MEMEGEN_CHANNEL"},
+             M(channel)),
+    };
+}
+
+std::vector<ConfigField> schedule_and_path_keys() {
+    using namespace field;
+    using S = std::string;
+    return {
+        integer({.key = "daily_generations",
+                 .doc = "Scheduled jobs per day, spread over the "
+                        "posting window; 0 disables the schedule.",
+                 .env = "DAILY_GENERATIONS"},
+                M(daily_generations), 0, 24),
+        integer({.key = "candidates", .doc = "Candidates made by each scheduled job."},
+                M(candidates), 1, 10),
+        text({.key = "window_start",
+              .doc = "Start of the daily posting window, local time in "
+                     "`timezone`."},
+             "\"HH:MM\"", M(window_start), parse_clock, show_clock),
+        text({.key = "window_end",
+              .doc = "End of the posting window; must be later than "
+                     "window_start (no overnight windows)."},
+             "\"HH:MM\" (may be \"24:00\")", M(window_end), parse_clock, show_clock),
+        text({.key = "timezone",
+              .doc = "Zone of the schedule and the times the bot shows, e.g. "
+                     "\"Asia/Tomsk\" (checked against /usr/share/zoneinfo) "
+                     "or a fixed offset \"+07:00\".",
+              .env = "MEMEGEN_TIMEZONE",
+              .shown_default = "the system's zone"},
+             "IANA name or \"+HH:MM\"", M(timezone), parse_zone, show_text),
+        choice({.key = "language", .doc = "Language of the bot's replies."}, M(language),
+               std::vector<std::pair<S, Language>>{{"en", Language::en}, {"ru", Language::ru}}),
+        boolean({.key = "auto_publish",
+                 .doc = "Publish the first good candidate of a scheduled "
+                        "job without waiting for review."},
+                M(auto_publish)),
+        path({.key = "state_dir",
+              .doc = "State files: schedule.json, offset.json, "
+                     "generation_state.json, crash.log.",
+              .env = "MEMEGEN_STATE_DIR",
+              .shown_default = "\"./state\" (working directory)"},
+             M(state_dir), PathMust::not_be_a_file),
+        path({.key = "media_dir",
+              .doc = "Meme library (images, GIFs, videos). The default is "
+                     "looked up beside the config file, then in the "
+                     "working directory.",
+              .env = "MEMEGEN_MEDIA_DIR",
+              .shown_default = "demo pack \"data/demo/memes\""},
+             M(media_dir), PathMust::be_a_directory),
+        path({.key = "music_dir",
+              .doc = "Music library; default looked up like media_dir.",
+              .env = "MEMEGEN_MUSIC_DIR",
+              .shown_default = "demo pack \"data/demo/music\""},
+             M(music_dir), PathMust::be_a_directory),
+    };
+}
+
+std::vector<ConfigField> render_keys() {
+    using namespace field;
+    using S = std::string;
+    return {
+        section({.key = "render", .doc = "Render settings (keys below)."}),
+        frame_size({.key = "render.size", .doc = "Output frame; both even, 64..4096."}),
+        integer({.key = "render.fps", .doc = "Output frame rate."}, M(render.fps), 1, 60),
+        integer({.key = "render.crf", .doc = "x264 constant rate factor (lower = better)."},
+                M(render.crf), 0, 51),
+        choice({.key = "render.preset",
+                .doc = "ultrafast, superfast, veryfast, faster, fast, "
+                       "medium, slow, slower, veryslow.",
+                .type = "x264 preset name"},
+               M(render.preset),
+               std::vector<std::pair<S, S>>{{"ultrafast", "ultrafast"},
+                                            {"superfast", "superfast"},
+                                            {"veryfast", "veryfast"},
+                                            {"faster", "faster"},
+                                            {"fast", "fast"},
+                                            {"medium", "medium"},
+                                            {"slow", "slow"},
+                                            {"slower", "slower"},
+                                            {"veryslow", "veryslow"}},
+               "an x264 preset"),
+        choice({.key = "render.background",
+                .doc = "What fills the frame around the fitted "
+                       "meme."},
+               M(render.background),
+               std::vector<std::pair<S, S>>{{"black", "black"}, {"blur", "blur"}}),
+        path({.key = "render.font",
+              .doc = "Caption font file.",
+              .shown_default = "DejaVu Sans Bold"},
+             M(render.font), PathMust::be_a_file),
+        number({.key = "render.min_seconds", .doc = "Shortest random length of a still."},
+               M(render.min_seconds), 1, 60),
+        number({.key = "render.max_seconds",
+                .doc = "Longest random length of a still; >= "
+                       "min_seconds."},
+               M(render.max_seconds), 1, 60),
+        number({.key = "render.max_video_seconds",
+                .doc = "GIFs and videos are cut here; >= "
+                       "max_seconds."},
+               M(render.max_video_seconds), 1, 600),
+        integer({.key = "render.max_output_mb",
+                 .doc = "The MP4 is kept under this many MB; <= "
+                        "upload_limit_mb."},
+                M(render.max_output_mb), 1, 2000),
+        boolean({.key = "render.captions",
+                 .doc = "Draw the captions of the meme's sidecar JSON, and the track's \"artist "
+                        "— title\" from its sidecar as the badge line (see "
+                        "config/library-sidecar.md)."},
+                M(render.captions)),
+    };
+}
+
+std::vector<ConfigField> library_and_limit_keys() {
+    using namespace field;
+    using S = std::string;
+    return {
+        section({.key = "library", .doc = "How files get into the libraries (keys below)."}),
+        integer({.key = "library.max_file_mb",
+                 .doc = "Library files larger than this many MB "
+                        "are skipped (logged) and never rendered."},
+                M(library.max_file_mb), 1, 10000),
+        integer({.key = "library.max_pixels",
+                 .doc = "Pictures whose header claims more pixels "
+                        "(width x height) are skipped before "
+                        "decoding."},
+                M(library.max_pixels), 10000, 1'000'000'000),
+        boolean({.key = "library.uploads",
+                 .doc = "The owner and admins may add memes and music "
+                        "by sending them to the bot."},
+                M(library.uploads)),
+        integer({.key = "library.max_upload_mb",
+                 .doc = "Largest file the bot downloads (the "
+                        "public Bot API serves at most 20 MB)."},
+                M(library.max_upload_mb), 1, 2000),
+        integer({.key = "library.rescan_minutes",
+                 .doc = "How often the library directories are checked for new or changed files "
+                        "(each probed once, in the background); 0: only at start-up and when a "
+                        "library is empty."},
+                M(library.rescan_minutes), 0, 1440),
+        integer({.key = "max_batch", .doc = "Largest N accepted by /generate N."}, M(max_batch), 1,
+                100),
+        integer({.key = "max_attempts",
+                 .doc = "Tries per meme; also how often a crashing update "
+                        "is retried before it is skipped."},
+                M(max_attempts), 1, 10),
+        choice({.key = "render_isolation",
+                .doc = "Render in a child process (survives crashes "
+                       "and OOM kills) or in a thread."},
+               M(render_isolation),
+               std::vector<std::pair<S, RenderIsolation>>{{"process", RenderIsolation::process},
+                                                          {"thread", RenderIsolation::thread}}),
+        integer({.key = "upload_limit_mb",
+                 .doc = "Upload limit of the Bot API server; above 50 "
+                        "only with a self-hosted api_url."},
+                M(upload_limit_mb), 1, 2000),
+        integer({.key = "scheduled_wait_minutes",
+                 .doc = "How long a scheduled job waits for a "
+                        "running generation before it is "
+                        "skipped."},
+                M(scheduled_wait_minutes), 0, 720),
+        choice({.key = "missed_slots",
+                .doc = "Slots that passed while the bot was down: all skipped, or the most "
+                       "recent one of today runs once at start-up and the others are skipped."},
+               M(missed_slots),
+               std::vector<std::pair<S, MissedSlotPolicy>>{
+                   {"skip", MissedSlotPolicy::skip},
+                   {"catch_up_one", MissedSlotPolicy::catch_up_one}}),
+        boolean({.key = "open_generate",
+                 .doc = "Let any user run /generate (one meme, "
+                        "rate-limited); otherwise owner and admins only."},
+                M(open_generate)),
+        integer({.key = "generate_cooldown_seconds",
+                 .doc = "Per-user pause between /generate "
+                        "requests when open_generate is on."},
+                M(generate_cooldown_seconds), 0, 86400),
+        choice(
+            {.key = "log_level", .doc = "Minimum level of log lines.", .env = "MEMEGEN_LOG_LEVEL"},
+            M(log_level),
+            std::vector<std::pair<S, LogLevel>>{{"debug", LogLevel::debug},
+                                                {"info", LogLevel::info},
+                                                {"warning", LogLevel::warning},
+                                                {"error", LogLevel::error},
+                                                {"off", LogLevel::off}}),
+    };
+}
+
+std::vector<ConfigField> source_and_metrics_keys() {
+    using namespace field;
+    using S = std::string;
+    return {
+        section({.key = "reddit", .doc = "Memes from subreddits (keys below; off by default)."}),
+        path({.key = "reddit.sources_file",
+              .doc = "reddit_sources.json: the subreddits and how to read them (see "
+                     "sources/README.md). Fetched memes are probed and join the meme library.",
+              .shown_default = "none (off)"},
+             M(reddit.sources_file), PathMust::be_anything, reddit_sources_problems),
+        integer({.key = "reddit.fetch_minutes",
+                 .doc = "How often fresh posts are fetched, in "
+                        "the background."},
+                M(reddit.fetch_minutes), 1, 1440),
+        integer({.key = "reddit.fetch_count", .doc = "Memes fetched each time."},
+                M(reddit.fetch_count), 1, 20),
+        section({.key = "metrics", .doc = "Optional metrics endpoint (keys below)."}),
+        boolean({.key = "metrics.enabled", .doc = "Serve metrics over HTTP."}, M(metrics.enabled)),
+        text({.key = "metrics.address", .doc = "Address to bind; loopback by default."},
+             "string (IP address)", M(metrics.address), parse_address,
+             [](const S& a) { return json(a); }),
+        integer({.key = "metrics.port", .doc = "Port to bind."}, M(metrics.port), 1, 65535),
+    };
+}
+
+std::vector<ConfigField> make_table() {
+    std::vector<ConfigField> all;
+    for (auto part : {access_keys(), schedule_and_path_keys(), render_keys(),
+                      library_and_limit_keys(), source_and_metrics_keys()})
+        std::move(part.begin(), part.end(), std::back_inserter(all));
+    return all;
+}
+
+#undef M
+
+}  // namespace
+
+const std::vector<ConfigField>& config_fields() {
+    static const std::vector<ConfigField> fields = make_table();
+    return fields;
+}
+
+}  // namespace memegen::bot
