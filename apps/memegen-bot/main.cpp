@@ -16,6 +16,8 @@
 #include <string>
 #include <thread>
 
+#include <CLI/CLI.hpp>
+
 #include <memegen/detail/files.hpp>
 #include <memegen/detail/unique_fd.hpp>
 #include <memegen/error.hpp>
@@ -24,28 +26,57 @@
 #include "config/config.hpp"
 #include "config/timezone.hpp"
 #include "core/bot.hpp"
-#include "library/media_prober.hpp"
 #include "core/render_runner.hpp"
+#include "library/media_prober.hpp"
 
 namespace {
 
-constexpr const char* kUsage =
-    R"(Usage: memegen-bot [--config FILE] [--check-config] [--log-level LEVEL]
+// What the command line asks for. The internal --render-job and --probe-job are not here:
+// main() takes them before CLI11, as they are the bot's own children, not users' options.
+struct Options {
+    std::optional<std::filesystem::path> config_file;
+    bool check_only = false;
+    bool help_config = false;
+    std::optional<memegen::LogLevel> level;
+};
 
-A Telegram bot that renders meme videos on /generate and on a daily schedule,
-sends them to its owner for review, and publishes the chosen ones to a channel.
-
-Options:
-  --config FILE      JSON configuration (see --help-config); environment variables
-                     such as TELEGRAM_BOT_TOKEN and DAILY_GENERATIONS override it
-  --check-config     list every problem of the configuration and exit (0 if none)
-  --help-config      print every configuration key with its default and variable
-  --log-level LEVEL  debug, info, warning, error (overrides log_level)
-  --help             this text
-
-Exit status: 0 stopped by SIGINT/SIGTERM, 1 bad configuration, 2 the bot token
-was rejected (401), 3 start-up failed.
-)";
+// Reads the command line into `o`. Returns the exit code to end with (0 after --help; a usage
+// error is a bad configuration: printed, exit 1), or nullopt to go on.
+std::optional<int> parse_command_line(int argc, char** argv, Options& o) {
+    CLI::App app(
+        "A Telegram bot that renders meme videos on /generate and on a daily schedule, sends\n"
+        "them to its owner for review, and publishes the chosen ones to a channel.",
+        "memegen-bot");
+    app.footer(
+        "Exit status: 0 stopped by SIGINT/SIGTERM, 1 bad configuration, 2 the bot token was\n"
+        "rejected (401), 3 start-up failed. Environment variables such as TELEGRAM_BOT_TOKEN\n"
+        "and DAILY_GENERATIONS override the configuration file.");
+    app.add_option("--config", o.config_file,
+                   "JSON configuration (see --help-config); environment variables override it")
+        ->type_name("FILE");
+    app.add_flag("--check-config", o.check_only,
+                 "list every problem of the configuration and exit (0 if none)");
+    app.add_flag("--help-config", o.help_config,
+                 "print every configuration key with its default and variable");
+    app.add_option_function<std::string>(
+           "--log-level",
+           [&o](const std::string& name) {
+               o.level = memegen::parse_log_level(name);
+               if (!o.level)
+                   throw CLI::ValidationError("--log-level", "unknown log level '" + name + "'");
+           },
+           "debug, info, warning, error (overrides log_level)")
+        ->type_name("LEVEL");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::Success& e) {
+        return app.exit(e);  // --help, on stdout
+    } catch (const CLI::Error& e) {
+        std::cerr << "memegen-bot: " << e.what() << "\n";
+        return 1;
+    }
+    return std::nullopt;
+}
 
 // One bot per state directory: two would answer the same updates, render past each other's
 // guard record and overwrite each other's state. An OFD lock on <state>/bot.lock is held for
@@ -88,71 +119,9 @@ memegen::detail::UniqueFd lock_instance(const std::filesystem::path& state_dir) 
                               "'; refusing to start a second one");
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    // The render child: same binary, so isolation needs no second program to install.
-    if (argc == 4 && std::strcmp(argv[1], "--render-job") == 0) {
-#if defined(__GLIBC__)
-        // As memegen-render does: big decoded frames, freed and allocated again at every loop
-        // of a clip, go back to the system instead of fragmenting the heap (a 2000x2000 GIF:
-        // 175 -> 153 MB peak).
-        mallopt(M_MMAP_THRESHOLD, 1 << 20);
-#endif
-        return memegen::bot::render_job_main(argv[2], argv[3]);
-    }
-    // The probe child: checks library files with libmemegen loaded, away from the bot.
-    if (argc == 4 && std::strcmp(argv[1], "--probe-job") == 0) {
-        return memegen::bot::probe_job_main(argv[2], argv[3]);
-    }
-    std::optional<std::filesystem::path> config_file;
-    bool check_only = false;
-    std::optional<memegen::LogLevel> level;
-    for (int i = 1; i < argc; ++i) {
-        const std::string arg = argv[i];
-        if (arg == "--help" || arg == "-h") {
-            std::cout << kUsage;
-            return 0;
-        } else if (arg == "--help-config") {
-            std::cout << memegen::bot::config_reference();
-            return 0;
-        } else if (arg == "--check-config") {
-            check_only = true;
-        } else if (arg == "--config" && i + 1 < argc) {
-            config_file = argv[++i];
-        } else if (arg == "--log-level" && i + 1 < argc) {
-            level = memegen::parse_log_level(argv[++i]);
-            if (!level) {
-                std::cerr << "memegen-bot: unknown log level '" << argv[i] << "'\n";
-                return 1;
-            }
-        } else {
-            std::cerr << "memegen-bot: unknown or incomplete option '" << arg << "'\n" << kUsage;
-            return 1;
-        }
-    }
-
-    auto loaded = memegen::bot::load_config(config_file, memegen::bot::process_environment());
-    if (!loaded.ok()) {
-        std::cerr << "memegen-bot: the configuration has " << loaded.problems.size()
-                  << " problem(s):\n";
-        for (const auto& p : loaded.problems)
-            std::cerr << "  " << p.to_string() << "\n";
-        return 1;
-    }
-    if (check_only) {
-        std::cout << "configuration OK\n";
-        return 0;
-    }
-    auto config = std::move(loaded.config);
-    memegen::set_log_level(level.value_or(config.log_level));
-    if (!config.timezone.empty()) {
-        if (const auto error = memegen::bot::apply_timezone(config.timezone)) {
-            std::cerr << "memegen-bot: timezone: " << *error << "\n";
-            return 1;
-        }
-    }
-
+// Runs the bot on its state directory until SIGINT/SIGTERM or a reason of its own (401) stops
+// it; returns the exit status.
+int run_until_stopped(memegen::bot::BotConfig config) {
     memegen::detail::UniqueFd instance_lock;
     try {
         instance_lock = lock_instance(config.state_dir);
@@ -196,4 +165,53 @@ int main(int argc, char** argv) {
     }
     signal_waiter.join();
     return status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    // The render child: same binary, so isolation needs no second program to install.
+    if (argc == 4 && std::strcmp(argv[1], "--render-job") == 0) {
+#if defined(__GLIBC__)
+        // As memegen-render does: big decoded frames, freed and allocated again at every loop
+        // of a clip, go back to the system instead of fragmenting the heap (a 2000x2000 GIF:
+        // 175 -> 153 MB peak).
+        mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
+        return memegen::bot::render_job_main(argv[2], argv[3]);
+    }
+    // The probe child: checks library files with libmemegen loaded, away from the bot.
+    if (argc == 4 && std::strcmp(argv[1], "--probe-job") == 0) {
+        return memegen::bot::probe_job_main(argv[2], argv[3]);
+    }
+    Options options;
+    if (const auto exit_code = parse_command_line(argc, argv, options))
+        return *exit_code;
+    if (options.help_config) {
+        std::cout << memegen::bot::config_reference();
+        return 0;
+    }
+    auto loaded =
+        memegen::bot::load_config(options.config_file, memegen::bot::process_environment());
+    if (!loaded.ok()) {
+        std::cerr << "memegen-bot: the configuration has " << loaded.problems.size()
+                  << " problem(s):\n";
+        for (const auto& p : loaded.problems)
+            std::cerr << "  " << p.to_string() << "\n";
+        return 1;
+    }
+    if (options.check_only) {
+        std::cout << "configuration OK\n";
+        return 0;
+    }
+    auto config = std::move(loaded.config);
+    memegen::set_log_level(options.level.value_or(config.log_level));
+    if (!config.timezone.empty()) {
+        if (const auto error = memegen::bot::apply_timezone(config.timezone)) {
+            std::cerr << "memegen-bot: timezone: " << *error << "\n";
+            return 1;
+        }
+    }
+
+    return run_until_stopped(std::move(config));
 }
