@@ -28,7 +28,7 @@ void RedditFeed::run(std::stop_token stop) {
         // load_config() checked the file; it changed since. Say so once and stay local.
         for (const auto& p : loaded.problems)
             log_error("reddit: {}", p.to_string());
-        state_.record_problem("source_error", loaded.problems.front().to_string(),
+        state_.record_problem(stage::source_error, loaded.problems.front().to_string(),
                               {{"label", "subreddit sources"}});
         return;
     }
@@ -86,7 +86,7 @@ void RedditFeed::fetch(std::stop_token stop) {
         if (!result.meme) {
             if (!result.problems.empty() && !stop.stop_requested()) {
                 // Visible in /status; the local library carries on.
-                state_.record_problem("source_error", result.problems.back().to_string(),
+                state_.record_problem(stage::source_error, result.problems.back().to_string(),
                                       {{"label", "subreddit sources"}});
             }
             break;
@@ -107,7 +107,7 @@ void RedditFeed::fetch(std::stop_token stop) {
             log_info("reddit: added {} from r/{} ({})", admission.file.filename().string(),
                      meme.subreddit, meme.source_url);
         } else if (!stop.stop_requested()) {
-            state_.record_problem("source_error",
+            state_.record_problem(stage::source_error,
                                   fmt::format("r/{}: {} was refused: {}", meme.subreddit,
                                               meme.media_url, admission.reason),
                                   {{"label", "subreddit sources"}});
