@@ -9,6 +9,8 @@ scripts/install-deps.sh
 
 jobs=$(nproc)
 status=0
+# Each phase's heading carries the seconds since the start, so a slow CI run shows where.
+SECONDS=0
 
 echo "== clang-format"
 scripts/check-format.sh || status=1
@@ -16,10 +18,10 @@ scripts/check-format.sh || status=1
 run_suite() {  # name, build dir, extra meson options...
   local name=$1 dir=$2
   shift 2
-  echo "== $name: configure and build ($dir)"
+  echo "== [${SECONDS}s] $name: configure and build ($dir)"
   [ -f "$dir/build.ninja" ] || meson setup "$dir" "$@" >/dev/null
   meson compile -C "$dir" -j "$jobs"
-  echo "== $name: meson test"
+  echo "== [${SECONDS}s] $name: meson test"
   # -v prints each doctest binary's summary; failures print their assertions.
   meson test -C "$dir" -v --num-processes "$jobs" --print-errorlogs || status=1
 }
@@ -31,7 +33,7 @@ run_suite "normal build" build -Dbench=true -Ddebug=false -Doptimization=3 -Db_n
 
 # The installed library, used the three ways another program would: pkg-config (shared and
 # static) after `meson install`, and as a Meson subproject.
-echo "== libmemegen consumers: pkg-config (shared), static libmemegen.a, Meson subproject"
+echo "== [${SECONDS}s] libmemegen consumers: pkg-config (shared), static libmemegen.a, Meson subproject"
 tests/consumer/run.sh build || status=1
 
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
@@ -44,7 +46,7 @@ run_suite "ASan+UBSan build" build-asan -Db_sanitize=address,undefined -Db_lunde
 # sampler, concurrent crash records, the logger, the bot's generation queue), under
 # ThreadSanitizer. Only their targets are built: the rest ran twice above.
 tsan_tests=(generation_guard crash_state_store resource_monitor log)
-echo "== ThreadSanitizer: ${tsan_tests[*]}"
+echo "== [${SECONDS}s] ThreadSanitizer: ${tsan_tests[*]}"
 [ -f build-tsan/build.ninja ] || meson setup build-tsan -Db_sanitize=thread -Db_lundef=false \
   -Dbench=false -Dexamples=false -Ddebug=false -Doptimization=1 >/dev/null
 meson compile -C build-tsan -j "$jobs" "${tsan_tests[@]/#/tests/test_}"
@@ -65,4 +67,5 @@ for log in sys.argv[1:]:
                 passed += int(m.group(1)); failed += int(m.group(2)); skipped += int(m.group(3))
 print(f"doctest: {passed} passed, {failed} failed, {skipped} skipped")
 PY
+echo "== [${SECONDS}s] done"
 exit $status
