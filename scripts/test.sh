@@ -45,7 +45,7 @@ run_suite "ASan+UBSan build" build-asan -Db_sanitize=address,undefined -Db_lunde
 # The tests whose subject is threads (the guard across threads and processes, the monitor's
 # sampler, concurrent crash records, the logger, the bot's generation queue), under
 # ThreadSanitizer. Only their targets are built: the rest ran twice above.
-tsan_tests=(generation_guard crash_state_store resource_monitor log)
+tsan_tests=(generation_guard crash_state_store resource_monitor log bot_generation)
 echo "== [${SECONDS}s] ThreadSanitizer: ${tsan_tests[*]}"
 [ -f build-tsan/build.ninja ] || meson setup build-tsan -Db_sanitize=thread -Db_lundef=false \
   -Dbench=false -Dexamples=false -Ddebug=false -Doptimization=1 >/dev/null
