@@ -1,6 +1,5 @@
 #include "core/render_runner.hpp"
 
-#include <dlfcn.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,6 +8,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -22,6 +22,7 @@
 #include <memegen/log.hpp>
 
 #include "core/child_spawn.hpp"
+#include "core/memegen_library.hpp"
 
 namespace memegen::bot {
 
@@ -101,45 +102,17 @@ RenderedVideo rendered_video_from_json(const nlohmann::json& j) {
     return v;
 }
 
-namespace {
-
-// The renderer's two C symbols, resolved once per process.
-struct RendererLibrary {
-    using RenderFn = char* (*)(const char*, memegen_render_poll, void*);
-    using FreeFn = void (*)(char*);
-    RenderFn render = nullptr;
-    FreeFn free_string = nullptr;
-    std::string error;
-
-    static const RendererLibrary& get() {
-        static const RendererLibrary library = [] {
-            RendererLibrary l;
-            // Never closed: the renderer stays loaded for the life of the process.
-            void* handle = ::dlopen("libmemegen.so.0", RTLD_NOW | RTLD_LOCAL);
-            if (handle == nullptr) {
-                const char* why = ::dlerror();
-                l.error = std::string("cannot load the renderer (libmemegen.so.0): ") +
-                          (why != nullptr ? why : "unknown error");
-                return l;
-            }
-            l.render = reinterpret_cast<RenderFn>(::dlsym(handle, MEMEGEN_RENDER_JSON_SYMBOL));
-            l.free_string = reinterpret_cast<FreeFn>(::dlsym(handle, MEMEGEN_FREE_STRING_SYMBOL));
-            if (l.render == nullptr || l.free_string == nullptr) {
-                l.error = "libmemegen.so.0 has no memegen_render_json entry point";
-            }
-            return l;
-        }();
-        return library;
-    }
-};
-
-}  // namespace
-
 nlohmann::json render_with_library(const RenderRequest& request,
                                    const std::function<bool(double)>& poll) {
-    const auto& library = RendererLibrary::get();
-    if (!library.error.empty()) {
-        return {{"ok", false}, {"error", library.error}, {"cancelled", false}};
+    using FreeFn = void (*)(char*);
+    const auto& library = memegen_library();
+    const auto render = library.function<char* (*)(const char*, memegen_render_poll, void*)>(
+        MEMEGEN_RENDER_JSON_SYMBOL, "the renderer");
+    const auto free_string = library.function<FreeFn>(MEMEGEN_FREE_STRING_SYMBOL, "the renderer");
+    if (!render || !free_string) {
+        return {{"ok", false},
+                {"error", !render ? render.error : free_string.error},
+                {"cancelled", false}};
     }
     const std::string request_json = nlohmann::json(request).dump();
     struct PollContext {
@@ -149,11 +122,11 @@ nlohmann::json render_with_library(const RenderRequest& request,
         const auto* ctx = static_cast<PollContext*>(user);
         return (*ctx->poll && (*ctx->poll)(fraction)) ? 1 : 0;
     };
-    char* answer = library.render(request_json.c_str(), trampoline, &context);
+    char* answer = render.call(request_json.c_str(), trampoline, &context);
     if (answer == nullptr) {
         return {{"ok", false}, {"error", "the renderer returned no answer"}, {"cancelled", false}};
     }
-    const std::unique_ptr<char, RendererLibrary::FreeFn> owned(answer, library.free_string);
+    const std::unique_ptr<char, FreeFn> owned(answer, free_string.call);
     auto parsed = nlohmann::json::parse(owned.get(), nullptr, false);
     if (!parsed.is_object()) {
         return {
