@@ -27,56 +27,15 @@
 namespace memegen::bot {
 
 void to_json(nlohmann::json& j, const RenderRequest& r) {
-    j = {{"media", r.media.string()},
-         {"output", r.output.string()},
-         {"music", r.music.string()},
-         {"seed", r.seed},
-         {"variant_group", r.variant_group},
-         {"captions",
-          {{"top", r.captions.top}, {"bottom", r.captions.bottom}, {"badge", r.captions.badge}}},
-         {"width", r.width},
-         {"height", r.height},
-         {"fps", r.fps},
-         {"crf", r.crf},
-         {"preset", r.preset},
-         {"background", r.background},
-         {"font", r.font.string()},
-         {"min_seconds", r.min_seconds},
-         {"max_seconds", r.max_seconds},
-         {"max_video_seconds", r.max_video_seconds},
-         {"max_output_bytes", r.max_output_bytes}};
-    if (r.text_layout)
-        j["text_layout"] = *r.text_layout;
-    if (!r.effects.empty())
-        j["effects"] = r.effects;
+    j = r.options;
+    j["media"] = r.media.string();
+    j["output"] = r.output.string();
 }
 
 void from_json(const nlohmann::json& j, RenderRequest& r) {
     r.media = j.at("media").get<std::string>();
     r.output = j.at("output").get<std::string>();
-    r.music = j.value("music", std::string{});
-    r.seed = j.value("seed", std::uint64_t{0});
-    r.variant_group = j.value("variant_group", 0);
-    if (j.contains("captions")) {
-        const auto& c = j["captions"];
-        r.captions.top = c.value("top", std::string{});
-        r.captions.bottom = c.value("bottom", std::string{});
-        r.captions.badge = c.value("badge", std::string{});
-    }
-    r.width = j.value("width", 1080);
-    r.height = j.value("height", 1920);
-    r.fps = j.value("fps", 24);
-    r.crf = j.value("crf", 23);
-    r.preset = j.value("preset", std::string("veryfast"));
-    r.background = j.value("background", std::string("black"));
-    r.font = j.value("font", std::string{});
-    r.min_seconds = j.value("min_seconds", 7.0);
-    r.max_seconds = j.value("max_seconds", 12.0);
-    r.max_video_seconds = j.value("max_video_seconds", 60.0);
-    r.max_output_bytes = j.value("max_output_bytes", std::uint64_t{50'000'000});
-    if (j.contains("text_layout"))
-        r.text_layout = j["text_layout"].get<TextLayout>();
-    r.effects = j.value("effects", std::vector<std::string>{});
+    r.options = j.get<RenderOptions>();
 }
 
 RenderedVideo rendered_video_from_json(const nlohmann::json& j) {
