@@ -70,11 +70,11 @@ std::string effect_names() {
     return fmt::format("{}", fmt::join(names, ","));
 }
 
-// The command line, read into `in`. Defaults shown by --help are RenderOptions' own.
-void declare(CLI::App& app, Invocation& in) {
-    using examples::real;
-    using examples::whole;
-    auto& o = in.options;
+// The command line, by option group (each in the order --help lists them). Defaults shown by
+// --help are RenderOptions' own.
+
+// What is rendered into what.
+void declare_files(CLI::App& app, Invocation& in) {
     app.description(
         "Renders a meme (PNG/JPEG/WebP still, GIF, or MP4/MOV/WebM/MKV video) into a vertical\n"
         "H.264/AAC MP4 for Telegram, with a JPEG thumbnail beside it (OUT.thumb.jpg).");
@@ -89,6 +89,11 @@ void declare(CLI::App& app, Invocation& in) {
                    "output MP4 (a file path, not a folder, and not the input)")
         ->required()
         ->type_name("FILE");
+}
+
+// The sound under the video.
+void declare_sound(CLI::App& app, memegen::RenderOptions& o) {
+    using examples::real;
     app.add_option("--music", o.music, "music track trimmed under the video")->type_name("FILE");
     app.add_option_function<double>(
            "--music-start", [&o](double s) { o.music_start_seconds = s; },
@@ -107,11 +112,21 @@ void declare(CLI::App& app, Invocation& in) {
         ->type_name("MODE")
         ->check(CLI::IsMember(kAudioModes))
         ->default_str("auto");
+}
+
+// The captions drawn over it.
+void declare_captions(CLI::App& app, memegen::RenderOptions& o) {
     app.add_option("--top", o.captions.top, "top caption")->type_name("TEXT");
     app.add_option("--bottom", o.captions.bottom, "bottom caption")->type_name("TEXT");
     app.add_option("--badge", o.captions.badge, "small line at the bottom, e.g. artist — title")
         ->type_name("TEXT");
     app.add_option("--font", o.font, "caption font")->type_name("FILE");
+}
+
+// The picture: frame, length, and the seed's choice of effects.
+void declare_picture(CLI::App& app, memegen::RenderOptions& o) {
+    using examples::real;
+    using examples::whole;
     app.add_option_function<std::string>(
            "--size", [&o](const std::string& s) { o.size = memegen::FrameSize::parse(s); },
            "frame size: 1080x1920, 720x1280, 1080x1080, 1280x720, ...")
@@ -144,6 +159,11 @@ void declare(CLI::App& app, Invocation& in) {
            "black|blur")
         ->type_name("B")
         ->default_str(std::string(memegen::to_string(o.background)));
+}
+
+// The encoder and the render's limits.
+void declare_encoder(CLI::App& app, memegen::RenderOptions& o) {
+    using examples::whole;
     app.add_option("--crf", o.crf, "x264 CRF")->type_name("N")->check(whole(0, 51));
     app.add_option("--preset", o.preset, "x264 preset")
         ->type_name("P")
@@ -160,6 +180,15 @@ void declare(CLI::App& app, Invocation& in) {
            "give up after this many milliseconds")
         ->type_name("MS")
         ->check(whole<long>(1));
+}
+
+// The whole command line, read into `in`.
+void declare(CLI::App& app, Invocation& in) {
+    declare_files(app, in);
+    declare_sound(app, in.options);
+    declare_captions(app, in.options);
+    declare_picture(app, in.options);
+    declare_encoder(app, in.options);
     app.add_flag("--json", in.json, "print the result as JSON on stdout");
     app.add_flag_callback(
         "-q,--quiet", [] { memegen::set_log_level(memegen::LogLevel::warning); }, "no log lines");

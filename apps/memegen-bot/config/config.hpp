@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <memegen/log.hpp>
+#include <memegen/render_options.hpp>
 
 namespace memegen::bot {
 
@@ -69,21 +70,32 @@ struct ClockTime {
     friend auto operator<=>(const ClockTime&, const ClockTime&) = default;
 };
 
-/// Render settings as plain data; the bot maps them onto memegen::RenderOptions.
+/// RenderOptions' defaults, the one place the bot's render defaults come from.
+[[nodiscard]] inline const RenderOptions& render_defaults() {
+    static const RenderOptions defaults;
+    return defaults;
+}
+
+/// The render keys of the configuration; each default is RenderOptions' own, and
+/// render_options_of() maps them onto it.
 struct RenderSettings {
-    int width = 1080;                  ///< output frame, from "size": "1080x1920"
-    int height = 1920;                 ///< output frame height
-    int fps = 24;                      ///< 1..60
-    int crf = 23;                      ///< x264 constant rate factor 0..51
-    std::string preset = "veryfast";   ///< x264 preset
-    std::string background = "black";  ///< "black" or "blur"
-    std::filesystem::path font;        ///< caption font; empty: the renderer's default
-    double min_seconds = 7;            ///< shortest random length of a still
-    double max_seconds = 12;           ///< longest random length of a still
-    double max_video_seconds = 60;     ///< GIFs/videos are cut here
-    int max_output_mb = 50;            ///< the MP4 is kept under this many MB (10^6 bytes)
+    FrameSize size = render_defaults().size;               ///< output frame, "size": "1080x1920"
+    int fps = render_defaults().fps;                       ///< 1..60
+    int crf = render_defaults().crf;                       ///< x264 constant rate factor 0..51
+    std::string preset = render_defaults().preset;         ///< x264 preset
+    Background background = render_defaults().background;  ///< what surrounds the meme
+    std::filesystem::path font;  ///< caption font; empty: RenderOptions' default
+    double min_seconds = render_defaults().min_seconds;  ///< shortest random length of a still
+    double max_seconds = render_defaults().max_seconds;  ///< longest random length of a still
+    double max_video_seconds = render_defaults().max_video_seconds;  ///< GIFs/videos cut here
+    /// The MP4 is kept under this many MB (10^6 bytes).
+    int max_output_mb = static_cast<int>(render_defaults().max_output_bytes / 1'000'000);
     bool captions = true;  ///< sidecar captions and the track's "artist — title" badge are drawn
 };
+
+/// `settings` as RenderOptions, every other option at its default: what each render starts
+/// from before the candidate's own seed, music, captions and effects are set.
+[[nodiscard]] RenderOptions render_options_of(const RenderSettings& settings);
 
 /// How files get into the libraries: probe limits, uploads, rescans.
 struct LibrarySettings {

@@ -111,12 +111,9 @@ ConfigField frame_size(KeyDoc doc) {
                                   json_value_text(v)));
             return;
         }
-        c.render.width = size->width;
-        c.render.height = size->height;
+        c.render.size = *size;
     };
-    f.dump = [](const BotConfig& c) {
-        return json(FrameSize{c.render.width, c.render.height}.to_string());
-    };
+    f.dump = [](const BotConfig& c) { return json(c.render.size.to_string()); };
     return field::finish(std::move(f));
 }
 
@@ -259,7 +256,9 @@ std::vector<ConfigField> render_keys() {
                 .doc = "What fills the frame around the fitted "
                        "meme."},
                M(render.background),
-               std::vector<std::pair<S, S>>{{"black", "black"}, {"blur", "blur"}}),
+               std::vector<std::pair<S, Background>>{
+                   {S(to_string(Background::black)), Background::black},
+                   {S(to_string(Background::blur)), Background::blur}}),
         path({.key = "render.font",
               .doc = "Caption font file.",
               .shown_default = "DejaVu Sans Bold"},

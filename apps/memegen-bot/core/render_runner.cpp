@@ -1,6 +1,5 @@
 #include "core/render_runner.hpp"
 
-#include <dlfcn.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,6 +8,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -22,60 +22,20 @@
 #include <memegen/log.hpp>
 
 #include "core/child_spawn.hpp"
+#include "core/memegen_library.hpp"
 
 namespace memegen::bot {
 
 void to_json(nlohmann::json& j, const RenderRequest& r) {
-    j = {{"media", r.media.string()},
-         {"output", r.output.string()},
-         {"music", r.music.string()},
-         {"seed", r.seed},
-         {"variant_group", r.variant_group},
-         {"captions",
-          {{"top", r.captions.top}, {"bottom", r.captions.bottom}, {"badge", r.captions.badge}}},
-         {"width", r.width},
-         {"height", r.height},
-         {"fps", r.fps},
-         {"crf", r.crf},
-         {"preset", r.preset},
-         {"background", r.background},
-         {"font", r.font.string()},
-         {"min_seconds", r.min_seconds},
-         {"max_seconds", r.max_seconds},
-         {"max_video_seconds", r.max_video_seconds},
-         {"max_output_bytes", r.max_output_bytes}};
-    if (r.text_layout)
-        j["text_layout"] = *r.text_layout;
-    if (!r.effects.empty())
-        j["effects"] = r.effects;
+    j = r.options;
+    j["media"] = r.media.string();
+    j["output"] = r.output.string();
 }
 
 void from_json(const nlohmann::json& j, RenderRequest& r) {
     r.media = j.at("media").get<std::string>();
     r.output = j.at("output").get<std::string>();
-    r.music = j.value("music", std::string{});
-    r.seed = j.value("seed", std::uint64_t{0});
-    r.variant_group = j.value("variant_group", 0);
-    if (j.contains("captions")) {
-        const auto& c = j["captions"];
-        r.captions.top = c.value("top", std::string{});
-        r.captions.bottom = c.value("bottom", std::string{});
-        r.captions.badge = c.value("badge", std::string{});
-    }
-    r.width = j.value("width", 1080);
-    r.height = j.value("height", 1920);
-    r.fps = j.value("fps", 24);
-    r.crf = j.value("crf", 23);
-    r.preset = j.value("preset", std::string("veryfast"));
-    r.background = j.value("background", std::string("black"));
-    r.font = j.value("font", std::string{});
-    r.min_seconds = j.value("min_seconds", 7.0);
-    r.max_seconds = j.value("max_seconds", 12.0);
-    r.max_video_seconds = j.value("max_video_seconds", 60.0);
-    r.max_output_bytes = j.value("max_output_bytes", std::uint64_t{50'000'000});
-    if (j.contains("text_layout"))
-        r.text_layout = j["text_layout"].get<TextLayout>();
-    r.effects = j.value("effects", std::vector<std::string>{});
+    r.options = j.get<RenderOptions>();
 }
 
 RenderedVideo rendered_video_from_json(const nlohmann::json& j) {
@@ -101,45 +61,17 @@ RenderedVideo rendered_video_from_json(const nlohmann::json& j) {
     return v;
 }
 
-namespace {
-
-// The renderer's two C symbols, resolved once per process.
-struct RendererLibrary {
-    using RenderFn = char* (*)(const char*, memegen_render_poll, void*);
-    using FreeFn = void (*)(char*);
-    RenderFn render = nullptr;
-    FreeFn free_string = nullptr;
-    std::string error;
-
-    static const RendererLibrary& get() {
-        static const RendererLibrary library = [] {
-            RendererLibrary l;
-            // Never closed: the renderer stays loaded for the life of the process.
-            void* handle = ::dlopen("libmemegen.so.0", RTLD_NOW | RTLD_LOCAL);
-            if (handle == nullptr) {
-                const char* why = ::dlerror();
-                l.error = std::string("cannot load the renderer (libmemegen.so.0): ") +
-                          (why != nullptr ? why : "unknown error");
-                return l;
-            }
-            l.render = reinterpret_cast<RenderFn>(::dlsym(handle, MEMEGEN_RENDER_JSON_SYMBOL));
-            l.free_string = reinterpret_cast<FreeFn>(::dlsym(handle, MEMEGEN_FREE_STRING_SYMBOL));
-            if (l.render == nullptr || l.free_string == nullptr) {
-                l.error = "libmemegen.so.0 has no memegen_render_json entry point";
-            }
-            return l;
-        }();
-        return library;
-    }
-};
-
-}  // namespace
-
 nlohmann::json render_with_library(const RenderRequest& request,
                                    const std::function<bool(double)>& poll) {
-    const auto& library = RendererLibrary::get();
-    if (!library.error.empty()) {
-        return {{"ok", false}, {"error", library.error}, {"cancelled", false}};
+    using FreeFn = void (*)(char*);
+    const auto& library = memegen_library();
+    const auto render = library.function<char* (*)(const char*, memegen_render_poll, void*)>(
+        MEMEGEN_RENDER_JSON_SYMBOL, "the renderer");
+    const auto free_string = library.function<FreeFn>(MEMEGEN_FREE_STRING_SYMBOL, "the renderer");
+    if (!render || !free_string) {
+        return {{"ok", false},
+                {"error", !render ? render.error : free_string.error},
+                {"cancelled", false}};
     }
     const std::string request_json = nlohmann::json(request).dump();
     struct PollContext {
@@ -149,11 +81,11 @@ nlohmann::json render_with_library(const RenderRequest& request,
         const auto* ctx = static_cast<PollContext*>(user);
         return (*ctx->poll && (*ctx->poll)(fraction)) ? 1 : 0;
     };
-    char* answer = library.render(request_json.c_str(), trampoline, &context);
+    char* answer = render.call(request_json.c_str(), trampoline, &context);
     if (answer == nullptr) {
         return {{"ok", false}, {"error", "the renderer returned no answer"}, {"cancelled", false}};
     }
-    const std::unique_ptr<char, RendererLibrary::FreeFn> owned(answer, library.free_string);
+    const std::unique_ptr<char, FreeFn> owned(answer, free_string.call);
     auto parsed = nlohmann::json::parse(owned.get(), nullptr, false);
     if (!parsed.is_object()) {
         return {

@@ -16,38 +16,26 @@
 #include <vector>
 
 #include <memegen/generation_guard.hpp>
-#include <memegen/meme_renderer.hpp>  // Captions only: the renderer itself is loaded with dlopen
+#include <memegen/render_options.hpp>  // FFmpeg-free: the renderer is loaded with dlopen
 #include <memegen/resource_monitor.hpp>
 #include <nlohmann/json.hpp>
 
 namespace memegen::bot {
 
-/// Everything a render needs, serialisable so it can cross into a child process.
+/// Everything a render needs, serialisable so it can cross into a child process: the media,
+/// the output and the library's own RenderOptions (the per-candidate seed, variant group,
+/// music, captions, effects and cached text layout included). Its callbacks do not cross:
+/// run()'s stop token and ticks take their place.
 struct RenderRequest {
     std::filesystem::path media;
     std::filesystem::path output;  ///< the MP4 to write (its folder must exist)
-    std::filesystem::path music;   ///< empty: none
-    std::uint64_t seed = 0;
-    int variant_group = 0;
-    Captions captions;
-    int width = 1080;
-    int height = 1920;
-    int fps = 24;
-    int crf = 23;
-    std::string preset = "veryfast";
-    std::string background = "black";
-    std::filesystem::path font;  ///< empty: the renderer's default
-    double min_seconds = 7;
-    double max_seconds = 12;
-    double max_video_seconds = 60;
-    std::uint64_t max_output_bytes = 50ull * 1000 * 1000;
-    std::optional<TextLayout> text_layout;  ///< cached detect_text(); unset: the render detects
-    /// Effects by name, applied as given (Change track keeps a candidate's look); empty: the
-    /// renderer draws them from seed and variant_group.
-    std::vector<std::string> effects;
+    RenderOptions options;
 };
 
+/// The request as memegen_render_json() reads it: RenderOptions' JSON plus "media" and "output".
 void to_json(nlohmann::json& j, const RenderRequest& r);
+/// Reads what to_json() writes. Throws MediaError for a bad option, nlohmann::json's errors for
+/// missing media or output.
 void from_json(const nlohmann::json& j, RenderRequest& r);
 
 /// What a render made: the fields of the renderer's result the bot uses.

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <memegen/error.hpp>
 #include <memegen/log.hpp>
 
 #include "core/candidate_store.hpp"
@@ -40,6 +41,21 @@ std::string user_cause(const RenderOutcome& outcome, const Messages& text) {
             break;
     }
     return outcome.error;
+}
+
+// A kept look's effects by name, as the renderer reported them; none: the seed draws them.
+// Throws MediaError for a name the renderer does not know.
+std::optional<std::vector<Effect>> effects_of(const std::vector<std::string>& names) {
+    if (names.empty())
+        return std::nullopt;
+    std::vector<Effect> effects;
+    for (const auto& name : names) {
+        const auto effect = parse_effect(name);
+        if (!effect)
+            throw MediaError("unknown effect '" + name + "'");
+        effects.push_back(*effect);
+    }
+    return effects;
 }
 
 }  // namespace
@@ -127,33 +143,23 @@ RenderRequest Generator::request_for(const Attempt& attempt,
                                      const std::string& music_label) {
     RenderRequest request;
     request.media = attempt.media;
-    request.text_layout = library_.text_layout(attempt.media);
-    request.music = music.value_or(std::filesystem::path{});
     request.output = config_.state_dir / "work" / (CandidateStore::new_id() + ".mp4");
-    request.seed = attempt.seed;
-    request.variant_group = attempt.variant_group;
-    request.effects = attempt.effects;
-    const auto& r = config_.render;
-    request.width = r.width;
-    request.height = r.height;
-    request.fps = r.fps;
-    request.crf = r.crf;
-    request.preset = r.preset;
-    request.background = r.background;
-    request.font = r.font;
-    request.min_seconds = r.min_seconds;
-    request.max_seconds = r.max_seconds;
-    request.max_video_seconds = r.max_video_seconds;
-    request.max_output_bytes =
-        std::min<std::uint64_t>(static_cast<std::uint64_t>(r.max_output_mb) * 1000 * 1000,
+    auto& options = request.options = render_options_of(config_.render);
+    options.max_output_bytes =
+        std::min<std::uint64_t>(options.max_output_bytes,
                                 static_cast<std::uint64_t>(config_.upload_limit_mb) * 1000 * 1000);
+    options.text_layout = library_.text_layout(attempt.media);
+    options.music = music.value_or(std::filesystem::path{});
+    options.seed = attempt.seed;
+    options.variant_group = attempt.variant_group;
+    options.effects = effects_of(attempt.effects);
     // Sidecars: the meme's captions, and the track's "artist — title" as the badge unless the
     // meme sets its own.
-    if (r.captions) {
+    if (config_.render.captions) {
         const auto meme_sidecar = library_.sidecar(attempt.media, MediaRole::meme);
-        request.captions.top = meme_sidecar.top.value_or("");
-        request.captions.bottom = meme_sidecar.bottom.value_or("");
-        request.captions.badge = meme_sidecar.badge.value_or(music_label);
+        options.captions.top = meme_sidecar.top.value_or("");
+        options.captions.bottom = meme_sidecar.bottom.value_or("");
+        options.captions.badge = meme_sidecar.badge.value_or(music_label);
     }
     return request;
 }
@@ -164,7 +170,13 @@ Generator::AttemptResult Generator::render(const GenerationContext& context, con
     const auto music = picker_.pick_music(attempt.avoid_music);
     std::string music_label =
         music ? library_.sidecar(*music, MediaRole::music).track_label() : std::string{};
-    const auto request = request_for(attempt, music, music_label);
+    std::optional<RenderRequest> request;
+    RenderOutcome outcome;
+    try {
+        request = request_for(attempt, music, music_label);
+    } catch (const MediaError& e) {
+        outcome.error = e.what();  // fails as the renderer would, with the same words
+    }
     if (music_label.empty() && music)
         music_label = music->stem().string();
 
@@ -173,7 +185,8 @@ Generator::AttemptResult Generator::render(const GenerationContext& context, con
                                       {"index", attempt.index},
                                       {"attempt", attempt.number},
                                       {"media", attempt.media.filename().string()}});
-    const auto outcome = runner_.run(request, stop, context.heartbeat, context.ticket);
+    if (request)
+        outcome = runner_.run(*request, stop, context.heartbeat, context.ticket);
     monitor_.log_resource_usage(name + "_end");
     if (outcome.ok()) {
         stats_.set_last_render_peak(outcome.result->peak_rss_bytes);
@@ -185,8 +198,8 @@ Generator::AttemptResult Generator::render(const GenerationContext& context, con
                                          {"context", name},
                                          {"index", attempt.index},
                                          {"attempt", attempt.number}});
-        return {Made{*outcome.result, attempt.media.string(), request.music.string(), music_label,
-                     request.seed, attempt.variant_group},
+        return {Made{*outcome.result, attempt.media.string(), request->options.music.string(),
+                     music_label, attempt.seed, attempt.variant_group},
                 false,
                 {}};
     }
@@ -196,7 +209,8 @@ Generator::AttemptResult Generator::render(const GenerationContext& context, con
     }
     record_failure(context, attempt, outcome);
     std::error_code ec;
-    std::filesystem::remove(request.output, ec);
+    if (request)
+        std::filesystem::remove(request->output, ec);
     // The user hears of the last attempt's cause only, and only if no attempt succeeds.
     return {std::nullopt, false, text_.generation_failed(escape_html(user_cause(outcome, text_)))};
 }

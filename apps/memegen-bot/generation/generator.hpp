@@ -100,6 +100,8 @@ class Generator {
     void begin_attempt(int index, int number, std::stop_token stop);
     AttemptResult render(const GenerationContext& context, const Attempt& attempt,
                          std::stop_token stop);
+    // The render of `attempt`: the configured options plus the candidate's own. Throws
+    // MediaError for a kept effect name the renderer does not know.
     [[nodiscard]] RenderRequest request_for(const Attempt& attempt,
                                             const std::optional<std::filesystem::path>& music,
                                             const std::string& music_label);

@@ -1,12 +1,12 @@
 #include "library/media_prober.hpp"
 
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <memory>
 #include <optional>
 #include <sstream>
 
@@ -16,42 +16,11 @@
 #include <memegen/log.hpp>
 
 #include "core/child_spawn.hpp"
+#include "core/memegen_library.hpp"
 
 namespace memegen::bot {
 
 using nlohmann::json;
-
-namespace {
-
-// The probe's C symbols, resolved once per process (the library is never closed).
-struct ProbeLibrary {
-    using ProbeFn = char* (*)(const char*, memegen_probe_result, void*);
-    using FreeFn = void (*)(char*);
-    ProbeFn probe = nullptr;
-    FreeFn free_string = nullptr;
-    std::string error;
-
-    static const ProbeLibrary& get() {
-        static const ProbeLibrary library = [] {
-            ProbeLibrary l;
-            void* handle = ::dlopen("libmemegen.so.0", RTLD_NOW | RTLD_LOCAL);
-            if (handle == nullptr) {
-                const char* why = ::dlerror();
-                l.error = std::string("cannot load the media probe (libmemegen.so.0): ") +
-                          (why != nullptr ? why : "unknown error");
-                return l;
-            }
-            l.probe = reinterpret_cast<ProbeFn>(::dlsym(handle, MEMEGEN_PROBE_JSON_SYMBOL));
-            l.free_string = reinterpret_cast<FreeFn>(::dlsym(handle, MEMEGEN_FREE_STRING_SYMBOL));
-            if (l.probe == nullptr || l.free_string == nullptr)
-                l.error = "libmemegen.so.0 has no memegen_probe_json entry point";
-            return l;
-        }();
-        return library;
-    }
-};
-
-}  // namespace
 
 json probe_request(const ProbeTask& task, const MediaProberOptions& options) {
     return {{"files", {{{"path", task.file.string()}, {"role", to_string(task.role)}}}},
@@ -78,13 +47,21 @@ ProbeVerdict verdict_from_json(const json& result) {
 }
 
 json probe_with_library(const json& request) {
-    const auto& library = ProbeLibrary::get();
-    if (!library.error.empty())
-        return {{"ok", false}, {"error", library.error}, {"unavailable", true}};
-    char* answer = library.probe(request.dump().c_str(), nullptr, nullptr);
+    using FreeFn = void (*)(char*);
+    const auto& library = memegen_library();
+    const auto probe = library.function<char* (*)(const char*, memegen_probe_result, void*)>(
+        MEMEGEN_PROBE_JSON_SYMBOL, "the media probe");
+    const auto free_string =
+        library.function<FreeFn>(MEMEGEN_FREE_STRING_SYMBOL, "the media probe");
+    if (!probe || !free_string) {
+        return {{"ok", false},
+                {"error", !probe ? probe.error : free_string.error},
+                {"unavailable", true}};
+    }
+    char* answer = probe.call(request.dump().c_str(), nullptr, nullptr);
     if (answer == nullptr)
         return {{"ok", false}, {"error", "the media probe returned no answer"}};
-    const std::unique_ptr<char, ProbeLibrary::FreeFn> owned(answer, library.free_string);
+    const std::unique_ptr<char, FreeFn> owned(answer, free_string.call);
     auto parsed = json::parse(owned.get(), nullptr, false);
     if (!parsed.is_object())
         return {{"ok", false}, {"error", "the media probe's answer is not JSON"}};

@@ -36,11 +36,11 @@ struct ProbeVerdict {
 
 /// How probes run.
 struct MediaProberOptions {
-    bool isolate = true;                               ///< a child process, or this thread
-    std::filesystem::path program = "/proc/self/exe";  ///< run as PROGRAM --probe-job REQ OUT
-    std::filesystem::path work_dir;                    ///< where request/result files go
-    std::uint64_t max_bytes = 100ull * 1000 * 1000;    ///< probe limits
-    std::int64_t max_pixels = 50'000'000;
+    bool isolate = true;                                ///< a child process, or this thread
+    std::filesystem::path program = "/proc/self/exe";   ///< run as PROGRAM --probe-job REQ OUT
+    std::filesystem::path work_dir;                     ///< where request/result files go
+    std::uint64_t max_bytes = ProbeLimits{}.max_bytes;  ///< probe limits, ProbeLimits' defaults
+    std::int64_t max_pixels = ProbeLimits{}.max_pixels;
 };
 
 /// Probes lists of files; callers serialise (one probe at a time is what the bot wants).

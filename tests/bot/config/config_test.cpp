@@ -116,12 +116,11 @@ TEST_CASE("a full valid file is loaded with every value taken from it") {
     CHECK(c.state_dir == dir / "var/state");
     CHECK(c.media_dir == dir / "memes");
     CHECK(c.music_dir == dir / "music");
-    CHECK(c.render.width == 720);
-    CHECK(c.render.height == 1280);
+    CHECK(c.render.size == memegen::FrameSize{720, 1280});
     CHECK(c.render.fps == 30);
     CHECK(c.render.crf == 28);
     CHECK(c.render.preset == "fast");
-    CHECK(c.render.background == "blur");
+    CHECK(c.render.background == memegen::Background::blur);
     CHECK(c.render.min_seconds == 5);
     CHECK(c.render.max_seconds == 9.5);
     CHECK(c.render.max_video_seconds == 30);
@@ -161,11 +160,10 @@ TEST_CASE("a minimal file gets the documented defaults") {
     CHECK(c.state_dir == fs::current_path() / "state");
     CHECK(c.media_dir.filename() == "memes");
     CHECK(c.music_dir.filename() == "music");
-    CHECK(c.render.width == 1080);
-    CHECK(c.render.height == 1920);
+    CHECK(c.render.size == memegen::FrameSize{1080, 1920});
     CHECK(c.render.fps == 24);
     CHECK(c.render.crf == 23);
-    CHECK(c.render.background == "black");
+    CHECK(c.render.background == memegen::Background::black);
     CHECK(c.render.max_output_mb == 50);
     CHECK(c.max_batch == 20);
     CHECK(c.max_attempts == 3);
@@ -458,6 +456,39 @@ TEST_CASE("render length limits must be ordered") {
         "render": {"min_seconds": 10, "max_seconds": 8}})"),
                                {});
     REQUIRE(problem_for(r, "render.max_seconds"));
+}
+
+TEST_CASE("the render keys become the renderer's options, the rest at RenderOptions' defaults") {
+    TempDir dir;
+    const auto r = load_config(write(dir / "a.json", R"({"token": "1:a", "owner_id": 1,
+        "render": {"size": "720x1280", "fps": 30, "crf": 28, "preset": "fast",
+                   "background": "blur", "min_seconds": 5, "max_seconds": 9.5,
+                   "max_video_seconds": 30, "max_output_mb": 20}})"),
+                               {});
+    INFO(all_problems(r));
+    REQUIRE(r.ok());
+    const memegen::RenderOptions defaults;
+    const auto o = memegen::bot::render_options_of(r.config.render);
+    CHECK(o.size == memegen::FrameSize{720, 1280});
+    CHECK(o.fps == 30);
+    CHECK(o.crf == 28);
+    CHECK(o.preset == "fast");
+    CHECK(o.background == memegen::Background::blur);
+    CHECK(o.min_seconds == 5);
+    CHECK(o.max_seconds == 9.5);
+    CHECK(o.max_video_seconds == 30);
+    CHECK(o.max_output_bytes == 20'000'000);
+    CHECK(o.font == defaults.font);  // no render.font: the renderer's own
+    CHECK(o.encoder_threads == defaults.encoder_threads);
+    CHECK(o.audio == defaults.audio);
+    CHECK_FALSE(o.effects);
+
+    SUBCASE("and a minimal file's render keys are RenderOptions' defaults, 50 MB included") {
+        const auto minimal = load_config(write(dir / "b.json", kMinimal), {});
+        REQUIRE(minimal.ok());
+        const auto d = memegen::bot::render_options_of(minimal.config.render);
+        CHECK(nlohmann::json(d) == nlohmann::json(defaults));
+    }
 }
 
 TEST_CASE("the example configuration loads without problems") {
