@@ -11,8 +11,8 @@
 
 #include "config/config_field.hpp"
 #include "config/config_reader.hpp"
-#include "config/json_kind.hpp"
 #include "net/url.hpp"
+#include "state/json_kind.hpp"
 
 extern char** environ;
 

@@ -22,7 +22,7 @@
 
 #include "config/config.hpp"
 #include "config/config_reader.hpp"
-#include "config/json_kind.hpp"
+#include "state/json_kind.hpp"
 
 namespace memegen::bot {
 
