@@ -339,8 +339,10 @@ std::string Messages::status_problem(std::string_view stage_html, std::string_vi
                                      std::string_view time_html) const {
     if (ru()) {
         return fmt::format(
-            "\n⚠️ Последняя проблема:\n  Этап: {}\n  Ошибка: {}\n  Время: "
-            "{}\n",
+            "\n⚠️ Последняя проблема:\n"
+            "  Этап: {}\n"
+            "  Ошибка: {}\n"
+            "  Время: {}\n",
             stage_html, error_html, time_html);
     }
     return fmt::format("\n⚠️ Last problem:\n  Stage: {}\n  Error: {}\n  Time: {}\n", stage_html,
