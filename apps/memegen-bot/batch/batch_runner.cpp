@@ -182,7 +182,7 @@ BatchRunner::Harvest BatchRunner::make_all(Job& job, BatchProgress& progress,
 bool BatchRunner::auto_publish(Job& job, const Harvest& harvest) {
     const auto& first = harvest.made.front().result;
     VideoUpload upload;
-    upload.chat_id = chat_id_of(*config_.channel);
+    upload.chat_id = *config_.channel;
     upload.video = first.output;
     upload.filename = "meme.mp4";
     upload.width = first.width;

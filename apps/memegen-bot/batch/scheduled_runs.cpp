@@ -59,7 +59,7 @@ void ScheduledRuns::run_now(const CommandRequest& request) {
     Job job;
     job.kind = JobKind::scheduled;
     job.count = config_.candidates;
-    job.chat = chat_id_of(config_.review_chat);
+    job.chat = config_.review_chat;
     job.label = text_.job_label("/runscheduled", request.who);
     queue_.try_start(std::move(job), request.chat);
 }
@@ -101,7 +101,7 @@ void ScheduledRuns::queue_slot(const SlotId& slot, std::stop_token stop) {
     Job job;
     job.kind = JobKind::scheduled;
     job.count = config_.candidates;
-    job.chat = chat_id_of(config_.review_chat);
+    job.chat = config_.review_chat;
     job.label = text_.scheduled_label();
     job.slot = slot;
     const auto waited = queue_.start_waiting(

@@ -11,8 +11,8 @@
 
 #include "config/config_field.hpp"
 #include "config/config_reader.hpp"
-#include "config/json_kind.hpp"
 #include "net/url.hpp"
+#include "state/json_kind.hpp"
 
 extern char** environ;
 
@@ -34,10 +34,6 @@ std::string_view to_string(RenderIsolation isolation) noexcept {
 
 std::string_view to_string(MissedSlotPolicy policy) noexcept {
     return policy == MissedSlotPolicy::skip ? "skip" : "catch_up_one";
-}
-
-std::string ChatRef::to_string() const {
-    return username.empty() ? std::to_string(id) : username;
 }
 
 std::optional<ClockTime> ClockTime::parse(std::string_view text) {
@@ -222,7 +218,7 @@ void read_fields(ConfigReader& reader, BotConfig& c) {
 // where the comparison would only repeat it.
 void check_across(ConfigReader& r, BotConfig& c) {
     if (c.review_chat.empty())
-        c.review_chat = ChatRef{c.owner_id, {}};
+        c.review_chat = ChatId(c.owner_id);
 
     if (!r.has_problem("window_start") && !r.has_problem("window_end") &&
         c.window_start >= c.window_end) {

@@ -18,6 +18,8 @@
 #include <memegen/log.hpp>
 #include <memegen/render_options.hpp>
 
+#include "telegram/types.hpp"
+
 namespace memegen::bot {
 
 /// Environment variables by name (injectable for tests).
@@ -44,19 +46,6 @@ enum class MissedSlotPolicy {
 [[nodiscard]] std::string_view to_string(RenderIsolation isolation) noexcept;
 /// "skip" / "catch_up_one".
 [[nodiscard]] std::string_view to_string(MissedSlotPolicy policy) noexcept;
-
-/// A Telegram chat: a numeric id or a public "@username".
-struct ChatRef {
-    std::int64_t id = 0;   ///< the chat id when username is empty
-    std::string username;  ///< "@name", or empty for a numeric id
-
-    /// True when no chat is set (id 0, no username).
-    [[nodiscard]] bool empty() const noexcept { return id == 0 && username.empty(); }
-    /// What the Bot API's chat_id takes: "@name" or the decimal id.
-    [[nodiscard]] std::string to_string() const;
-
-    friend bool operator==(const ChatRef&, const ChatRef&) = default;
-};
 
 /// A local wall-clock time of the posting window, in minutes after midnight (0..1440).
 struct ClockTime {
@@ -127,8 +116,8 @@ struct BotConfig {
     std::optional<std::filesystem::path> ca_file;      ///< CA bundle for TLS; default: the system's
     std::int64_t owner_id = 0;                         ///< the owner's Telegram user id
     std::vector<std::int64_t> admin_ids;               ///< other users allowed to command the bot
-    ChatRef review_chat;                               ///< where candidates go; default: the owner
-    std::optional<ChatRef> channel;                    ///< where Publish posts; none: not set
+    ChatId review_chat;                                ///< where candidates go; default: the owner
+    std::optional<ChatId> channel;                     ///< where Publish posts; none: not set
     int daily_generations = 3;                         ///< scheduled jobs a day; 0 disables
     int candidates = 3;                                ///< candidates per scheduled job
     ClockTime window_start{600};                       ///< posting window start, local time

@@ -114,12 +114,12 @@ json show_path(const fs::path& p) {
     return p.empty() ? json(nullptr) : json(p.string());
 }
 
-std::optional<ChatRef> chat_of(const json& v) {
+std::optional<ChatId> parse_chat(const json& v) {
     constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
     if (v.is_number_integer() && !v.is_number_unsigned() && v.get<std::int64_t>() != 0)
-        return ChatRef{v.get<std::int64_t>(), {}};
+        return ChatId(v.get<std::int64_t>());
     if (v.is_number_unsigned() && v.get<std::uint64_t>() != 0 && v.get<std::uint64_t>() <= kMax)
-        return ChatRef{v.get<std::int64_t>(), {}};
+        return ChatId(v.get<std::int64_t>());
     if (v.is_string()) {
         const auto& text = v.get_ref<const std::string&>();
         // Public usernames: 5..32 characters of letters, digits and underscores.
@@ -128,13 +128,9 @@ std::optional<ChatRef> chat_of(const json& v) {
                                   return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
                               });
         if (username)
-            return ChatRef{0, text};
+            return ChatId(text);
     }
     return std::nullopt;
-}
-
-json show_chat(const ChatRef& chat) {
-    return chat.username.empty() ? json(chat.id) : json(chat.username);
 }
 
 ConfigField section(KeyDoc doc) {

@@ -22,7 +22,7 @@
 
 #include "config/config.hpp"
 #include "config/config_reader.hpp"
-#include "config/json_kind.hpp"
+#include "state/json_kind.hpp"
 
 namespace memegen::bot {
 
@@ -255,8 +255,7 @@ ConfigField path(KeyDoc doc, Get get, PathMust must,
 }
 
 /// A chat: a non-zero integer id or a public "@username". Optional members are null if unset.
-[[nodiscard]] std::optional<ChatRef> chat_of(const nlohmann::json& v);
-[[nodiscard]] nlohmann::json show_chat(const ChatRef& chat);
+[[nodiscard]] std::optional<ChatId> parse_chat(const nlohmann::json& v);
 
 template <typename Get>
 ConfigField chat(KeyDoc doc, Get get) {
@@ -267,7 +266,7 @@ ConfigField chat(KeyDoc doc, Get get) {
     f.from_env = env_integer;
     f.read = [get, key = std::string(doc.key)](ConfigReader& r, const nlohmann::json& v,
                                                BotConfig& c) {
-        if (auto chat = chat_of(v)) {
+        if (auto chat = parse_chat(v)) {
             get(c) = *chat;
             return;
         }
@@ -275,10 +274,10 @@ ConfigField chat(KeyDoc doc, Get get) {
                                    json_value_text(v)));
     };
     f.dump = [get](const BotConfig& c) -> nlohmann::json {
-        if constexpr (std::is_same_v<Member, ChatRef>) {
-            return show_chat(get(c));
+        if constexpr (std::is_same_v<Member, ChatId>) {
+            return get(c).to_json();
         } else {
-            return get(c) ? show_chat(*get(c)) : nlohmann::json(nullptr);
+            return get(c) ? get(c)->to_json() : nlohmann::json(nullptr);
         }
     };
     return finish(std::move(f));

@@ -5,8 +5,6 @@
 #include <stdexcept>
 #include <utility>
 
-#include <memegen/detail/clock.hpp>
-#include <memegen/detail/files.hpp>
 #include <memegen/log.hpp>
 
 namespace memegen::bot {
@@ -76,30 +74,23 @@ void from_json(const nlohmann::json& j, Candidate& c) {
     c.published_message_id = j.value("published_message_id", std::int64_t{0});
 }
 
-CandidateStore::CandidateStore(std::filesystem::path file) : file_(std::move(file)) {
+CandidateStore::CandidateStore(std::filesystem::path file)
+    : file_(std::move(file), "a list of review candidates") {
     load();
 }
 
 void CandidateStore::load() {
-    const auto read = detail::read_state_file(file_);
-    if (read.problem) {
-        log_warning("{}: old review buttons will answer as stale", *read.problem);
-        problems_.push_back(*read.problem);
-        return;
+    auto loaded = file_.load([](const nlohmann::json& j) -> std::optional<std::vector<Candidate>> {
+        // from_json's at()/get()/value() throw type_error on a field of the wrong type, and an
+        // unknown status throws too: either makes the whole file the wrong shape.
+        return j.at("candidates").get<std::vector<Candidate>>();
+    });
+    if (loaded.problem) {
+        log_warning("{}: old review buttons will answer as stale", *loaded.problem);
+        problems_.push_back(*loaded.problem);
     }
-    if (!read.text)
-        return;
-    try {
-        const auto j = nlohmann::json::parse(*read.text);
-        // from_json's at()/get()/value() throw type_error on a field of the wrong type.
-        for (const auto& item : j.at("candidates"))
-            items_.push_back(item.get<Candidate>());
-    } catch (const std::exception& e) {
-        items_.clear();
-        const auto problem = detail::quarantine_file(file_, e.what());
-        log_warning("{}: old review buttons will answer as stale", problem);
-        problems_.push_back(problem);
-    }
+    if (loaded.value)
+        items_ = std::move(*loaded.value);
 }
 
 void CandidateStore::save() {
@@ -107,7 +98,7 @@ void CandidateStore::save() {
         items_.erase(items_.begin(), items_.end() - static_cast<std::ptrdiff_t>(kKeep));
     }
     const nlohmann::json j = {{"candidates", items_}};
-    detail::write_file_atomically(file_, j.dump(1) + "\n");
+    file_.save(j, 1);
 }
 
 void CandidateStore::put(const Candidate& candidate) {

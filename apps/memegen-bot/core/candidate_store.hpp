@@ -3,7 +3,8 @@
 /// The memes sent for review, so that their buttons keep working after a restart:
 /// Publish posts a candidate once (a second press, or a press after a restart, is
 /// answered, not repeated), Change track and Regenerate know what to re-render.
-/// Kept in `<state_dir>/candidates.json`, written atomically; the newest 500 are kept.
+/// Kept in `<state_dir>/candidates.json` (a JsonStateFile: written atomically, moved aside when
+/// unusable); the newest 500 are kept.
 
 #include <cstdint>
 #include <filesystem>
@@ -16,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "state/state_file.hpp"
 #include "telegram/types.hpp"
 
 namespace memegen::bot {
@@ -74,7 +76,7 @@ class CandidateStore {
     void load();
     void save();
 
-    std::filesystem::path file_;
+    JsonStateFile file_;
     std::mutex mutex_;
     std::vector<Candidate> items_;  // oldest first
     std::vector<std::string> problems_;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
 namespace memegen::bot {
 
 namespace {
@@ -290,6 +292,101 @@ std::string Messages::upload_facts(std::string_view kind, int width, int height,
         out += ru() ? fmt::format(" · {} кБ", kb) : fmt::format(" · {} kB", kb);
     }
     return out;
+}
+
+// /status
+std::string Messages::status_title() const {
+    return ru() ? "📊 <b>Состояние системы</b>\n\n💾 Память:\n"
+                : "📊 <b>System status</b>\n\n💾 Memory:\n";
+}
+std::string Messages::status_memory(double rss_mb, double vms_mb, double percent,
+                                    int threads) const {
+    if (ru()) {
+        return fmt::format(
+            "  RSS: {:.2f} МБ\n  VMS: {:.2f} МБ\n  Использование: {:.1f}%\n  Потоки: {}\n", rss_mb,
+            vms_mb, percent, threads);
+    }
+    return fmt::format("  RSS: {:.2f} MB\n  VMS: {:.2f} MB\n  Usage: {:.1f}%\n  Threads: {}\n",
+                       rss_mb, vms_mb, percent, threads);
+}
+std::string Messages::status_not_running() const {
+    return ru() ? "  бот не запущен\n" : "  bot not running\n";
+}
+std::string Messages::status_last_state(std::string_view state_html,
+                                        std::string_view time_html) const {
+    return ru() ? fmt::format("  бот не запущен (последнее состояние: {}, {})\n", state_html,
+                              time_html)
+                : fmt::format("  bot not running (last state: {} at {})\n", state_html, time_html);
+}
+std::string Messages::status_rss_then(double rss_mb) const {
+    return ru() ? fmt::format("  RSS тогда: {:.2f} МБ\n", rss_mb)
+                : fmt::format("  RSS then: {:.2f} MB\n", rss_mb);
+}
+std::string Messages::status_render_peak(double mb) const {
+    return ru() ? fmt::format("  Пик последнего рендера: {:.1f} МБ\n", mb)
+                : fmt::format("  Last render peak: {:.1f} MB\n", mb);
+}
+std::string Messages::status_locked(std::string_view label_html, long long seconds_held) const {
+    return ru() ? fmt::format("🔒 Генерация: ЗАНЯТО ({}, запущена {} с назад)\n", label_html,
+                              seconds_held)
+                : fmt::format("🔒 Generation: LOCKED ({}, started {} s ago)\n", label_html,
+                              seconds_held);
+}
+std::string Messages::status_free() const {
+    return ru() ? "🔓 Генерация: СВОБОДНО\n" : "🔓 Generation: FREE\n";
+}
+std::string Messages::status_problem(std::string_view stage_html, std::string_view error_html,
+                                     std::string_view time_html) const {
+    if (ru()) {
+        return fmt::format(
+            "\n⚠️ Последняя проблема:\n"
+            "  Этап: {}\n"
+            "  Ошибка: {}\n"
+            "  Время: {}\n",
+            stage_html, error_html, time_html);
+    }
+    return fmt::format("\n⚠️ Last problem:\n  Stage: {}\n  Error: {}\n  Time: {}\n", stage_html,
+                       error_html, time_html);
+}
+std::string Messages::status_library(std::size_t memes, std::size_t tracks) const {
+    return ru() ? fmt::format("\n📚 Медиатека: мемов {}, треков {}", memes, tracks)
+                : fmt::format("\n📚 Library: {} memes, {} tracks", memes, tracks);
+}
+std::string Messages::status_library_pending(std::size_t pending) const {
+    return ru() ? fmt::format(", на проверке {}", pending)
+                : fmt::format(", {} being checked", pending);
+}
+std::string Messages::status_library_rejected(std::size_t rejected) const {
+    return ru() ? fmt::format(", отклонено {}", rejected) : fmt::format(", {} rejected", rejected);
+}
+std::string Messages::status_next_generation(std::string_view when_text) const {
+    return ru() ? fmt::format("\n⏰ Следующая генерация {}\n", when_text)
+                : fmt::format("\n⏰ Next generation {}\n", when_text);
+}
+std::string Messages::status_today(std::string_view slots) const {
+    return ru() ? fmt::format("📅 Сегодня: {}\n", slots) : fmt::format("📅 Today: {}\n", slots);
+}
+std::string Messages::status_slot(std::string_view english) const {
+    static constexpr std::pair<std::string_view, std::string_view> kRu[] = {
+        {"pending", "ожидает"},
+        {"running", "идёт"},
+        {"done", "готово"},
+        {"failed", "ошибка"},
+        {"skipped", "пропущено"}};
+    if (!ru())
+        return std::string(english);
+    for (const auto& [en, ru_word] : kRu) {
+        if (en == english)
+            return std::string(ru_word);
+    }
+    return "?";
+}
+std::string Messages::status_schedule_disabled() const {
+    return ru() ? "\n⏰ Расписание выключено\n" : "\n⏰ Schedule disabled\n";
+}
+std::string Messages::status_generations_today(int done, int failed) const {
+    return ru() ? fmt::format("🎬 Генераций сегодня: {} успешно / {} с ошибкой", done, failed)
+                : fmt::format("🎬 Generations today: {} done / {} failed", done, failed);
 }
 
 }  // namespace memegen::bot

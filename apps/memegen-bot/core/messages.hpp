@@ -6,6 +6,7 @@
 /// where it is inserted. Each language's format string is a literal of its own, so fmt checks
 /// every one at compile time.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -92,6 +93,37 @@ struct Messages {
     /// "still · 640×640 · 227 kB", "video · 640×360 · 4.2 s · 1.2 MB", "audio · 3:12 · 4.1 MB".
     [[nodiscard]] std::string upload_facts(std::string_view kind, int width, int height,
                                            double seconds, std::uint64_t bytes) const;
+
+    // /status (observability/status_report.cpp assembles these lines in the seed's layout)
+    /// The title and the memory heading.
+    [[nodiscard]] std::string status_title() const;
+    /// The bot's memory now (sizes in MiB).
+    [[nodiscard]] std::string status_memory(double rss_mb, double vms_mb, double percent,
+                                            int threads) const;
+    /// memegen-status without a running bot: nothing known, or its last recorded state.
+    [[nodiscard]] std::string status_not_running() const;
+    [[nodiscard]] std::string status_last_state(std::string_view state_html,
+                                                std::string_view time_html) const;
+    [[nodiscard]] std::string status_rss_then(double rss_mb) const;
+    [[nodiscard]] std::string status_render_peak(double mb) const;
+    [[nodiscard]] std::string status_locked(std::string_view label_html,
+                                            long long seconds_held) const;
+    [[nodiscard]] std::string status_free() const;
+    [[nodiscard]] std::string status_problem(std::string_view stage_html,
+                                             std::string_view error_html,
+                                             std::string_view time_html) const;
+    /// "📚 Library: 12 memes, 3 tracks" and its optional tails, then the line's end.
+    [[nodiscard]] std::string status_library(std::size_t memes, std::size_t tracks) const;
+    [[nodiscard]] std::string status_library_pending(std::size_t pending) const;
+    [[nodiscard]] std::string status_library_rejected(std::size_t rejected) const;
+    /// `when_text` from format_time_until() ("in 2 h 30 min (14:30:00)").
+    [[nodiscard]] std::string status_next_generation(std::string_view when_text) const;
+    /// `slots` as "10:00 done, 14:30", each word from status_slot().
+    [[nodiscard]] std::string status_today(std::string_view slots) const;
+    /// A slot's state word; `english` is the schedule's own name ("done", "failed", ...).
+    [[nodiscard]] std::string status_slot(std::string_view english) const;
+    [[nodiscard]] std::string status_schedule_disabled() const;
+    [[nodiscard]] std::string status_generations_today(int done, int failed) const;
 
     [[nodiscard]] std::string button_publish() const {
         return ru() ? "📢 Опубликовать" : "📢 Publish";

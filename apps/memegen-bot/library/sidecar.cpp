@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "config/json_kind.hpp"
 #include "library/library_path.hpp"
+#include "state/json_kind.hpp"
 
 namespace memegen::bot {
 

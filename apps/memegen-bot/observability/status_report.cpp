@@ -6,6 +6,7 @@
 #include <memegen/error.hpp>
 
 #include "config/timezone.hpp"
+#include "core/messages.hpp"
 #include "observability/daily_stats.hpp"
 #include "telegram/html.hpp"
 
@@ -15,29 +16,16 @@ using nlohmann::json;
 
 namespace {
 
-std::string memory_lines(const ResourceSnapshot& s, bool ru) {
-    return fmt::format(
-        fmt::runtime(
-            ru ? "  RSS: {:.2f} МБ\n  VMS: {:.2f} МБ\n  Использование: {:.1f}%\n  Потоки: {}\n"
-               : "  RSS: {:.2f} MB\n  VMS: {:.2f} MB\n  Usage: {:.1f}%\n  Threads: {}\n"),
-        s.rss_mb(), s.vms_mb(), s.percent, s.threads);
-}
-
 // "idle at 2026-11-21T08:00:00+00:00": the last state the stopped bot wrote.
-std::string last_state_line(const StatusReport& r, bool ru) {
+std::string last_state_lines(const StatusReport& r, const Messages& text) {
     if (!r.state)
-        return ru ? "  бот не запущен\n" : "  bot not running\n";
-    std::string line =
-        fmt::format(fmt::runtime(ru ? "  бот не запущен (последнее состояние: {}, {})\n"
-                                    : "  bot not running (last state: {} at {})\n"),
-                    escape_html(r.state->state), escape_html(r.state->timestamp));
+        return text.status_not_running();
+    std::string lines =
+        text.status_last_state(escape_html(r.state->state), escape_html(r.state->timestamp));
     const auto& memory = r.state->details.value("memory", json::object());
-    if (memory.contains("rss_mb") && memory["rss_mb"].is_number()) {
-        line +=
-            fmt::format(fmt::runtime(ru ? "  RSS тогда: {:.2f} МБ\n" : "  RSS then: {:.2f} MB\n"),
-                        memory["rss_mb"].get<double>());
-    }
-    return line;
+    if (memory.contains("rss_mb") && memory["rss_mb"].is_number())
+        lines += text.status_rss_then(memory["rss_mb"].get<double>());
+    return lines;
 }
 
 std::string decode_entities(std::string text) {
@@ -71,22 +59,6 @@ std::string decode_entities(std::string text) {
     return out;
 }
 
-std::string_view slot_status_ru(SlotStatus status) {
-    switch (status) {
-        case SlotStatus::pending:
-            return "ожидает";
-        case SlotStatus::running:
-            return "идёт";
-        case SlotStatus::done:
-            return "готово";
-        case SlotStatus::failed:
-            return "ошибка";
-        case SlotStatus::skipped:
-            return "пропущено";
-    }
-    return "?";
-}
-
 json timestamp_or_null(const std::optional<TimePoint>& when) {
     return when ? json(detail::local_timestamp(*when)) : json(nullptr);
 }
@@ -94,50 +66,38 @@ json timestamp_or_null(const std::optional<TimePoint>& when) {
 }  // namespace
 
 std::string status_html(const StatusReport& r, Language language) {
-    const bool ru = language == Language::ru;
-    std::string out =
-        ru ? "📊 <b>Состояние системы</b>\n\n💾 Память:\n" : "📊 <b>System status</b>\n\n💾 Memory:\n";
-    out += r.memory ? memory_lines(*r.memory, ru) : last_state_line(r, ru);
-    if (r.last_render_peak_bytes > 0) {
-        out += fmt::format(fmt::runtime(ru ? "  Пик последнего рендера: {:.1f} МБ\n"
-                                           : "  Last render peak: {:.1f} MB\n"),
-                           ResourceSnapshot::mib(r.last_render_peak_bytes));
-    }
-    out += "\n";
-    if (r.guard) {
-        out += fmt::format(fmt::runtime(ru ? "🔒 Генерация: ЗАНЯТО ({}, запущена {} с назад)\n"
-                                           : "🔒 Generation: LOCKED ({}, started {} s ago)\n"),
-                           escape_html(r.guard->label), r.guard->seconds_held(r.now));
+    const Messages text{language};
+    std::string out = text.status_title();
+    if (r.memory) {
+        out += text.status_memory(r.memory->rss_mb(), r.memory->vms_mb(), r.memory->percent,
+                                  r.memory->threads);
     } else {
-        out += ru ? "🔓 Генерация: СВОБОДНО\n" : "🔓 Generation: FREE\n";
+        out += last_state_lines(r, text);
     }
+    if (r.last_render_peak_bytes > 0)
+        out += text.status_render_peak(ResourceSnapshot::mib(r.last_render_peak_bytes));
+    out += "\n";
+    out += r.guard ? text.status_locked(escape_html(r.guard->label), r.guard->seconds_held(r.now))
+                   : text.status_free();
     if (r.last_problem) {
-        const char* format = ru ? "\n⚠️ Последняя проблема:\n"
-                                  "  Этап: {}\n"
-                                  "  Ошибка: {}\n"
-                                  "  Время: {}\n"
-                                : "\n⚠️ Last problem:\n  Stage: {}\n  Error: {}\n  Time: {}\n";
-        out += fmt::format(fmt::runtime(format), escape_html(r.last_problem->stage),
-                           truncate_html(escape_html(r.last_problem->error), 600),
-                           escape_html(r.last_problem->timestamp));
+        out += text.status_problem(escape_html(r.last_problem->stage),
+                                   truncate_html(escape_html(r.last_problem->error), 600),
+                                   escape_html(r.last_problem->timestamp));
     }
     if (r.library) {
         const auto& l = *r.library;
-        out += fmt::format(fmt::runtime(ru ? "\n📚 Медиатека: мемов {}, треков {}"
-                                           : "\n📚 Library: {} memes, {} tracks"),
-                           l.memes, l.tracks);
+        out += text.status_library(l.memes, l.tracks);
         if (l.pending > 0)
-            out += fmt::format(fmt::runtime(ru ? ", на проверке {}" : ", {} being checked"),
-                               l.pending);
+            out += text.status_library_pending(l.pending);
         if (l.rejected > 0)
-            out += fmt::format(fmt::runtime(ru ? ", отклонено {}" : ", {} rejected"), l.rejected);
+            out += text.status_library_rejected(l.rejected);
         out += "\n";
     }
-    if (r.schedule_enabled) {
-        if (r.next_slot) {
-            out += "\n⏰ " + std::string(ru ? "Следующая генерация " : "Next generation ") +
-                   format_time_until(*r.next_slot, r.now, language) + "\n";
-        }
+    if (!r.schedule_enabled) {
+        out += text.status_schedule_disabled();
+    } else {
+        if (r.next_slot)
+            out += text.status_next_generation(format_time_until(*r.next_slot, r.now, language));
         if (r.today) {
             std::string slots;
             for (const auto& slot : r.today->slots) {
@@ -146,17 +106,13 @@ std::string status_html(const StatusReport& r, Language language) {
                 slots += local_clock_text(slot.when).substr(0, 5);
                 if (slot.status != SlotStatus::pending) {
                     slots += ' ';  // appended apart: `" " + string` trips GCC 12's -Wrestrict
-                    slots += ru ? slot_status_ru(slot.status) : to_string(slot.status);
+                    slots += text.status_slot(to_string(slot.status));
                 }
             }
-            out += fmt::format(fmt::runtime(ru ? "📅 Сегодня: {}\n" : "📅 Today: {}\n"), slots);
+            out += text.status_today(slots);
         }
-    } else {
-        out += ru ? "\n⏰ Расписание выключено\n" : "\n⏰ Schedule disabled\n";
     }
-    out += fmt::format(fmt::runtime(ru ? "🎬 Генераций сегодня: {} успешно / {} с ошибкой"
-                                       : "🎬 Generations today: {} done / {} failed"),
-                       r.done_today, r.failed_today);
+    out += text.status_generations_today(r.done_today, r.failed_today);
     return out;
 }
 

@@ -65,11 +65,4 @@ class Replies {
                                      const std::string& html) = 0;
 };
 
-/// The chat a configured reference names (the configuration keeps its own type).
-[[nodiscard]] inline ChatId chat_id_of(const ChatRef& ref) {
-    if (ref.username.empty())
-        return ChatId(ref.id);
-    return ChatId(ref.username);
-}
-
 }  // namespace memegen::bot

@@ -169,7 +169,7 @@ void ReviewFlow::publish(const ButtonPress& press) {
                                       : text_.already_published());
         return;
     }
-    const auto channel = chat_id_of(*config_.channel);
+    const auto channel = *config_.channel;
     std::string error;
     try {
         const auto sent = replies_.send_video_by_file_id(channel, candidate->file_id);

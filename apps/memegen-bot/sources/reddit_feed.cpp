@@ -5,7 +5,6 @@
 
 #include <fmt/format.h>
 
-#include <memegen/detail/files.hpp>
 #include <memegen/log.hpp>
 #include <nlohmann/json.hpp>
 
@@ -20,7 +19,10 @@ constexpr std::size_t kMaxRemembered = 10000;
 }  // namespace
 
 RedditFeed::RedditFeed(const BotConfig& config, LibraryCatalog& library, CrashStateStore& state)
-    : config_(config), library_(library), state_(state) {}
+    : config_(config),
+      library_(library),
+      state_(state),
+      history_file_(config.state_dir / "reddit_history.json", "a list of used posts") {}
 
 void RedditFeed::run(std::stop_token stop) {
     const auto loaded = load_reddit_sources(config_.reddit.sources_file);
@@ -50,24 +52,22 @@ void RedditFeed::run(std::stop_token stop) {
 }
 
 void RedditFeed::load_history() {
-    const auto file = config_.state_dir / "reddit_history.json";
-    const auto read = memegen::detail::read_state_file(file);
-    std::optional<std::string> problem = read.problem;
-    if (read.text) {
-        const auto j = nlohmann::json::parse(*read.text, nullptr, false);
-        if (!j.is_array() ||
-            !std::all_of(j.begin(), j.end(), [](const auto& item) { return item.is_string(); })) {
-            problem = memegen::detail::quarantine_file(
-                file, j.is_discarded() ? "it is not valid JSON" : "it is not a list of used posts");
-        } else {
-            std::lock_guard lock(mutex_);
-            for (const auto& item : j)
-                remember(item.get<std::string>());
-        }
+    const auto loaded =
+        history_file_.load([](const nlohmann::json& j) -> std::optional<std::vector<std::string>> {
+            if (!j.is_array() ||
+                !std::all_of(j.begin(), j.end(), [](const auto& item) { return item.is_string(); }))
+                return std::nullopt;
+            return j.get<std::vector<std::string>>();
+        });
+    if (loaded.value) {
+        std::lock_guard lock(mutex_);
+        for (const auto& url : *loaded.value)
+            remember(url);
     }
-    if (problem) {
-        log_warning("reddit: {}; starting with an empty history", *problem);
-        state_.note_problem(stage::state_corrupt, *problem, {{"file", "reddit_history.json"}});
+    if (loaded.problem) {
+        log_warning("reddit: {}; starting with an empty history", *loaded.problem);
+        state_.note_problem(stage::state_corrupt, *loaded.problem,
+                            {{"file", "reddit_history.json"}});
     }
 }
 
@@ -135,8 +135,7 @@ void RedditFeed::save_history() {
             j.push_back(url);
     }
     try {
-        memegen::detail::write_file_atomically(config_.state_dir / "reddit_history.json",
-                                               j.dump(1) + "\n");
+        history_file_.save(j, 1);
     } catch (const std::exception& e) {
         log_warning("reddit: cannot save the history: {}", e.what());
     }

@@ -17,6 +17,7 @@
 #include "config/config.hpp"
 #include "library/library_catalog.hpp"
 #include "sources/reddit_source.hpp"
+#include "state/state_file.hpp"
 
 namespace memegen::bot {
 
@@ -37,6 +38,7 @@ class RedditFeed {
     const BotConfig& config_;
     LibraryCatalog& library_;
     CrashStateStore& state_;
+    const JsonStateFile history_file_;  // reddit_history.json
     std::optional<RedditSource> source_;
     std::mutex mutex_;
     std::set<std::string> used_;     // permalinks and media URLs taken, for lookups

@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "net/url.hpp"
+#include "state/json_kind.hpp"
 
 namespace memegen::bot {
 
@@ -166,7 +167,7 @@ Outcome<ListingPage> parse_listing_json(const json& listing, std::string_view su
         return out;
     };
     if (!listing.is_object())
-        return fail(fmt::format("the listing is a JSON {}, not an object", listing.type_name()));
+        return fail(fmt::format("the listing is {}, not an object", json_kind(listing)));
     if (listing.contains("error")) {
         // Reddit's error form: {"message": "Not Found", "error": 404} or {"reason": "private"}.
         std::string text = listing.dump(-1, ' ', false, json::error_handler_t::replace);

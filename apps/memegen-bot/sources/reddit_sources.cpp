@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "net/url.hpp"
+#include "state/json_kind.hpp"
 
 namespace memegen::bot {
 
@@ -39,14 +40,6 @@ class Checker {
     std::vector<SourceProblem> problems_;
 };
 
-std::string type_name(const json& value) {
-    if (value.is_number_float())
-        return "a fractional number";
-    if (value.is_number())
-        return "a number";
-    return std::string("a ") + value.type_name();
-}
-
 bool is_one_of(std::string_view value, const auto& list) {
     return std::find(std::begin(list), std::end(list), value) != std::end(list);
 }
@@ -72,7 +65,7 @@ bool read_int(Checker& c, const json& value, std::string_view key, std::int64_t 
               std::int64_t max, std::int64_t& out) {
     if (!value.is_number_integer()) {
         c.problem(key, fmt::format("must be a whole number from {} to {}, got {}", min, max,
-                                   type_name(value)));
+                                   json_value_text(value)));
         return false;
     }
     const bool negative =
@@ -92,7 +85,7 @@ bool read_int(Checker& c, const json& value, std::string_view key, std::int64_t 
 bool read_positive(Checker& c, const json& value, std::string_view key, double max, double& out) {
     if (!value.is_number()) {
         c.problem(key, fmt::format("must be a number above 0 and at most {}, got {}", max,
-                                   type_name(value)));
+                                   json_value_text(value)));
         return false;
     }
     const double v = value.get<double>();
@@ -106,7 +99,7 @@ bool read_positive(Checker& c, const json& value, std::string_view key, double m
 
 bool read_string(Checker& c, const json& value, std::string_view key, std::string& out) {
     if (!value.is_string()) {
-        c.problem(key, fmt::format("must be a string, got {}", type_name(value)));
+        c.problem(key, fmt::format("must be a string, got {}", json_value_text(value)));
         return false;
     }
     out = value.get<std::string>();
@@ -163,7 +156,7 @@ void read_entry(Checker& c, const json& entry, std::string_view key, const Subre
     }
     if (!entry.is_object()) {
         c.problem(key, fmt::format("must be a subreddit name or an object with \"name\", got {}",
-                                   type_name(entry)));
+                                   json_value_text(entry)));
         return;
     }
     bool ok = true;
@@ -209,7 +202,8 @@ void read_entry(Checker& c, const json& entry, std::string_view key, const Subre
 void read_subreddits(Checker& c, const json& list, std::string_view key,
                      const SubredditSource& base, std::vector<SubredditSource>& out) {
     if (!list.is_array()) {
-        c.problem(key, fmt::format("must be an array of subreddits, got {}", type_name(list)));
+        c.problem(key,
+                  fmt::format("must be an array of subreddits, got {}", json_value_text(list)));
         return;
     }
     std::set<std::string> seen;
@@ -285,8 +279,8 @@ void read_user_agent(Checker& c, const json& value, const std::string& key,
 void read_media_hosts(Checker& c, const json& value, const std::string& key,
                       RedditSourcesConfig& cfg) {
     if (!value.is_array() || value.empty()) {
-        c.problem(key,
-                  fmt::format("must be a non-empty array of host names, got {}", type_name(value)));
+        c.problem(key, fmt::format("must be a non-empty array of host names, got {}",
+                                   json_value_text(value)));
         return;
     }
     std::vector<std::string> hosts;
@@ -336,7 +330,7 @@ bool read_setting(Checker& c, const std::string& key, const json& value, RedditS
         if (value.is_boolean())
             cfg.allow_nsfw = value.get<bool>();
         else
-            c.problem(key, fmt::format("must be true or false, got {}", type_name(value)));
+            c.problem(key, fmt::format("must be true or false, got {}", json_value_text(value)));
     } else if (key == "max_download_mb") {
         if (read_positive(c, value, key, 2000, d))
             cfg.max_download_bytes = static_cast<std::uint64_t>(d * 1024 * 1024);
@@ -406,7 +400,7 @@ RedditSourcesLoadResult parse_reddit_sources(const json& document, std::string_v
     } else if (!document.is_object()) {
         c.problem("", fmt::format("must be an array of subreddits or an object with "
                                   "\"subreddits\", got {}",
-                                  type_name(document)));
+                                  json_value_text(document)));
     } else {
         const SubredditSource defaults = read_entry_defaults(c, document);
         if (!document.contains("subreddits"))

@@ -18,7 +18,7 @@
 namespace memegen::bot {
 
 /// A chat: a numeric id or a public "@channelusername". The one chat type of the bot: user
-/// ids, review chats and channels are all ChatIds once they leave the configuration.
+/// ids, the configured review chat and channel, the chats of updates and stored candidates.
 class ChatId {
   public:
     /// No chat (id 0).
@@ -29,6 +29,12 @@ class ChatId {
     ChatId(std::string username) : value_(std::move(username)) {}  // NOLINT
     /// Same as ChatId(std::string).
     ChatId(const char* username) : value_(std::string(username)) {}  // NOLINT
+
+    /// True for no chat (id 0, the default).
+    [[nodiscard]] bool empty() const noexcept {
+        const auto* id = std::get_if<std::int64_t>(&value_);
+        return id ? *id == 0 : std::get<std::string>(value_).empty();
+    }
 
     /// The JSON value Telegram expects for chat_id.
     [[nodiscard]] nlohmann::json to_json() const {

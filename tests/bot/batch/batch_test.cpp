@@ -135,7 +135,7 @@ TEST_CASE("/runscheduled queues the scheduled job for the review chat, or says a
     TempDir dir("scheduled-test");
     BotConfig config;
     config.owner_id = kOwner;
-    config.review_chat = ChatRef{-100777, {}};
+    config.review_chat = ChatId(std::int64_t{-100777});
     config.candidates = 4;
     config.state_dir = dir / "state";
     config.daily_generations = 0;

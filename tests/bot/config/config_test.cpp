@@ -15,7 +15,7 @@
 #include "temp_dir.hpp"
 
 using memegen::bot::BotConfig;
-using memegen::bot::ChatRef;
+using memegen::bot::ChatId;
 using memegen::bot::ConfigLoadResult;
 using memegen::bot::ConfigProblem;
 using memegen::bot::Environment;
@@ -103,7 +103,7 @@ TEST_CASE("a full valid file is loaded with every value taken from it") {
     CHECK(c.is_admin(3003));
     CHECK(c.is_admin(1001));
     CHECK_FALSE(c.is_admin(7));
-    CHECK(c.review_chat == ChatRef{-100555, {}});
+    CHECK(c.review_chat == ChatId(std::int64_t{-100555}));
     REQUIRE(c.channel);
     CHECK(c.channel->to_string() == "@memes_daily");
     CHECK(c.daily_generations == 5);
@@ -148,7 +148,7 @@ TEST_CASE("a minimal file gets the documented defaults") {
     CHECK(c.api_url == "https://api.telegram.org");
     CHECK_FALSE(c.ca_file);
     CHECK(c.admin_ids.empty());
-    CHECK(c.review_chat == ChatRef{42, {}});  // the owner
+    CHECK(c.review_chat == ChatId(std::int64_t{42}));  // the owner
     CHECK_FALSE(c.channel);
     CHECK(c.daily_generations == 3);
     CHECK(c.candidates == 3);
@@ -341,7 +341,7 @@ TEST_CASE("environment overrides win over the file") {
     CHECK(r.config.timezone == "Europe/Berlin");
     CHECK(r.config.state_dir == fs::current_path() / "env-state");  // env: against the cwd
     REQUIRE(r.config.channel);
-    CHECK(r.config.channel->id == -1001234);
+    CHECK(*r.config.channel == ChatId(std::int64_t{-1001234}));
     CHECK(r.config.log_level == memegen::LogLevel::warning);
     SUBCASE("an empty variable counts as unset") {
         const auto r2 = load_config(file, {{"DAILY_GENERATIONS", ""}});

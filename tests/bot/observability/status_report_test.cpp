@@ -262,3 +262,113 @@ TEST_CASE("read_saved_schedule reads what the Scheduler wrote and rejects anythi
     }
     CHECK_FALSE(read_saved_schedule(dir / "missing.json"));
 }
+
+TEST_CASE("The /status message, word for word, in both languages") {
+    REQUIRE_FALSE(apply_timezone("+00:00"));
+    auto full = busy_report();
+    full.library = LibrarySummary{12, 3, 2, 1};
+    full.schedule_enabled = true;
+    full.next_slot = full.now + std::chrono::minutes(150);
+    full.today = DailyPlan{"2026-03-01", {}};
+    const auto midnight = *detail::parse_timestamp("2026-03-01T00:00:00+00:00");
+    for (const auto& [minutes, status] :
+         {std::pair{600, SlotStatus::done}, std::pair{660, SlotStatus::failed},
+          std::pair{700, SlotStatus::skipped}, std::pair{720, SlotStatus::running},
+          std::pair{870, SlotStatus::pending}}) {
+        full.today->slots.push_back({midnight + std::chrono::minutes(minutes), status});
+    }
+    auto stopped = busy_report();
+    stopped.memory.reset();
+    stopped.guard.reset();
+    stopped.last_problem.reset();
+    stopped.last_render_peak_bytes = 0;
+    stopped.state =
+        StateRecord{"idle", {{"memory", {{"rss_mb", 9.5}}}}, "2026-03-01T10:00:00+00:00"};
+
+    SUBCASE("a running bot with everything to tell, in English") {
+        CHECK(status_html(full, Language::en) ==
+              "📊 <b>System status</b>\n"
+              "\n"
+              "💾 Memory:\n"
+              "  RSS: 9.00 MB\n"
+              "  VMS: 300.00 MB\n"
+              "  Usage: 0.0%\n"
+              "  Threads: 4\n"
+              "  Last render peak: 168.0 MB\n"
+              "\n"
+              "🔒 Generation: LOCKED (/generate 3 by &lt;@owner&gt;, started 75 s ago)\n"
+              "\n"
+              "⚠️ Last problem:\n"
+              "  Stage: render_error\n"
+              "  Error: bad media: x &amp; y\n"
+              "  Time: 2026-03-01T11:30:00+00:00\n"
+              "\n"
+              "📚 Library: 12 memes, 3 tracks, 2 being checked, 1 rejected\n"
+              "\n"
+              "⏰ Next generation in 2 h 30 min (14:30:00)\n"
+              "📅 Today: 10:00 done, 11:00 failed, 11:40 skipped, 12:00 running, 14:30\n"
+              "🎬 Generations today: 5 done / 1 failed");
+    }
+    SUBCASE("the same in Russian") {
+        CHECK(status_html(full, Language::ru) ==
+              "📊 <b>Состояние системы</b>\n"
+              "\n"
+              "💾 Память:\n"
+              "  RSS: 9.00 МБ\n"
+              "  VMS: 300.00 МБ\n"
+              "  Использование: 0.0%\n"
+              "  Потоки: 4\n"
+              "  Пик последнего рендера: 168.0 МБ\n"
+              "\n"
+              "🔒 Генерация: ЗАНЯТО (/generate 3 by &lt;@owner&gt;, запущена 75 с назад)\n"
+              "\n"
+              "⚠️ Последняя проблема:\n"
+              "  Этап: render_error\n"
+              "  Ошибка: bad media: x &amp; y\n"
+              "  Время: 2026-03-01T11:30:00+00:00\n"
+              "\n"
+              "📚 Медиатека: мемов 12, треков 3, на проверке 2, отклонено 1\n"
+              "\n"
+              "⏰ Следующая генерация через 2 ч 30 мин (14:30:00)\n"
+              "📅 Сегодня: 10:00 готово, 11:00 ошибка, 11:40 пропущено, 12:00 идёт, 14:30\n"
+              "🎬 Генераций сегодня: 5 успешно / 1 с ошибкой");
+    }
+    SUBCASE("a stopped bot, in English") {
+        CHECK(status_html(stopped, Language::en) ==
+              "📊 <b>System status</b>\n"
+              "\n"
+              "💾 Memory:\n"
+              "  bot not running (last state: idle at 2026-03-01T10:00:00+00:00)\n"
+              "  RSS then: 9.50 MB\n"
+              "\n"
+              "🔓 Generation: FREE\n"
+              "\n"
+              "⏰ Schedule disabled\n"
+              "🎬 Generations today: 5 done / 1 failed");
+    }
+    SUBCASE("a stopped bot, in Russian") {
+        CHECK(status_html(stopped, Language::ru) ==
+              "📊 <b>Состояние системы</b>\n"
+              "\n"
+              "💾 Память:\n"
+              "  бот не запущен (последнее состояние: idle, 2026-03-01T10:00:00+00:00)\n"
+              "  RSS тогда: 9.50 МБ\n"
+              "\n"
+              "🔓 Генерация: СВОБОДНО\n"
+              "\n"
+              "⏰ Расписание выключено\n"
+              "🎬 Генераций сегодня: 5 успешно / 1 с ошибкой");
+    }
+    SUBCASE("no state at all, and a library with nothing pending, in both languages") {
+        auto bare = stopped;
+        bare.state.reset();
+        bare.library = LibrarySummary{4, 5, 0, 0};
+        CHECK(status_html(bare, Language::en)
+                  .find("  bot not running\n\n🔓 Generation: FREE\n\n📚 Library: 4 memes, 5 "
+                        "tracks\n\n⏰") != std::string::npos);
+        CHECK(status_html(bare, Language::ru)
+                  .find("  бот не запущен\n\n🔓 Генерация: СВОБОДНО\n\n📚 Медиатека: мемов 4, треков "
+                        "5\n\n⏰") != std::string::npos);
+    }
+    REQUIRE_FALSE(apply_timezone(""));
+}

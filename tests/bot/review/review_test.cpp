@@ -37,7 +37,7 @@ struct Fixture {
 
     Fixture() {
         config.owner_id = kOwner;
-        config.channel = ChatRef{kChannel, {}};
+        config.channel = ChatId(kChannel);
         config.state_dir = dir / "state";
     }
 
@@ -247,4 +247,38 @@ TEST_CASE("candidates.json written by older versions loads with every status") {
         CHECK(broken.problems()[0].find("archived") != std::string::npos);
         CHECK_FALSE(broken.get("id-review").has_value());
     }
+}
+
+TEST_CASE("an unusable candidates.json is moved aside and named, and the store saves again") {
+    TempDir dir("candidates-test");
+    const auto file = dir / "candidates.json";
+    std::string reason;
+    SUBCASE("JSON of another kind") {
+        std::ofstream(file) << "[1, 2, 3]";
+        reason = "(it is not a list of review candidates (";
+    }
+    SUBCASE("cut short") {
+        std::ofstream(file) << R"({"candidates": [{"id": "a")";
+        reason = "(it is not valid JSON)";
+    }
+    SUBCASE("a directory in its place") {
+        std::filesystem::create_directories(file / "inside");
+        reason = "(it is a directory, not a file)";
+    }
+    CandidateStore store(file);
+    REQUIRE(store.problems().size() == 1);
+    const auto& problem = store.problems()[0];
+    CHECK(problem.starts_with("candidates.json was unreadable " + reason));
+    const auto aside = problem.find("; moved aside to candidates.json.corrupt-");
+    REQUIRE(aside != std::string::npos);
+    const auto moved_to = problem.substr(aside + std::string("; moved aside to ").size());
+    CHECK(std::filesystem::exists(dir / moved_to));
+
+    Candidate c;
+    c.id = "fresh";
+    c.chat = ChatId(kOwner);
+    store.put(c);
+    CandidateStore reopened(file);
+    CHECK(reopened.problems().empty());
+    CHECK(reopened.get("fresh").has_value());
 }

@@ -268,7 +268,8 @@ TEST_CASE("JSON in another shape is a bad_shape problem saying what was wrong") 
         const char* message;
     };
     const Case cases[] = {
-        {"[]", "the listing is a JSON array, not an object"},
+        {"[]", "the listing is an array, not an object"},
+        {"\"Listing\"", "the listing is a string, not an object"},
         {R"({"kind": "Listing", "data": []})", "\"data\" is missing or not an object"},
         {R"({"kind": "Listing"})", "\"data\" is missing or not an object"},
         {R"({"kind": "Listing", "data": {"after": null}})",

@@ -124,8 +124,10 @@ TEST_CASE("every malformed value is a config problem naming the file and the key
     };
     const Case cases[] = {
         {R"({"sort": "hot"})", "subreddits", "is required"},
-        {R"({"subreddits": "memes"})", "subreddits", "must be an array"},
-        {R"({"subreddits": [42]})", "subreddits[0]", "must be a subreddit name"},
+        {R"({"subreddits": "memes"})", "subreddits",
+         R"(must be an array of subreddits, got "memes")"},
+        {R"({"subreddits": [42]})", "subreddits[0]",
+         R"(must be a subreddit name or an object with "name", got 42)"},
         {R"({"subreddits": ["r/"]})", "subreddits[0]", "is not a subreddit"},
         {R"({"subreddits": ["a"]})", "subreddits[0]", "is not a subreddit"},
         {R"({"subreddits": ["two words"]})", "subreddits[0]", "is not a subreddit"},
@@ -151,7 +153,7 @@ TEST_CASE("every malformed value is a config problem naming the file and the key
         {R"({"subreddits": [{"name": "memes", "limit": "50"}]})", "subreddits[0].limit",
          "must be a whole number"},
         {R"({"subreddits": [{"name": "memes", "limit": 5.5}]})", "subreddits[0].limit",
-         "must be a whole number"},
+         "must be a whole number from 1 to 100, got 5.5"},
         {R"({"subreddits": [{"name": "memes", "nsfw": true}]})", "subreddits[0].nsfw",
          "unknown key"},
         {R"({"subreddits": [], "sort": 1})", "sort", "must be a string"},
@@ -165,13 +167,16 @@ TEST_CASE("every malformed value is a config problem naming the file and the key
         {R"({"subreddits": [], "user_agent": ""})", "user_agent", "1 to 256 characters"},
         {R"({"subreddits": [], "user_agent": "a\nX-Injected: 1"})", "user_agent",
          "without control characters"},
-        {R"({"subreddits": [], "user_agent": 3})", "user_agent", "must be a string"},
+        {R"({"subreddits": [], "user_agent": 3})", "user_agent", "must be a string, got 3"},
+        {R"({"subreddits": [], "user_agent": ["x"]})", "user_agent",
+         "must be a string, got an array"},
         {R"({"subreddits": [], "connect_timeout_s": 0})", "connect_timeout_s", "above 0"},
         {R"({"subreddits": [], "read_timeout_s": "20"})", "read_timeout_s", "must be a number"},
         {R"({"subreddits": [], "max_attempts": 0})", "max_attempts", "from 1 to 10"},
         {R"({"subreddits": [], "max_attempts": 11})", "max_attempts", "from 1 to 10"},
         {R"({"subreddits": [], "max_attempts": 2.5})", "max_attempts", "whole number"},
-        {R"({"subreddits": [], "max_attempts": true})", "max_attempts", "whole number"},
+        {R"({"subreddits": [], "max_attempts": true})", "max_attempts",
+         "whole number from 1 to 10, got true"},
         {R"({"subreddits": [], "retry_backoff_s": 0})", "retry_backoff_s", "above 0"},
         {R"({"subreddits": [], "max_retry_after_s": -1})", "max_retry_after_s", "from 0 to 3600"},
         {R"({"subreddits": [], "listing_ttl_s": 100000})", "listing_ttl_s", "from 0 to 86400"},
@@ -182,7 +187,8 @@ TEST_CASE("every malformed value is a config problem naming the file and the key
          "is not an http(s)"},
         {R"({"subreddits": [], "ca_file": ""})", "ca_file", "must not be empty"},
         {R"({"subreddits": [], "media_hosts": []})", "media_hosts", "non-empty array"},
-        {R"({"subreddits": [], "media_hosts": "i.redd.it"})", "media_hosts", "non-empty array"},
+        {R"({"subreddits": [], "media_hosts": "i.redd.it"})", "media_hosts",
+         R"(non-empty array of host names, got "i.redd.it")"},
         {R"({"subreddits": [], "media_hosts": ["I.REDD.IT"]})", "media_hosts[0]",
          "lower-case host"},
         {R"({"subreddits": [], "media_hosts": ["i.redd.it/x"]})", "media_hosts[0]",
@@ -212,6 +218,7 @@ TEST_CASE("a document that is neither a list nor an object is one problem") {
         REQUIRE(r.problems.size() == 1);
         CHECK(r.problems[0].message.find("must be an array of subreddits or an object") !=
               std::string::npos);
+        CHECK(r.problems[0].message.ends_with(std::string(", got ") + text));
     }
 }
 

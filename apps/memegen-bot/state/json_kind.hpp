@@ -3,7 +3,9 @@
 /// JSON in error messages, written once for the bot: the kind of a value in words ("a string",
 /// "an array") for messages that must not quote the value (it may be a secret, or megabytes
 /// long), a short quote of a value that may be shown, and a parse error without the excerpt
-/// of the input that nlohmann appends.
+/// of the input that nlohmann appends. Beside the state-file type because config/, library/
+/// and sources/ all describe JSON they refuse, and state/ is the header-only bottom layer
+/// every one of them may include.
 
 #include <nlohmann/json.hpp>
 
