@@ -1,6 +1,7 @@
 // The owner's schedule and housekeeping commands end to end (issue 13): /scheduleinfo,
 // /setnext, /rebuildschedule, /cleanup and /chatid against the real memegen-bot binary and
-// the fake Bot API, checked by the exact messages the owner reads and by schedule.json.
+// the fake Bot API, checked by the exact messages the owner reads (the fake records a
+// message's text as Telegram shows it, markup parsed away) and by schedule.json.
 //
 // The bot's zone is a fixed offset chosen so that its local time is between 12:00 and 13:00
 // whenever the test runs: every slot the test plans lies on the same local day.
@@ -144,7 +145,7 @@ struct Fixture {
     // /scheduleinfo's text for `slots` ("HH:MM — status" after each number), at `now`.
     std::string info(Clock::time_point now, const std::vector<std::string>& slots) const {
         std::string out = fmt::format(
-            "🗓 <b>Schedule</b>\nNow: {} {} ({})\nWindow: 00:00–24:00, 3 a day\nPlan for {}:",
+            "🗓 Schedule\nNow: {} {} ({})\nWindow: 00:00–24:00, 3 a day\nPlan for {}:",
             zone.date(now), zone.clock(now), zone.name(), zone.date(now));
         for (std::size_t i = 0; i < slots.size(); ++i)
             out += fmt::format("\n#{} {}", i + 1, slots[i]);
@@ -229,16 +230,19 @@ TEST_CASE("bad /setnext input gets a reason and the usage line, and changes noth
     Fixture f;
     const auto t0 = std::chrono::floor<std::chrono::seconds>(Clock::now());
     f.plan({{t0 - 60min, "done"}, {t0 + 2h, "pending"}, {t0 + 3h, "pending"}});
-    const auto plan_before = read_text(f.schedule_file());
     BotProcess bot(f.dir.path(), f.config);
     REQUIRE(f.api.wait_for_calls("setMyCommands", 2, kWait));
     const auto base = f.texts(kOwner).size();
+    const auto answer = [&](std::size_t n) { return f.message(kOwner, base + n); };
+    // The plan as the bot saved it at start-up (before it polls): nothing below may change it.
+    f.api.push_message(kOwner, kOwner, "/setnext");
+    CHECK(answer(1) == kUsage);
+    const auto plan_before = read_text(f.schedule_file());
 
     const auto now = Clock::now();
     const auto past = now - 2h;
     const auto tomorrow = f.zone.date(now + 24h);
     f.api.push_message(kStranger, kStranger, "/setnext 2 +1h");
-    f.api.push_message(kOwner, kOwner, "/setnext");
     f.api.push_message(kOwner, kOwner, "/setnext 2");
     f.api.push_message(kOwner, kOwner, "/setnext two 16:30");
     f.api.push_message(kOwner, kOwner, "/setnext 2 25:99");
@@ -247,8 +251,6 @@ TEST_CASE("bad /setnext input gets a reason and the usage line, and changes noth
     f.api.push_message(kOwner, kOwner, "/setnext 2 " + f.zone.clock(past));
     f.api.push_message(kOwner, kOwner, "/setnext 2 +50h");
     f.api.push_message(kOwner, kOwner, "/setnext 2 " + tomorrow + " 01:00");
-    const auto answer = [&](std::size_t n) { return f.message(kOwner, base + n); };
-    CHECK(answer(1) == kUsage);
     CHECK(answer(2) == kUsage);
     CHECK(answer(3) == kUsage);
     CHECK(answer(4) == kUsage);
@@ -291,7 +293,7 @@ TEST_CASE("/rebuildschedule draws the pending slots anew and keeps the others") 
     const auto redrawn = saved_time(slots[2]["when"]);
     CHECK(redrawn != t0 + 3h);
     const auto redrawn_clock = f.zone.clock(redrawn);
-    CHECK(reply.starts_with("🔄 Drawn anew: 1 slot.\n\n🗓 <b>Schedule</b>\n"));
+    CHECK(reply.starts_with("🔄 Drawn anew: 1 slot.\n\n🗓 Schedule\n"));
     CHECK(reply.ends_with(fmt::format("\n#1 {} — ✅ done\n#2 {} — ⏭ missed\n#3 {} — 🕒 pending",
                                       f.zone.clock(t0 - 90min), f.zone.clock(t0 - 30min),
                                       redrawn_clock)));
@@ -342,9 +344,9 @@ TEST_CASE("/chatid answers the chat's id to the owner and admins only") {
     f.api.push_message(kStranger, kGroup, "/chatid");
     f.api.push_message(kOwner, kOwner, "/help");
     CHECK(f.message(kOwner, 1) ==
-          "This chat's id: <code>1001</code> (your private chat with the bot, for review_chat; "
+          "This chat's id: 1001 (your private chat with the bot, for review_chat; "
           "for a group's id, send /chatid there).");
-    CHECK(f.message(kGroup, 1) == "This chat's id: <code>-1001234567</code>");
+    CHECK(f.message(kGroup, 1) == "This chat's id: -1001234567");
     const auto help = f.message(kOwner, 2);
     CHECK(f.message(kGroup, 2) == "Sorry, this bot only works for its owner.");
     CHECK(f.texts(kGroup).size() == 2);
