@@ -4,7 +4,8 @@
 /// them together; what happens to an update is decided in the features' folders:
 /// commands/ (routing, the command table, button data), generation/ (the job queue and one
 /// meme), review/ (candidates and their buttons), batch/ (batches, the daily plan), intake/
-/// (files sent to the bot), sources/reddit_feed (subreddit memes), replies/ (Telegram).
+/// (files sent to the bot), sources/reddit_feed (subreddit memes), replies/ (Telegram),
+/// housekeeping/ (the sweep of old work files).
 
 #include <atomic>
 #include <memory>
