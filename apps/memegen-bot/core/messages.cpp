@@ -301,13 +301,18 @@ std::string Messages::schedule_head(std::string_view now_text, std::string_view 
         zone_html = ru() ? "системный пояс" : "system zone";
     if (ru()) {
         return fmt::format(
-            "🗓 <b>Расписание</b>\nСейчас: {} ({})\nОкно: {}–{}, {} в день\nПлан на "
-            "{}:",
+            "🗓 <b>Расписание</b>\n"
+            "Сейчас: {} ({})\n"
+            "Окно: {}–{}, {} в день\n"
+            "План на {}:",
             now_text, zone_html, window_start, window_end, per_day, plan_date);
     }
     return fmt::format(
-        "🗓 <b>Schedule</b>\nNow: {} ({})\nWindow: {}–{}, {} a day\nPlan for {}:", now_text,
-        zone_html, window_start, window_end, per_day, plan_date);
+        "🗓 <b>Schedule</b>\n"
+        "Now: {} ({})\n"
+        "Window: {}–{}, {} a day\n"
+        "Plan for {}:",
+        now_text, zone_html, window_start, window_end, per_day, plan_date);
 }
 
 namespace {
