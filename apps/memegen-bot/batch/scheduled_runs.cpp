@@ -1,7 +1,7 @@
 #include "batch/scheduled_runs.hpp"
 
 #include <algorithm>
-#include <condition_variable>
+#include <variant>
 
 #include <fmt/format.h>
 
@@ -82,8 +82,6 @@ std::optional<ScheduledRuns::Tick> ScheduledRuns::tick() {
 }
 
 void ScheduledRuns::loop(std::stop_token stop) {
-    std::mutex sleep_mutex;
-    std::condition_variable_any sleeper;
     while (!stop.stop_requested()) {
         const auto next = tick();
         if (!next)
@@ -92,9 +90,67 @@ void ScheduledRuns::loop(std::stop_token stop) {
             queue_slot(*next->due, stop);
             continue;
         }
-        std::unique_lock lock(sleep_mutex);
-        sleeper.wait_for(lock, stop, next->sleep, [] { return false; });
+        std::unique_lock lock(mutex_);
+        wake_.wait_for(lock, stop, next->sleep, [this] { return plan_changed_; });
+        plan_changed_ = false;
     }
+}
+
+std::optional<DailyPlan> ScheduledRuns::current_plan(TimePoint now) {
+    std::lock_guard lock(mutex_);
+    if (!scheduler_ || config_.daily_generations == 0)
+        return std::nullopt;
+    scheduler_->refresh(now);
+    return scheduler_->plan();
+}
+
+std::optional<SlotMoveOutcome> ScheduledRuns::move_slot(std::size_t index, std::string_view text,
+                                                        TimePoint now) {
+    std::unique_lock lock(mutex_);
+    if (!scheduler_ || config_.daily_generations == 0)
+        return std::nullopt;
+    scheduler_->refresh(now);
+    SlotMoveOutcome out;
+    out.from = index;
+    const auto& plan = scheduler_->plan();
+    if (index >= plan.slots.size()) {
+        out.move_refusal = SlotMoveRefusal::unknown_slot;
+    } else if (plan.slots[index].status != SlotStatus::pending) {
+        out.move_refusal = SlotMoveRefusal::not_pending;  // whatever the time says
+    } else {
+        const auto time = parse_slot_time(text, plan.slots[index].when, now, bot_timezone());
+        if (const auto* refusal = std::get_if<SlotTimeRefusal>(&time)) {
+            out.time_refusal = *refusal;
+            out.when = refusal->when;
+        } else {
+            out.when = std::get<TimePoint>(time);
+            const auto moved = scheduler_->move_slot(index, out.when);
+            if (moved.index) {
+                out.to = *moved.index;
+                plan_changed_ = true;
+            } else {
+                out.move_refusal = moved.refusal;
+            }
+        }
+    }
+    out.plan = scheduler_->plan();
+    lock.unlock();
+    wake_.notify_all();
+    return out;
+}
+
+std::optional<SlotRedrawOutcome> ScheduledRuns::redraw_remaining(TimePoint now) {
+    std::unique_lock lock(mutex_);
+    if (!scheduler_ || config_.daily_generations == 0)
+        return std::nullopt;
+    scheduler_->refresh(now);
+    SlotRedrawOutcome out;
+    out.redraw = scheduler_->redraw_remaining(now);
+    out.plan = scheduler_->plan();
+    plan_changed_ = plan_changed_ || out.redraw.redrawn > 0;
+    lock.unlock();
+    wake_.notify_all();
+    return out;
 }
 
 void ScheduledRuns::queue_slot(const SlotId& slot, std::stop_token stop) {

@@ -17,6 +17,12 @@ struct CommandActions {
     std::function<void(const CommandRequest&)> status;
     std::function<void(const CommandRequest&)> cancel;
     std::function<void(const CommandRequest&)> clear_history;
+    // Schedule and housekeeping (issue 13).
+    std::function<void(const CommandRequest&)> schedule_info;
+    std::function<void(const CommandRequest&)> set_next;
+    std::function<void(const CommandRequest&)> rebuild_schedule;
+    std::function<void(const CommandRequest&)> cleanup;
+    std::function<void(const CommandRequest&)> chat_id;
 };
 
 /// The table, in /help and menu order.

@@ -135,6 +135,7 @@ struct BotConfig {
     RenderIsolation render_isolation = RenderIsolation::process;  ///< how renders run
     int upload_limit_mb = 50;         ///< sendVideo limit of the Bot API server
     int scheduled_wait_minutes = 30;  ///< how long a scheduled job waits for the guard
+    int cleanup_hours = 24;           ///< work files older than this are removed (/cleanup, daily)
     MissedSlotPolicy missed_slots = MissedSlotPolicy::catch_up_one;  ///< see MissedSlotPolicy
     bool open_generate = false;           ///< anyone may /generate (else owner+admins)
     int generate_cooldown_seconds = 300;  ///< per-user pause between open /generate

@@ -333,6 +333,10 @@ std::vector<ConfigField> library_and_limit_keys() {
                         "running generation before it is "
                         "skipped."},
                 M(scheduled_wait_minutes), 0, 720),
+        integer({.key = "cleanup_hours",
+                 .doc = "Work files (leftover renders, request files, partial downloads) older "
+                        "than this many hours are removed by /cleanup and by the daily sweep."},
+                M(cleanup_hours), 1, 720),
         choice({.key = "missed_slots",
                 .doc = "Slots that passed while the bot was down: all skipped, or the most "
                        "recent one of today runs once at start-up and the others are skipped."},

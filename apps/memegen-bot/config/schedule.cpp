@@ -145,20 +145,25 @@ DailyPlan draw_plan(const LocalDate& date, const ScheduleSettings& settings,
     const int n = settings.daily_generations;
     if (n <= 0)
         return plan;
-    const TimePoint start = local_to_utc(date, settings.window_start.minutes);
-    const TimePoint end = local_to_utc(date, settings.window_end.minutes);
+    plan.slots = draw_slots(local_to_utc(date, settings.window_start.minutes),
+                            local_to_utc(date, settings.window_end.minutes), n, random);
+    return plan;
+}
+
+std::vector<Slot> draw_slots(TimePoint start, TimePoint end, int n, std::mt19937_64& random) {
+    std::vector<Slot> slots;
     const auto total = std::chrono::duration_cast<seconds>(end - start).count();
-    if (total <= 0)
-        return plan;
+    if (n <= 0 || total <= 0)
+        return slots;
     const double segment = static_cast<double>(total) / n;
     const auto jitter = max_jitter(seconds(static_cast<std::int64_t>(segment))).count();
     std::uniform_int_distribution<std::int64_t> offset(-jitter, jitter);
     for (int i = 0; i < n; ++i) {
         const auto middle = static_cast<std::int64_t>(std::llround(segment * (i + 0.5)));
-        plan.slots.push_back(
+        slots.push_back(
             {floor_seconds(start) + seconds(middle + offset(random)), SlotStatus::pending});
     }
-    return plan;
+    return slots;
 }
 
 namespace {
@@ -367,6 +372,64 @@ bool Scheduler::mark(const SlotId& slot, SlotStatus status) {
     plan->slots[slot.index].status = status;
     save();
     return true;
+}
+
+namespace {
+
+void sort_by_time(DailyPlan& plan) {
+    std::stable_sort(plan.slots.begin(), plan.slots.end(),
+                     [](const Slot& a, const Slot& b) { return a.when < b.when; });
+}
+
+}  // namespace
+
+SlotMove Scheduler::move_slot(std::size_t index, TimePoint when) {
+    if (index >= plan_.slots.size())
+        return {std::nullopt, SlotMoveRefusal::unknown_slot};
+    if (plan_.slots[index].status != SlotStatus::pending)
+        return {std::nullopt, SlotMoveRefusal::not_pending};
+    when = floor_seconds(when);
+    if (local_date_of(when).to_string() != plan_.date)
+        return {std::nullopt, SlotMoveRefusal::other_day};
+    plan_.slots.erase(plan_.slots.begin() + static_cast<std::ptrdiff_t>(index));
+    // After every slot of the same time: the order of equal times stays that of arrival.
+    const auto place = std::upper_bound(plan_.slots.begin(), plan_.slots.end(), when,
+                                        [](TimePoint t, const Slot& s) { return t < s.when; });
+    const auto at = plan_.slots.insert(place, Slot{when, SlotStatus::pending});
+    save();
+    return {static_cast<std::size_t>(at - plan_.slots.begin()), {}};
+}
+
+SlotRedraw Scheduler::redraw_remaining(TimePoint now) {
+    SlotRedraw out;
+    std::vector<Slot> kept;
+    int remaining = 0;
+    for (const auto& slot : plan_.slots) {
+        if (slot.status == SlotStatus::pending && slot.when > now) {
+            ++remaining;
+        } else {
+            kept.push_back(slot);
+        }
+    }
+    if (remaining == 0)
+        return out;
+    const auto date = *LocalDate::parse(plan_.date);
+    // The next whole second: a redrawn slot is never due at once.
+    const TimePoint start = std::max(floor_seconds(now) + seconds(1),
+                                     local_to_utc(date, settings_.window_start.minutes));
+    const TimePoint end = local_to_utc(date, settings_.window_end.minutes);
+    // At least a minute a slot, or the draw would stack them at the window's very end.
+    if (end - start < std::chrono::minutes(remaining)) {
+        out.window_over = true;
+        return out;
+    }
+    for (auto& slot : draw_slots(start, end, remaining, random_))
+        kept.push_back(slot);
+    plan_.slots = std::move(kept);
+    sort_by_time(plan_);
+    out.redrawn = remaining;
+    save();
+    return out;
 }
 
 std::optional<TimePoint> Scheduler::when(const SlotId& slot) const {

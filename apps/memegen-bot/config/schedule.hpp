@@ -15,6 +15,15 @@
 /// previous day are always skipped. A slot still marked running was interrupted by the restart
 /// and becomes failed. When there was no saved plan, or it was corrupt, or the schedule
 /// settings changed, a new plan is drawn and its past slots are skipped without catching up.
+///
+/// The owner's changes (issue 13). /setnext moves one pending slot of the current plan to
+/// another time of the plan's day (move_slot()); /rebuildschedule draws the plan's pending
+/// future slots anew in what is left of the window (redraw_remaining()). The owner numbers
+/// slots #1…#N by their position in the plan, which stays in time order: a moved slot takes
+/// the number of its new place and the slots it passed shift by one (the reply shows the
+/// renumbered plan). Slots that ran, failed, were skipped or are running are never touched;
+/// their times are all past, so moves and redraws, which only place slots in the future,
+/// never change their numbers (a running job's SlotId stays valid).
 
 #include <chrono>
 #include <cstdint>
@@ -93,6 +102,30 @@ struct ScheduleSettings {
 [[nodiscard]] DailyPlan draw_plan(const LocalDate& date, const ScheduleSettings& settings,
                                   std::mt19937_64& random);
 
+/// `n` slots in [start, end), drawn as draw_plan() draws a window: equal segments, each slot at
+/// its segment's middle ± uniform jitter up to max_jitter(). Empty if n <= 0 or end <= start.
+[[nodiscard]] std::vector<Slot> draw_slots(TimePoint start, TimePoint end, int n,
+                                           std::mt19937_64& random);
+
+/// Why Scheduler::move_slot() left the plan alone.
+enum class SlotMoveRefusal {
+    unknown_slot,  ///< no slot with that index in the current plan
+    not_pending,   ///< the slot ran, failed, was skipped or is running
+    other_day,     ///< the new time is not on the plan's local day
+};
+
+/// What move_slot() did: the slot's new index, or why nothing changed.
+struct SlotMove {
+    std::optional<std::size_t> index;  ///< the moved slot's index after re-sorting
+    SlotMoveRefusal refusal = SlotMoveRefusal::unknown_slot;  ///< when index is nullopt
+};
+
+/// What redraw_remaining() did.
+struct SlotRedraw {
+    int redrawn = 0;           ///< pending future slots drawn anew
+    bool window_over = false;  ///< pending future slots exist, the window has < 1 min a slot
+};
+
 /// What the Scheduler did at start-up, for the bot's log and the owner.
 struct SchedulerStartup {
     std::vector<std::string> problems;   ///< e.g. a corrupt schedule.json moved aside
@@ -140,6 +173,17 @@ class Scheduler {
 
     /// Counts of the plan of `now`'s local day (zeros if there is none).
     [[nodiscard]] PlanCounts today_counts(TimePoint now);
+
+    /// Moves pending slot `index` of the current plan (plan()) to `when`, which must lie on the
+    /// plan's local day (the caller checks that it is in the future), keeps the plan sorted
+    /// and saves. Throws SystemError naming the path if the state cannot be written.
+    SlotMove move_slot(std::size_t index, TimePoint when);
+
+    /// Draws the current plan's pending slots after `now` anew in [max(now, window_start),
+    /// window_end) of the plan's day with draw_slots() (nothing when that leaves under a
+    /// minute a slot); the others stay. Saves if anything changed. Throws SystemError naming the
+    /// path if the state cannot be written.
+    SlotRedraw redraw_remaining(TimePoint now);
 
     /// Brings the plan up to `now`: a new day's plan after midnight (the old day's pending slots
     /// skipped), the next day's once today's are all handled. Called by every query.

@@ -79,6 +79,8 @@ Bot::Bot(BotConfig config)
                counts_, schedule_, stop_.get_token()),
       intake_(config_, text_, api_, replies_, library_),
       reddit_(config_, library_, state_),
+      schedule_commands_(config_, text_, replies_, schedule_),
+      cleanup_(config_, guard_),
       router_(
           config_, text_, replies_, command_table(),
           [this](const ButtonPress& press) { review_.on_button(press, queue_); },
@@ -122,6 +124,19 @@ CommandTable Bot::command_table() {
     a.clear_history = [this](const CommandRequest& r) {
         picker_.clear_history();
         replies_.say(r.chat, text_.history_cleared());
+    };
+    // Schedule and housekeeping (issue 13).
+    a.schedule_info = [this](const CommandRequest& r) { schedule_commands_.info(r); };
+    a.set_next = [this](const CommandRequest& r) { schedule_commands_.set_next(r); };
+    a.rebuild_schedule = [this](const CommandRequest& r) { schedule_commands_.rebuild(r); };
+    a.cleanup = [this](const CommandRequest& r) {
+        const auto swept = cleanup_.sweep();
+        replies_.say(r.chat, text_.cleanup_done(swept.files, static_cast<double>(swept.bytes) / 1e6,
+                                                config_.cleanup_hours, swept.failed));
+    };
+    a.chat_id = [this](const CommandRequest& r) {
+        replies_.say(r.chat, text_.chat_id(r.chat.to_string(),
+                                           r.chat.to_string() == std::to_string(r.user)));
     };
     return bot_commands(a);
 }
@@ -211,6 +226,8 @@ void Bot::start_features() {
     intake_thread_ = std::jthread([this](std::stop_token) { intake_.loop(stop_.get_token()); });
     if (!config_.reddit.sources_file.empty())
         reddit_thread_ = std::jthread([this](std::stop_token) { reddit_.run(stop_.get_token()); });
+    cleanup_thread_ =
+        std::jthread([this](std::stop_token) { cleanup_.run_daily(stop_.get_token()); });
     if (config_.metrics.enabled) {
         try {
             metrics_server_ = std::make_unique<MetricsServer>(

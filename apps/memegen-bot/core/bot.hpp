@@ -4,7 +4,8 @@
 /// them together; what happens to an update is decided in the features' folders:
 /// commands/ (routing, the command table, button data), generation/ (the job queue and one
 /// meme), review/ (candidates and their buttons), batch/ (batches, the daily plan), intake/
-/// (files sent to the bot), sources/reddit_feed (subreddit memes), replies/ (Telegram).
+/// (files sent to the bot), sources/reddit_feed (subreddit memes), replies/ (Telegram),
+/// housekeeping/ (the sweep of old work files).
 
 #include <atomic>
 #include <memory>
@@ -18,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "batch/batch_runner.hpp"
+#include "batch/schedule_commands.hpp"
 #include "batch/scheduled_runs.hpp"
 #include "commands/update_router.hpp"
 #include "config/config.hpp"
@@ -29,6 +31,7 @@
 #include "generation/generation_counts.hpp"
 #include "generation/generation_queue.hpp"
 #include "generation/generator.hpp"
+#include "housekeeping/work_cleanup.hpp"
 #include "intake/upload_intake.hpp"
 #include "library/library_catalog.hpp"
 #include "library/media_picker.hpp"
@@ -105,6 +108,8 @@ class Bot {
     BatchRunner batches_;
     UploadIntake intake_;
     RedditFeed reddit_;
+    ScheduleCommands schedule_commands_;  // /scheduleinfo, /setnext, /rebuildschedule
+    WorkCleanup cleanup_;                 // /cleanup and the daily sweep
     UpdateRouter router_;
     std::unique_ptr<MetricsServer> metrics_server_;  // when metrics.enabled
 
@@ -112,6 +117,7 @@ class Bot {
     std::jthread library_thread_;  // probes new library files in the background
     std::jthread intake_thread_;   // downloads and admits media sent to the bot
     std::jthread reddit_thread_;   // fetches subreddit memes every reddit.fetch_minutes
+    std::jthread cleanup_thread_;  // sweeps old work files at start-up and every 24 h
 };
 
 }  // namespace memegen::bot

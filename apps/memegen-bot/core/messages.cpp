@@ -389,4 +389,176 @@ std::string Messages::status_generations_today(int done, int failed) const {
                 : fmt::format("🎬 Generations today: {} done / {} failed", done, failed);
 }
 
+// ---- Schedule and housekeeping commands (issue 13) ----
+
+std::string Messages::schedule_head(std::string_view now_text, std::string_view zone_html,
+                                    std::string_view window_start, std::string_view window_end,
+                                    int per_day, std::string_view plan_date) const {
+    if (zone_html.empty())
+        zone_html = ru() ? "системный пояс" : "system zone";
+    if (ru()) {
+        return fmt::format(
+            "🗓 <b>Расписание</b>\n"
+            "Сейчас: {} ({})\n"
+            "Окно: {}–{}, {} в день\n"
+            "План на {}:",
+            now_text, zone_html, window_start, window_end, per_day, plan_date);
+    }
+    return fmt::format(
+        "🗓 <b>Schedule</b>\n"
+        "Now: {} ({})\n"
+        "Window: {}–{}, {} a day\n"
+        "Plan for {}:",
+        now_text, zone_html, window_start, window_end, per_day, plan_date);
+}
+
+namespace {
+
+std::string_view slot_word(bool ru, SlotStatus status) {
+    switch (status) {
+        case SlotStatus::pending:
+            return ru ? "🕒 ожидает" : "🕒 pending";
+        case SlotStatus::running:
+            return ru ? "⏳ идёт" : "⏳ running";
+        case SlotStatus::done:
+            return ru ? "✅ готово" : "✅ done";
+        case SlotStatus::failed:
+            return ru ? "❌ ошибка" : "❌ failed";
+        case SlotStatus::skipped:
+            return ru ? "⏭ пропущено" : "⏭ missed";
+    }
+    return "?";
+}
+
+}  // namespace
+
+std::string Messages::schedule_slot(std::size_t number, std::string_view clock, SlotStatus status,
+                                    bool moved) const {
+    const auto word = slot_word(ru(), status);
+    if (moved) {
+        return ru() ? fmt::format("#{} {} — {} ← перенесено", number, clock, word)
+                    : fmt::format("#{} {} — {} ← moved", number, clock, word);
+    }
+    return fmt::format("#{} {} — {}", number, clock, word);
+}
+
+std::string Messages::schedule_no_slots() const {
+    return ru() ? "(слотов нет)" : "(no slots)";
+}
+
+std::string Messages::schedule_hint() const {
+    return ru() ? "/setnext № время — перенести слот; /rebuildschedule — заново разыграть "
+                  "ожидающие."
+                : "/setnext # time — move a slot; /rebuildschedule — draw the pending ones anew.";
+}
+
+std::string Messages::schedule_disabled() const {
+    return ru() ? "Расписание выключено (daily_generations = 0)."
+                : "No schedule: daily_generations is 0.";
+}
+
+std::string Messages::setnext_usage() const {
+    return ru() ? "Использование: /setnext № время, где время — ЧЧ:ММ, +30m, -1h, +2h или "
+                  "ГГГГ-ММ-ДД ЧЧ:ММ; например, /setnext 2 16:30. Номера — в /scheduleinfo."
+                : "Usage: /setnext # time, the time as HH:MM, +30m, -1h, +2h or YYYY-MM-DD "
+                  "HH:MM; e.g. /setnext 2 16:30. /scheduleinfo shows the numbers.";
+}
+
+std::string Messages::setnext_unknown_slot(std::size_t number, std::size_t count) const {
+    return ru() ? fmt::format("Слота #{} нет: в плане их {} (/scheduleinfo).", number, count)
+                : fmt::format("There is no slot #{}: the plan has {} (/scheduleinfo).", number,
+                              count);
+}
+
+std::string Messages::setnext_not_pending(std::size_t number, SlotStatus status) const {
+    return ru() ? fmt::format("Слот #{} — {}: переносятся только ожидающие слоты.", number,
+                              slot_word(true, status))
+                : fmt::format("Slot #{} is {}: only pending slots move.", number,
+                              slot_word(false, status));
+}
+
+std::string Messages::setnext_passed(std::string_view when_text, std::string_view now_text) const {
+    return ru() ? fmt::format("{} уже прошло (сейчас {}): выберите время позже.", when_text,
+                              now_text)
+                : fmt::format("{} has passed (now {}): choose a later time.", when_text, now_text);
+}
+
+std::string Messages::setnext_too_far(std::string_view when_text, long long hours) const {
+    return ru() ? fmt::format("{} — дальше чем через {} ч: слот переносится в пределах своего дня.",
+                              when_text, hours)
+                : fmt::format("{} is more than {} h ahead: a slot moves within its day.", when_text,
+                              hours);
+}
+
+std::string Messages::setnext_other_day(std::string_view when_text,
+                                        std::string_view plan_date) const {
+    return ru() ? fmt::format("{} — не {}, день плана: слот переносится в пределах своего дня.",
+                              when_text, plan_date)
+                : fmt::format("{} is not on {}, the plan's day: a slot moves within its day.",
+                              when_text, plan_date);
+}
+
+std::string Messages::slot_moved(std::size_t from, std::string_view clock, std::size_t to) const {
+    if (from == to) {
+        return ru() ? fmt::format("✅ Слот #{} перенесён на {}.", from, clock)
+                    : fmt::format("✅ Slot #{} moved to {}.", from, clock);
+    }
+    return ru() ? fmt::format("✅ Слот #{} перенесён на {}, теперь это #{}.", from, clock, to)
+                : fmt::format("✅ Slot #{} moved to {}; it is #{} now.", from, clock, to);
+}
+
+std::string Messages::schedule_redrawn(int n) const {
+    return ru() ? fmt::format("🔄 Заново разыграно: {} {}.", n,
+                              ru_plural(n, "слот", "слота", "слотов"))
+                : fmt::format("🔄 Drawn anew: {} slot{}.", n, n == 1 ? "" : "s");
+}
+
+std::string Messages::schedule_nothing_to_redraw() const {
+    return ru() ? "Впереди нет ожидающих слотов: разыгрывать нечего."
+                : "No pending slot lies ahead: nothing to draw anew.";
+}
+
+std::string Messages::schedule_window_over(std::string_view window_end) const {
+    return ru() ? fmt::format("Окно закончилось в {}: ожидающие слоты остаются как есть.",
+                              window_end)
+                : fmt::format("The window ended at {}: the pending slots stay as they are.",
+                              window_end);
+}
+
+std::string Messages::cleanup_done(int files, double megabytes, int hours, int failed) const {
+    std::string out;
+    if (ru()) {
+        out =
+            files == 0
+                ? fmt::format("🧹 Рабочих файлов старше {} ч нет.", hours)
+                : fmt::format("🧹 Удалено {} {} старше {} ч ({:.1f} МБ).", files,
+                              ru_plural(files, "рабочий файл", "рабочих файла", "рабочих файлов"),
+                              hours, megabytes);
+        if (failed > 0)
+            out += fmt::format(" Не удалось удалить: {} (см. журнал).", failed);
+        return out;
+    }
+    out = files == 0 ? fmt::format("🧹 No work file is older than {} h.", hours)
+                     : fmt::format("🧹 Removed {} work file{} older than {} h ({:.1f} MB).",
+                                   files, files == 1 ? "" : "s", hours, megabytes);
+    if (failed > 0)
+        out += fmt::format(" {} could not be removed (see the log).", failed);
+    return out;
+}
+
+std::string Messages::chat_id(std::string_view id, bool private_chat) const {
+    if (private_chat) {
+        return ru() ? fmt::format(
+                          "Id этого чата: <code>{}</code> (личный чат с ботом: годится для "
+                          "review_chat; id группы — отправьте /chatid в группе).",
+                          id)
+                    : fmt::format(
+                          "This chat's id: <code>{}</code> (your private chat with the "
+                          "bot, for review_chat; for a group's id, send /chatid there).",
+                          id);
+    }
+    return ru() ? fmt::format("Id этого чата: <code>{}</code>", id)
+                : fmt::format("This chat's id: <code>{}</code>", id);
+}
+
 }  // namespace memegen::bot

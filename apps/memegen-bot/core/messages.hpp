@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "config/config.hpp"
+#include "config/schedule.hpp"
 
 namespace memegen::bot {
 
@@ -124,6 +125,52 @@ struct Messages {
     [[nodiscard]] std::string status_slot(std::string_view english) const;
     [[nodiscard]] std::string status_schedule_disabled() const;
     [[nodiscard]] std::string status_generations_today(int done, int failed) const;
+
+    // ---- Schedule and housekeeping commands (issue 13) ----
+
+    /// /scheduleinfo's head: the local date and time now, the zone, the window, slots a day,
+    /// and the date of the plan whose slots follow; an empty zone is the system's.
+    [[nodiscard]] std::string schedule_head(std::string_view now_text, std::string_view zone_html,
+                                            std::string_view window_start,
+                                            std::string_view window_end, int per_day,
+                                            std::string_view plan_date) const;
+    /// One slot of the plan: "#2 16:30 — 🕒 pending"; `moved` marks the slot just moved.
+    [[nodiscard]] std::string schedule_slot(std::size_t number, std::string_view clock,
+                                            SlotStatus status, bool moved) const;
+    /// The plan has no slot.
+    [[nodiscard]] std::string schedule_no_slots() const;
+    /// /scheduleinfo's last line: how to change the plan.
+    [[nodiscard]] std::string schedule_hint() const;
+    /// The schedule commands when daily_generations is 0.
+    [[nodiscard]] std::string schedule_disabled() const;
+    /// /setnext without two valid arguments.
+    [[nodiscard]] std::string setnext_usage() const;
+    /// /setnext names slot `number` and the plan has `count`.
+    [[nodiscard]] std::string setnext_unknown_slot(std::size_t number, std::size_t count) const;
+    /// /setnext names a slot that is not pending.
+    [[nodiscard]] std::string setnext_not_pending(std::size_t number, SlotStatus status) const;
+    /// The time read is not after `now_text`.
+    [[nodiscard]] std::string setnext_passed(std::string_view when_text,
+                                             std::string_view now_text) const;
+    /// The time read is more than `hours` ahead.
+    [[nodiscard]] std::string setnext_too_far(std::string_view when_text, long long hours) const;
+    /// The time read is not on the plan's day.
+    [[nodiscard]] std::string setnext_other_day(std::string_view when_text,
+                                                std::string_view plan_date) const;
+    /// Slot #from moved to `clock`, now numbered #to.
+    [[nodiscard]] std::string slot_moved(std::size_t from, std::string_view clock,
+                                         std::size_t to) const;
+    /// /rebuildschedule drew `n` slots anew.
+    [[nodiscard]] std::string schedule_redrawn(int n) const;
+    /// /rebuildschedule found no pending slot ahead.
+    [[nodiscard]] std::string schedule_nothing_to_redraw() const;
+    /// /rebuildschedule: the window ended at `window_end`; pending slots stay.
+    [[nodiscard]] std::string schedule_window_over(std::string_view window_end) const;
+    /// /cleanup's answer: `files` removed (`megabytes`), older than `hours`; `failed` left.
+    [[nodiscard]] std::string cleanup_done(int files, double megabytes, int hours,
+                                           int failed) const;
+    /// /chatid's answer; `private_chat`: the chat with the sender.
+    [[nodiscard]] std::string chat_id(std::string_view id, bool private_chat) const;
 
     [[nodiscard]] std::string button_publish() const {
         return ru() ? "📢 Опубликовать" : "📢 Publish";

@@ -102,11 +102,12 @@ TEST_CASE("/help, the menu and the dispatch come from one table") {
     for (const auto& c : table.menu(en))
         names.push_back(c.command);
     CHECK(names == std::vector<std::string>{"generate", "runscheduled", "status", "cancel",
-                                            "clearhistory", "help"});
+                                            "clearhistory", "scheduleinfo", "setnext",
+                                            "rebuildschedule", "cleanup", "chatid", "help"});
     const auto help = table.help(en);
     CHECK(help.rfind("<b>Meme bot</b>\n/generate — make one meme\n", 0) == 0);
-    for (const auto& name : names)
-        CHECK(help.find("/" + name + " — ") != std::string::npos);
+    for (const auto& name : names)  // "/status — …", or "/setnext # time — …" with arguments
+        CHECK(help.find("\n/" + name + " ") != std::string::npos);
     CHECK(help.find("/start") == std::string::npos);  // answered, not listed
     CHECK(help.find("Send a photo, GIF, video or audio file") != std::string::npos);
     const auto help_ru = table.help(ru);

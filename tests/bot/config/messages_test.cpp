@@ -75,3 +75,41 @@ TEST_CASE("a batch stopped by shutdown or /cancel, and told after a restart") {
         "⏹ Остановлено при выключении бота: готово 1 из 3.");
     CHECK(contains(ru.batch_interrupted("/generate 3 (@ann)", 1, 3), "готово 1 из 3"));
 }
+
+TEST_CASE("the schedule and housekeeping answers read right in both languages") {
+    using memegen::bot::SlotStatus;
+    const Messages en{Language::en};
+    const Messages ru{Language::ru};
+    CHECK(en.schedule_slot(2, "16:30", SlotStatus::skipped, false) == "#2 16:30 — ⏭ missed");
+    CHECK(ru.schedule_slot(2, "16:30", SlotStatus::skipped, true) ==
+          "#2 16:30 — ⏭ пропущено ← перенесено");
+    CHECK(en.schedule_head("2026-12-01 14:05", "", "10:00", "24:00", 3, "2026-12-01") ==
+          "🗓 <b>Schedule</b>\nNow: 2026-12-01 14:05 (system zone)\nWindow: 10:00–24:00, 3 a "
+          "day\nPlan for 2026-12-01:");
+    CHECK(ru.slot_moved(3, "12:02", 2) == "✅ Слот #3 перенесён на 12:02, теперь это #2.");
+    CHECK(en.slot_moved(2, "12:02", 2) == "✅ Slot #2 moved to 12:02.");
+    CHECK(ru.schedule_redrawn(1) == "🔄 Заново разыграно: 1 слот.");
+    CHECK(ru.schedule_redrawn(3) == "🔄 Заново разыграно: 3 слота.");
+    CHECK(ru.schedule_redrawn(5) == "🔄 Заново разыграно: 5 слотов.");
+    CHECK(en.cleanup_done(1, 0.31, 24, 0) == "🧹 Removed 1 work file older than 24 h (0.3 MB).");
+    CHECK(en.cleanup_done(0, 0, 24, 2) ==
+          "🧹 No work file is older than 24 h. 2 could not be removed (see the log).");
+    CHECK(ru.cleanup_done(2, 1.5, 24, 0) ==
+          "🧹 Удалено 2 рабочих файла старше 24 ч (1.5 МБ).");
+    CHECK(ru.cleanup_done(5, 1.5, 24, 0) ==
+          "🧹 Удалено 5 рабочих файлов старше 24 ч (1.5 МБ).");
+    CHECK(ru.cleanup_done(0, 0, 12, 0) ==
+          "🧹 Рабочих файлов старше 12 ч нет.");
+    CHECK(ru.chat_id("-100123", false) == "Id этого чата: <code>-100123</code>");
+    // No English word of ours in the Russian answers.
+    for (const auto& text :
+         {ru.setnext_usage(), ru.schedule_hint(), ru.schedule_disabled(),
+          ru.setnext_unknown_slot(9, 3), ru.setnext_not_pending(1, SlotStatus::done),
+          ru.setnext_passed("10:00", "12:00"), ru.setnext_too_far("2026-12-05 10:00", 48),
+          ru.setnext_other_day("2026-12-02 01:00", "2026-12-01"), ru.schedule_nothing_to_redraw(),
+          ru.schedule_window_over("24:00")}) {
+        CAPTURE(text);
+        for (const char* word : {" the ", " slot", " is ", "pending", " moved"})
+            CHECK_FALSE(contains(text, word));
+    }
+}
