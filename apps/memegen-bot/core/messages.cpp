@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "library/look_alikes.hpp"
+
 namespace memegen::bot {
 
 namespace {
@@ -290,6 +292,46 @@ std::string Messages::upload_facts(std::string_view kind, int width, int height,
         out += ru() ? fmt::format(" · {} кБ", kb) : fmt::format(" · {} kB", kb);
     }
     return out;
+}
+
+std::string Messages::near_duplicate(SeenKind kind, std::string_view name_html,
+                                     std::string_view date, std::string_view clock, int distance,
+                                     int max_distance) const {
+    const bool known = !date.empty();
+    if (ru()) {
+        std::string seen;
+        switch (kind) {
+            case SeenKind::library:
+                seen = " из медиатеки мемов";
+                break;
+            case SeenKind::published:
+                seen = known ? fmt::format(", опубликованный {} в {}", date, clock)
+                             : ", опубликованный ранее";
+                break;
+            case SeenKind::disliked:
+                seen = known ? fmt::format(", отмеченный «не нравится» {} в {}", date, clock)
+                             : ", отмеченный «не нравится»";
+                break;
+        }
+        return fmt::format(
+            "он похож на <b>{}</b>{} (отличие {} {} из 64; library.duplicate_distance = {}).",
+            name_html, seen, distance, ru_plural(distance, "бит", "бита", "бит"), max_distance);
+    }
+    std::string seen;
+    switch (kind) {
+        case SeenKind::library:
+            seen = "already in the meme library";
+            break;
+        case SeenKind::published:
+            seen = known ? fmt::format("published on {} at {}", date, clock) : "published earlier";
+            break;
+        case SeenKind::disliked:
+            seen = known ? fmt::format("disliked on {} at {}", date, clock) : "disliked earlier";
+            break;
+    }
+    return fmt::format(
+        "it looks like <b>{}</b>, {} ({} of 64 bits apart; library.duplicate_distance is {}).",
+        name_html, seen, distance, max_distance);
 }
 
 }  // namespace memegen::bot

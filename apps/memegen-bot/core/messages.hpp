@@ -15,6 +15,8 @@
 
 namespace memegen::bot {
 
+enum class SeenKind;  // library/look_alikes.hpp
+
 /// The bot's texts in one language.
 struct Messages {
     Language language = Language::en;
@@ -92,6 +94,13 @@ struct Messages {
     /// "still · 640×640 · 227 kB", "video · 640×360 · 4.2 s · 1.2 MB", "audio · 3:12 · 4.1 MB".
     [[nodiscard]] std::string upload_facts(std::string_view kind, int width, int height,
                                            double seconds, std::uint64_t bytes) const;
+
+    /// A sent meme looks like one the bot has seen (a reason for upload_refused()): `name_html`
+    /// of the library, or published or disliked on `date` at `clock` (both empty: not known),
+    /// `distance` bits apart where library.duplicate_distance is `max_distance`.
+    [[nodiscard]] std::string near_duplicate(SeenKind kind, std::string_view name_html,
+                                             std::string_view date, std::string_view clock,
+                                             int distance, int max_distance) const;
 
     [[nodiscard]] std::string button_publish() const {
         return ru() ? "📢 Опубликовать" : "📢 Publish";

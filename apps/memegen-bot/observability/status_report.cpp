@@ -132,6 +132,11 @@ std::string status_html(const StatusReport& r, Language language) {
         if (l.rejected > 0)
             out += fmt::format(fmt::runtime(ru ? ", отклонено {}" : ", {} rejected"), l.rejected);
         out += "\n";
+        if (l.near_duplicates_today > 0) {
+            out += fmt::format(fmt::runtime(ru ? "  Отклонено похожих сегодня: {}\n"
+                                               : "  Near-duplicates refused today: {}\n"),
+                               l.near_duplicates_today);
+        }
     }
     if (r.schedule_enabled) {
         if (r.next_slot) {
@@ -182,6 +187,8 @@ json to_json(const StatusReport& r) {
                                            {"rejected", r.library->rejected}}
                                     : json(nullptr)},
               {"state", nullptr}};
+    if (r.library)
+        j["library"]["near_duplicates_today"] = r.library->near_duplicates_today;
     if (r.guard) {
         j["guard"] = {{"label", r.guard->label},
                       {"pid", r.guard->pid},
