@@ -217,9 +217,15 @@ Admission LibraryCatalog::admit(const fs::path& downloaded, MediaRole role,
         return out;
     }
     const auto info = *verdicts.front().info;
+    // A library file not probed yet has no hash to compare with (just after start-up, say):
+    // the library is checked first, or a copy of it would get in.
+    const bool check = role == MediaRole::meme && verdicts.front().perceptual_hash &&
+                       look_alikes_.max_distance() > 0;
+    if (check && counts(MediaRole::meme).pending > 0)
+        refresh(stop, MediaRole::meme);
     // From the look-alike check to the new file's place in the state: one admission at a time.
     std::lock_guard admit_lock(admit_mutex_);
-    if (role == MediaRole::meme && verdicts.front().perceptual_hash) {
+    if (check) {
         if (auto look_alike = look_alikes_.find(*verdicts.front().perceptual_hash)) {
             discard();
             out.reason = fmt::format(
