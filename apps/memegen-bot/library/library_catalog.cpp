@@ -229,8 +229,7 @@ Admission LibraryCatalog::admit(const fs::path& downloaded, MediaRole role,
         if (auto look_alike = look_alikes_.find(*verdicts.front().perceptual_hash)) {
             discard();
             out.reason = fmt::format(
-                "it looks like {} ({} bits apart; library.duplicate_distance "
-                "is {})",
+                "it looks like {} ({} bits apart; library.duplicate_distance is {})",
                 look_alike->meme.name, look_alike->distance, look_alikes_.max_distance());
             out.look_alike = std::move(look_alike);
             look_alikes_.count_refusal(local_date_of(std::chrono::system_clock::now()).to_string());
