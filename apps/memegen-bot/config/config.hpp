@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <memegen/log.hpp>
+#include <memegen/perceptual_hash.hpp>
 #include <memegen/render_options.hpp>
 
 #include "telegram/types.hpp"
@@ -93,6 +94,9 @@ struct LibrarySettings {
     bool uploads = true;                   ///< owner/admins may add media by sending it
     int max_upload_mb = 20;                ///< largest file downloaded (the Bot API serves 20)
     int rescan_minutes = 10;               ///< library directories re-checked; 0: at start only
+    /// A meme within this many bits of one seen (library, published, disliked) is refused at
+    /// intake; 0: no check.
+    int duplicate_distance = kNearDuplicateDistance;
 };
 
 /// Memes fetched from subreddits (sources/README.md), on a background cadence.

@@ -312,6 +312,12 @@ std::vector<ConfigField> library_and_limit_keys() {
                         "(each probed once, in the background); 0: only at start-up and when a "
                         "library is empty."},
                 M(library.rescan_minutes), 0, 1440),
+        integer({.key = "library.duplicate_distance",
+                 .doc = "A meme sent to the bot or fetched from a subreddit is refused when its "
+                        "perceptual hash is at most this many bits (of 64) from a library meme's "
+                        "or a published one's; copies measure 0-10, distinct memes 20 and more; "
+                        "0: no check."},
+                M(library.duplicate_distance), 0, 32),
         integer({.key = "max_batch", .doc = "Largest N accepted by /generate N."}, M(max_batch), 1,
                 100),
         integer({.key = "max_attempts",

@@ -7,6 +7,7 @@
 
 #include "commands/bot_commands.hpp"
 #include "config/timezone.hpp"
+#include "library/published_memes.hpp"
 #include "observability/metrics_page.hpp"
 #include "telegram/html.hpp"
 #include "telegram/telegram_error.hpp"
@@ -35,6 +36,7 @@ LibraryCatalogOptions library_options(const BotConfig& config) {
     o.prober.work_dir = config.state_dir / "work";
     o.prober.max_bytes = static_cast<std::uint64_t>(config.library.max_file_mb) * 1000 * 1000;
     o.prober.max_pixels = config.library.max_pixels;
+    o.duplicate_distance = config.library.duplicate_distance;
     return o;
 }
 
@@ -85,6 +87,9 @@ Bot::Bot(BotConfig config)
           config_, text_, replies_, command_table(),
           [this](const ButtonPress& press) { review_.on_button(press, queue_); },
           [this](const UploadUpdate& upload) { intake_.queue(upload); }) {
+    // Near-duplicates (issue 13): a new meme is compared with the library (the catalog's own
+    // source) and with published memes; disliked ones are one more add_source().
+    library_.look_alikes().add_source(published_memes(candidates_, library_));
     note_state_problems();
 }
 
@@ -382,6 +387,8 @@ StatusReport Bot::live_status() {
     const auto music = library_.counts(MediaRole::music);
     r.library = LibrarySummary{memes.usable, music.usable, memes.pending + music.pending,
                                memes.rejected + music.rejected};
+    r.library->near_duplicates_today =
+        library_.look_alikes().refusals(local_date_of(r.now).to_string());
     r.schedule_enabled = schedule_.enabled();
     if (r.schedule_enabled) {
         r.next_slot = schedule_.next_slot(r.now);

@@ -49,7 +49,8 @@ void to_json(nlohmann::json& j, const Candidate& c) {
          {"message_id", c.message_id},
          {"caption", c.caption},
          {"status", to_string(c.status)},
-         {"published_message_id", c.published_message_id}};
+         {"published_message_id", c.published_message_id},
+         {"published_at", c.published_at}};
 }
 
 void from_json(const nlohmann::json& j, Candidate& c) {
@@ -72,6 +73,7 @@ void from_json(const nlohmann::json& j, Candidate& c) {
         throw std::runtime_error("candidate " + c.id + " has an unknown status \"" + status + "\"");
     c.status = *known;
     c.published_message_id = j.value("published_message_id", std::int64_t{0});
+    c.published_at = j.value("published_at", std::int64_t{0});
 }
 
 CandidateStore::CandidateStore(std::filesystem::path file)
@@ -144,6 +146,16 @@ bool CandidateStore::transition(const std::string& id, CandidateStatus from, Can
         }
     }
     return false;
+}
+
+std::vector<Candidate> CandidateStore::with_status(CandidateStatus status) {
+    std::lock_guard lock(mutex_);
+    std::vector<Candidate> out;
+    for (const auto& c : items_) {
+        if (c.status == status)
+            out.push_back(c);
+    }
+    return out;
 }
 
 std::string CandidateStore::new_id() {

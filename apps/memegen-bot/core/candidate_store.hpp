@@ -46,6 +46,8 @@ struct Candidate {
     std::string caption;  ///< the HTML caption sent with it
     CandidateStatus status = CandidateStatus::review;
     std::int64_t published_message_id = 0;
+    /// When it was published (Unix seconds); 0: not published, or before this was kept.
+    std::int64_t published_at = 0;
 };
 
 void to_json(nlohmann::json& j, const Candidate& c);
@@ -64,6 +66,8 @@ class CandidateStore {
     [[nodiscard]] std::vector<Candidate> batch(const std::string& batch_id);
     /// Atomically moves `id` from status `from` to `to`; false if it was not in `from`.
     bool transition(const std::string& id, CandidateStatus from, CandidateStatus to);
+    /// All candidates in `status`, oldest first (published ones: what intake compares with).
+    [[nodiscard]] std::vector<Candidate> with_status(CandidateStatus status);
 
     /// A fresh 10-character id.
     [[nodiscard]] static std::string new_id();

@@ -4,6 +4,8 @@
 
 #include <utility>
 
+#include "library/look_alikes.hpp"
+
 namespace memegen::bot {
 
 namespace {
@@ -359,6 +361,10 @@ std::string Messages::status_library_pending(std::size_t pending) const {
 std::string Messages::status_library_rejected(std::size_t rejected) const {
     return ru() ? fmt::format(", отклонено {}", rejected) : fmt::format(", {} rejected", rejected);
 }
+std::string Messages::status_near_duplicates(std::size_t refused_today) const {
+    return ru() ? fmt::format("  Отклонено похожих сегодня: {}\n", refused_today)
+                : fmt::format("  Near-duplicates refused today: {}\n", refused_today);
+}
 std::string Messages::status_next_generation(std::string_view when_text) const {
     return ru() ? fmt::format("\n⏰ Следующая генерация {}\n", when_text)
                 : fmt::format("\n⏰ Next generation {}\n", when_text);
@@ -559,6 +565,46 @@ std::string Messages::chat_id(std::string_view id, bool private_chat) const {
     }
     return ru() ? fmt::format("Id этого чата: <code>{}</code>", id)
                 : fmt::format("This chat's id: <code>{}</code>", id);
+}
+
+std::string Messages::near_duplicate(SeenKind kind, std::string_view name_html,
+                                     std::string_view date, std::string_view clock, int distance,
+                                     int max_distance) const {
+    const bool known = !date.empty();
+    if (ru()) {
+        std::string seen;
+        switch (kind) {
+            case SeenKind::library:
+                seen = " из медиатеки мемов";
+                break;
+            case SeenKind::published:
+                seen = known ? fmt::format(", опубликованный {} в {}", date, clock)
+                             : ", опубликованный ранее";
+                break;
+            case SeenKind::disliked:
+                seen = known ? fmt::format(", отмеченный «не нравится» {} в {}", date, clock)
+                             : ", отмеченный «не нравится»";
+                break;
+        }
+        return fmt::format(
+            "он похож на <b>{}</b>{} (отличие {} {} из 64; library.duplicate_distance = {}).",
+            name_html, seen, distance, ru_plural(distance, "бит", "бита", "бит"), max_distance);
+    }
+    std::string seen;
+    switch (kind) {
+        case SeenKind::library:
+            seen = "already in the meme library";
+            break;
+        case SeenKind::published:
+            seen = known ? fmt::format("published on {} at {}", date, clock) : "published earlier";
+            break;
+        case SeenKind::disliked:
+            seen = known ? fmt::format("disliked on {} at {}", date, clock) : "disliked earlier";
+            break;
+    }
+    return fmt::format(
+        "it looks like <b>{}</b>, {} ({} of 64 bits apart; library.duplicate_distance is {}).",
+        name_html, seen, distance, max_distance);
 }
 
 }  // namespace memegen::bot

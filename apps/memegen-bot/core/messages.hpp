@@ -17,6 +17,8 @@
 
 namespace memegen::bot {
 
+enum class SeenKind;  // library/look_alikes.hpp
+
 /// The bot's texts in one language.
 struct Messages {
     Language language = Language::en;
@@ -116,6 +118,7 @@ struct Messages {
     /// "📚 Library: 12 memes, 3 tracks" and its optional tails, then the line's end.
     [[nodiscard]] std::string status_library(std::size_t memes, std::size_t tracks) const;
     [[nodiscard]] std::string status_library_pending(std::size_t pending) const;
+    [[nodiscard]] std::string status_near_duplicates(std::size_t refused_today) const;
     [[nodiscard]] std::string status_library_rejected(std::size_t rejected) const;
     /// `when_text` from format_time_until() ("in 2 h 30 min (14:30:00)").
     [[nodiscard]] std::string status_next_generation(std::string_view when_text) const;
@@ -171,6 +174,13 @@ struct Messages {
                                            int failed) const;
     /// /chatid's answer; `private_chat`: the chat with the sender.
     [[nodiscard]] std::string chat_id(std::string_view id, bool private_chat) const;
+
+    /// A sent meme looks like one the bot has seen (a reason for upload_refused()): `name_html`
+    /// of the library, or published or disliked on `date` at `clock` (both empty: not known),
+    /// `distance` bits apart where library.duplicate_distance is `max_distance`.
+    [[nodiscard]] std::string near_duplicate(SeenKind kind, std::string_view name_html,
+                                             std::string_view date, std::string_view clock,
+                                             int distance, int max_distance) const;
 
     [[nodiscard]] std::string button_publish() const {
         return ru() ? "📢 Опубликовать" : "📢 Publish";

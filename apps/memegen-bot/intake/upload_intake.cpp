@@ -4,6 +4,7 @@
 
 #include <memegen/log.hpp>
 
+#include "config/timezone.hpp"
 #include "core/candidate_store.hpp"
 #include "telegram/html.hpp"
 #include "telegram/telegram_error.hpp"
@@ -85,6 +86,10 @@ void UploadIntake::take(const UploadUpdate& upload, std::stop_token stop) {
         return;
     const auto admitted = library_.admit(*downloaded, sent->role, sent->name, stop,
                                          sent_file_sidecar(upload.message, upload.who));
+    if (admitted.look_alike) {
+        replies_.say(upload.chat, text_.upload_refused(near_duplicate_html(*admitted.look_alike)));
+        return;
+    }
     if (!admitted.ok) {
         replies_.say(upload.chat, text_.upload_refused(escape_html(admitted.reason)));
         return;
@@ -95,6 +100,16 @@ void UploadIntake::take(const UploadUpdate& upload, std::stop_token stop) {
                                     escape_html(admitted.file.filename().string()),
                                     text_.upload_facts(to_string(i.kind), i.width, i.height,
                                                        i.duration_seconds, i.size_bytes)));
+}
+
+std::string UploadIntake::near_duplicate_html(const LookAlike& look_alike) const {
+    std::string date, clock;
+    if (look_alike.meme.when) {
+        date = local_date_of(*look_alike.meme.when).to_string();
+        clock = local_clock_text(*look_alike.meme.when).substr(0, 5);  // HH:MM
+    }
+    return text_.near_duplicate(look_alike.meme.kind, escape_html(look_alike.meme.name), date,
+                                clock, look_alike.distance, config_.library.duplicate_distance);
 }
 
 std::optional<std::filesystem::path> UploadIntake::download(const SentFile& sent,

@@ -2,7 +2,8 @@
 /// \file upload_intake.hpp
 /// Media sent to the bot: queued by the polling thread, then downloaded (within
 /// library.max_upload_mb, checked before and during the download), probed and admitted to a
-/// library on a thread of its own, and answered with what was added or why not.
+/// library on a thread of its own, and answered with what was added or why not — a meme that
+/// looks like one the bot has seen is refused naming it (library/look_alikes.hpp).
 
 #include <condition_variable>
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <stop_token>
+#include <string>
 
 #include "commands/update_router.hpp"
 #include "config/config.hpp"
@@ -39,6 +41,8 @@ class UploadIntake {
     std::optional<std::filesystem::path> download(const SentFile& sent, const UploadUpdate& upload,
                                                   std::stop_token stop);
     void too_large(const UploadUpdate& upload, std::uint64_t bytes);
+    // "it looks like <b>cat.jpg</b>, published on ...": why a near-duplicate was refused.
+    [[nodiscard]] std::string near_duplicate_html(const LookAlike& look_alike) const;
     [[nodiscard]] std::uint64_t limit_bytes() const;
 
     const BotConfig& config_;

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include <memegen/detail/files.hpp>
 #include <memegen/log.hpp>
 
+#include "config/timezone.hpp"
 #include "library/library_path.hpp"
 
 namespace memegen::bot {
@@ -16,12 +19,26 @@ std::string probe_reason(const std::string& error) {
     return quote_end == std::string::npos ? error : error.substr(quote_end + 3);
 }
 
+namespace {
+
+// A usable meme probed before perceptual hashes (issue 13) has none: it stays usable and is
+// probed again for its hash, so copies of it are recognised too.
+bool needs_probe(const std::optional<LibraryVerdict>& v, MediaRole role) {
+    return !v || (role == MediaRole::meme && v->ok && !v->perceptual_hash && v->info &&
+                  v->info->has_video);
+}
+
+}  // namespace
+
 LibraryCatalog::LibraryCatalog(LibraryCatalogOptions options)
     : options_(std::move(options)),
       media_("media", options_.media_dir, MediaRole::meme),
       music_("music", options_.music_dir, MediaRole::music),
       index_(options_.index_file),
-      prober_(options_.prober) {}
+      prober_(options_.prober),
+      look_alikes_(options_.duplicate_distance) {
+    look_alikes_.add_source([this] { return seen_in_library(); });
+}
 
 void LibraryCatalog::update_state(MediaLibrary& library) {
     // Listing and publishing under one lock: whoever lists last (after an admitted file was
@@ -31,6 +48,7 @@ void LibraryCatalog::update_state(MediaLibrary& library) {
     State state;
     std::map<fs::path, MediaInfo> infos;
     std::map<fs::path, TextLayout> layouts;
+    std::map<fs::path, PerceptualHash> hashes;
     for (const auto& entry : listing.files) {
         const auto verdict = index_.find(entry.key, entry.stamp);
         if (!verdict) {
@@ -42,6 +60,8 @@ void LibraryCatalog::update_state(MediaLibrary& library) {
                 infos[entry.file] = *verdict->info;
             if (verdict->text_layout)
                 layouts[entry.file] = *verdict->text_layout;
+            if (verdict->perceptual_hash)
+                hashes[entry.file] = *verdict->perceptual_hash;
         } else {
             ++state.counts.rejected;
         }
@@ -51,6 +71,8 @@ void LibraryCatalog::update_state(MediaLibrary& library) {
     infos_.merge(infos);
     std::erase_if(layouts_, [&](const auto& e) { return e.first.parent_path() == library.root(); });
     layouts_.merge(layouts);
+    std::erase_if(hashes_, [&](const auto& e) { return e.first.parent_path() == library.root(); });
+    hashes_.merge(hashes);
     state_[library.name()] = std::move(state);
 }
 
@@ -74,7 +96,7 @@ std::size_t LibraryCatalog::refresh(std::stop_token stop, std::optional<MediaRol
 
         std::vector<LibraryEntry> pending;
         for (const auto& e : listing.files) {
-            if (!index_.find(e.key, e.stamp))
+            if (needs_probe(index_.find(e.key, e.stamp), library->role()))
                 pending.push_back(e);
         }
         if (!pending.empty()) {
@@ -91,7 +113,8 @@ std::size_t LibraryCatalog::refresh(std::stop_token stop, std::optional<MediaRol
                 // Another thread may have probed these meanwhile: skip what has a verdict now.
                 std::lock_guard probe_lock(probe_mutex_);
                 for (std::size_t i = at; i < std::min(pending.size(), at + options_.batch); ++i) {
-                    if (!index_.find(pending[i].key, pending[i].stamp)) {
+                    if (needs_probe(index_.find(pending[i].key, pending[i].stamp),
+                                    library->role())) {
                         tasks.push_back({pending[i].file, library->role()});
                         entries.push_back(&pending[i]);
                     }
@@ -103,7 +126,7 @@ std::size_t LibraryCatalog::refresh(std::stop_token stop, std::optional<MediaRol
                     if (!v.ok)
                         log_warning("library: skipped {}", v.error);
                     index_.put(e.key, LibraryVerdict{e.stamp.size, e.stamp.mtime_ns, v.ok, v.error,
-                                                     v.info, v.text_layout});
+                                                     v.info, v.text_layout, v.perceptual_hash});
                 }
                 probed += verdicts.size();
                 if (!verdicts.empty())
@@ -149,6 +172,25 @@ std::optional<TextLayout> LibraryCatalog::text_layout(const fs::path& file) cons
     return it == layouts_.end() ? std::nullopt : std::optional<TextLayout>(it->second);
 }
 
+std::optional<PerceptualHash> LibraryCatalog::perceptual_hash(const fs::path& file) const {
+    std::lock_guard lock(state_mutex_);
+    const auto it = hashes_.find(file);
+    return it == hashes_.end() ? std::nullopt : std::optional<PerceptualHash>(it->second);
+}
+
+std::vector<SeenMeme> LibraryCatalog::seen_in_library() const {
+    std::lock_guard lock(state_mutex_);
+    std::vector<SeenMeme> out;
+    const auto it = state_.find(media_.name());
+    if (it == state_.end())
+        return out;
+    for (const auto& file : it->second.usable) {
+        if (const auto h = hashes_.find(file); h != hashes_.end())
+            out.push_back({SeenKind::library, file.filename().string(), h->second, std::nullopt});
+    }
+    return out;
+}
+
 Admission LibraryCatalog::admit(const fs::path& downloaded, MediaRole role,
                                 const std::string& wanted_name, std::stop_token stop,
                                 const nlohmann::json& sidecar) {
@@ -175,6 +217,26 @@ Admission LibraryCatalog::admit(const fs::path& downloaded, MediaRole role,
         return out;
     }
     const auto info = *verdicts.front().info;
+    // A library file not probed yet has no hash to compare with (just after start-up, say):
+    // the library is checked first, or a copy of it would get in.
+    const bool check = role == MediaRole::meme && verdicts.front().perceptual_hash &&
+                       look_alikes_.max_distance() > 0;
+    if (check && counts(MediaRole::meme).pending > 0)
+        refresh(stop, MediaRole::meme);
+    // From the look-alike check to the new file's place in the state: one admission at a time.
+    std::lock_guard admit_lock(admit_mutex_);
+    if (check) {
+        if (auto look_alike = look_alikes_.find(*verdicts.front().perceptual_hash)) {
+            discard();
+            out.reason = fmt::format(
+                "it looks like {} ({} bits apart; library.duplicate_distance is {})",
+                look_alike->meme.name, look_alike->distance, look_alikes_.max_distance());
+            out.look_alike = std::move(look_alike);
+            look_alikes_.count_refusal(local_date_of(std::chrono::system_clock::now()).to_string());
+            log_info("library: refused a near-duplicate: {}", out.reason);
+            return out;
+        }
+    }
     const auto stem = fs::path(sanitize_file_name(wanted_name)).stem().string();
     try {
         out.file = move_into_library(downloaded, lib.root(),
@@ -187,8 +249,13 @@ Admission LibraryCatalog::admit(const fs::path& downloaded, MediaRole role,
     }
     if (const auto stamp = FileStamp::of(out.file)) {
         index_.put(lib.name() + "/" + out.file.filename().string(),
-                   LibraryVerdict{
-                       stamp->size, stamp->mtime_ns, true, {}, info, verdicts.front().text_layout});
+                   LibraryVerdict{stamp->size,
+                                  stamp->mtime_ns,
+                                  true,
+                                  {},
+                                  info,
+                                  verdicts.front().text_layout,
+                                  verdicts.front().perceptual_hash});
         index_.save();
     }
     if (sidecar.is_object()) {

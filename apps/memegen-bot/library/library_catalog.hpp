@@ -8,6 +8,8 @@
 /// changed file, in small batches, saving verdicts as it goes. Picks use what is validated so
 /// far; only when a library has no usable file yet does the worker validate before picking
 /// (ensure_usable), so the first /generate after adding files still finds them.
+///
+/// A meme that looks like one the bot has seen (look_alikes.hpp) is refused at admit().
 
 #include <chrono>
 #include <condition_variable>
@@ -24,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "library/library_index.hpp"
+#include "library/look_alikes.hpp"
 #include "library/media_library.hpp"
 #include "library/media_prober.hpp"
 
@@ -42,6 +45,9 @@ struct Admission {
     std::string reason;             ///< why not: the probe's cause, without the temp path
     std::filesystem::path file;     ///< where it now lives (when ok)
     std::optional<MediaInfo> info;  ///< what it holds (when ok)
+    /// Refused as a near-duplicate: the meme it looks like (`reason` says it in English, for
+    /// logs; replies name it from here in the bot's language).
+    std::optional<LookAlike> look_alike;
 };
 
 /// Where the catalog's parts live.
@@ -51,6 +57,9 @@ struct LibraryCatalogOptions {
     std::filesystem::path index_file;  ///< library_index.json in the state directory
     MediaProberOptions prober;
     std::size_t batch = 8;  ///< files per probe child (and per index save)
+    /// A meme admitted within this many bits of a seen one is refused (the bot passes
+    /// library.duplicate_distance); 0: no check.
+    int duplicate_distance = 0;
 };
 
 /// Both libraries, thread-safe.
@@ -75,6 +84,12 @@ class LibraryCatalog {
     [[nodiscard]] std::optional<MediaInfo> info(const std::filesystem::path& file) const;
     /// Where the text of a usable picture is, as its probe found it (nullopt: not known).
     [[nodiscard]] std::optional<TextLayout> text_layout(const std::filesystem::path& file) const;
+    /// What a usable file looks like, as its probe hashed it (nullopt: not known).
+    [[nodiscard]] std::optional<PerceptualHash> perceptual_hash(
+        const std::filesystem::path& file) const;
+    /// The near-duplicate check of admit(): the library's memes are its first source; add
+    /// published and disliked memes to it.
+    [[nodiscard]] LookAlikeFinder& look_alikes() noexcept { return look_alikes_; }
 
     /// Probes `downloaded` (a hidden file inside `role`'s library) and, if it passes, moves it
     /// to a safe unique name built from `wanted_name` with the extension its content calls for,
@@ -109,6 +124,7 @@ class LibraryCatalog {
         LibraryCounts counts;
     };
     void update_state(MediaLibrary& library);
+    [[nodiscard]] std::vector<SeenMeme> seen_in_library() const;
 
     LibraryCatalogOptions options_;
     MediaLibrary media_;
@@ -121,6 +137,9 @@ class LibraryCatalog {
     std::map<std::string, State> state_;  // by library name
     std::map<std::filesystem::path, MediaInfo> infos_;
     std::map<std::filesystem::path, TextLayout> layouts_;
+    std::map<std::filesystem::path, PerceptualHash> hashes_;
+    LookAlikeFinder look_alikes_;
+    std::mutex admit_mutex_;        // a check and its move at a time: two copies cannot both get in
     std::set<std::string> logged_;  // problems already logged, so rescans stay quiet
     std::mutex wake_mutex_;
     std::condition_variable_any wake_cv_;

@@ -20,6 +20,8 @@ std::optional<FileStamp> FileStamp::of(const std::filesystem::path& path) {
 
 namespace {
 // 2: text layouts, and the decoded-size limits of animations and videos (issue 10).
+// Perceptual hashes (issue 13) came without a new version: an entry without one stays valid
+// and the catalog has the file probed again for its hash (LibraryCatalog::refresh).
 constexpr int kIndexVersion = 2;
 }  // namespace
 
@@ -45,6 +47,8 @@ std::optional<std::map<std::string, LibraryVerdict>> parse_index(const json& j,
             v.info = e.at("info").get<MediaInfo>();
         if (v.ok && e.contains("text_layout"))
             v.text_layout = e["text_layout"].get<TextLayout>();
+        if (v.ok && e.contains("perceptual_hash"))
+            v.perceptual_hash = e["perceptual_hash"].get<PerceptualHash>();
         entries[key] = std::move(v);
     }
     if (version.get<int>() < kIndexVersion) {
@@ -109,6 +113,8 @@ void LibraryIndex::save() const {
                 e["info"] = *v.info;
             if (v.text_layout)
                 e["text_layout"] = *v.text_layout;
+            if (v.perceptual_hash)
+                e["perceptual_hash"] = *v.perceptual_hash;
             files[key] = std::move(e);
         }
     }

@@ -2,7 +2,8 @@
 /// \file library_index.hpp
 /// The verdicts of probed library files, kept in the state directory (`library_index.json`,
 /// written atomically) so that each file is probed once: an entry holds while the file's size
-/// and modification time are unchanged.
+/// and modification time are unchanged. A picture's verdict also keeps its text layout and
+/// perceptual hash, computed by the same probe.
 
 #include <cstdint>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include <memegen/media_probe.hpp>
+#include <memegen/perceptual_hash.hpp>
 #include <memegen/text_detect.hpp>
 
 #include "state/state_file.hpp"
@@ -30,6 +32,9 @@ struct LibraryVerdict {
     /// Where its text is (pictures; absent in indexes written before text detection, and
     /// then the render detects it itself).
     std::optional<TextLayout> text_layout;
+    /// What it looks like, for near-duplicates (pictures; absent in indexes written before
+    /// issue 13: such a file stays usable and is hashed by the next probe).
+    std::optional<PerceptualHash> perceptual_hash;
 };
 
 /// A file's size and modification time as the index compares them; nullopt if it is gone.

@@ -38,6 +38,8 @@ ProbeVerdict verdict_from_json(const json& result) {
             v.info = result.at("info").get<MediaInfo>();
             if (result.contains("text_layout"))
                 v.text_layout = result["text_layout"].get<TextLayout>();
+            if (result.contains("perceptual_hash"))
+                v.perceptual_hash = result["perceptual_hash"].get<PerceptualHash>();
         } catch (const std::exception& e) {
             v.ok = false;
             v.error = "'" + v.file.string() + "': unreadable probe result (" + e.what() + ")";

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <memegen/media_probe.hpp>
+#include <memegen/perceptual_hash.hpp>
 #include <memegen/text_detect.hpp>
 #include <nlohmann/json.hpp>
 
@@ -32,6 +33,8 @@ struct ProbeVerdict {
     std::string error;                      ///< why not (names the file and the cause)
     std::optional<MediaInfo> info;          ///< what it holds, when ok
     std::optional<TextLayout> text_layout;  ///< where a picture's text is, when ok
+    /// What a picture looks like (for near-duplicates), when ok.
+    std::optional<PerceptualHash> perceptual_hash;
 };
 
 /// How probes run.

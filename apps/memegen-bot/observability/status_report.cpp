@@ -92,6 +92,8 @@ std::string status_html(const StatusReport& r, Language language) {
         if (l.rejected > 0)
             out += text.status_library_rejected(l.rejected);
         out += "\n";
+        if (l.near_duplicates_today > 0)
+            out += text.status_near_duplicates(l.near_duplicates_today);
     }
     if (!r.schedule_enabled) {
         out += text.status_schedule_disabled();
@@ -138,6 +140,8 @@ json to_json(const StatusReport& r) {
                                            {"rejected", r.library->rejected}}
                                     : json(nullptr)},
               {"state", nullptr}};
+    if (r.library)
+        j["library"]["near_duplicates_today"] = r.library->near_duplicates_today;
     if (r.guard) {
         j["guard"] = {{"label", r.guard->label},
                       {"pid", r.guard->pid},

@@ -28,6 +28,8 @@ struct LibrarySummary {
     std::size_t tracks = 0;    ///< usable tracks
     std::size_t pending = 0;   ///< files not probed yet
     std::size_t rejected = 0;  ///< files that failed the probe
+    /// Memes refused at intake today as near-duplicates (library/look_alikes.hpp).
+    int near_duplicates_today = 0;
 };
 
 /// Everything /status shows.

@@ -1,5 +1,6 @@
 #include "review/review_flow.hpp"
 
+#include <chrono>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -177,6 +178,9 @@ void ReviewFlow::publish(const ButtonPress& press) {
             auto updated = *candidates_.get(candidate_id);
             updated.status = CandidateStatus::published;
             updated.published_message_id = sent.sent->message_id;
+            updated.published_at = std::chrono::duration_cast<std::chrono::seconds>(
+                                       std::chrono::system_clock::now().time_since_epoch())
+                                       .count();
             candidates_.put(updated);
         } else {
             error = sent.error;

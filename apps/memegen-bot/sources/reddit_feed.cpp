@@ -106,6 +106,11 @@ void RedditFeed::fetch(std::stop_token stop) {
             ++added;
             log_info("reddit: added {} from r/{} ({})", admission.file.filename().string(),
                      meme.subreddit, meme.source_url);
+        } else if (admission.look_alike) {
+            // Not a fault of the source: counted in /status (today's near-duplicates), not a
+            // problem, and nobody is messaged.
+            log_info("reddit: {} from r/{} refused: {}", meme.source_url, meme.subreddit,
+                     admission.reason);
         } else if (!stop.stop_requested()) {
             state_.record_problem(stage::source_error,
                                   fmt::format("r/{}: {} was refused: {}", meme.subreddit,

@@ -3,7 +3,8 @@
 /// Fresh subreddit memes joining the meme library in the background: every
 /// reddit.fetch_minutes up to reddit.fetch_count posts are downloaded, probed and admitted.
 /// Posts taken are remembered in <state_dir>/reddit_history.json (the newest 10000), so a
-/// restart does not download them again. Failures go to the log and /status, never further.
+/// restart does not download them again. Failures go to the log and /status, never further;
+/// a near-duplicate of a meme the bot has seen is refused, logged and counted in /status.
 
 #include <deque>
 #include <mutex>

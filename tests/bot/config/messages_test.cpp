@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/messages.hpp"
+#include "library/look_alikes.hpp"
 
 using memegen::bot::Language;
 using memegen::bot::Messages;
@@ -112,4 +113,26 @@ TEST_CASE("the schedule and housekeeping answers read right in both languages") 
         for (const char* word : {" the ", " slot", " is ", "pending", " moved"})
             CHECK_FALSE(contains(text, word));
     }
+}
+
+TEST_CASE("a near-duplicate's refusal names the look-alike, and when it was published") {
+    using memegen::bot::SeenKind;
+    const Messages en{Language::en};
+    CHECK(en.upload_refused(en.near_duplicate(SeenKind::library, "cat.png", "", "", 3, 12)) ==
+          "❌ Not added: it looks like <b>cat.png</b>, already in the meme library (3 of 64 bits "
+          "apart; library.duplicate_distance is 12).");
+    CHECK(contains(en.near_duplicate(SeenKind::published, "cat.png", "2026-11-30", "14:05", 0, 12),
+                   "<b>cat.png</b>, published on 2026-11-30 at 14:05 (0 of 64 bits"));
+    CHECK(contains(en.near_duplicate(SeenKind::published, "cat.png", "", "", 0, 12),
+                   "published earlier"));
+    CHECK(contains(en.near_duplicate(SeenKind::disliked, "cat.png", "2026-11-30", "14:05", 0, 12),
+                   "disliked on 2026-11-30 at 14:05"));
+    const Messages ru{Language::ru};
+    CHECK(ru.upload_refused(ru.near_duplicate(SeenKind::library, "cat.png", "", "", 3, 12)) ==
+          "❌ Не добавлено: он похож на <b>cat.png</b> из медиатеки мемов (отличие 3 бита из 64; "
+          "library.duplicate_distance = 12).");
+    CHECK(contains(ru.near_duplicate(SeenKind::published, "cat.png", "2026-11-30", "14:05", 1, 12),
+                   "опубликованный 2026-11-30 в 14:05 (отличие 1 бит из 64"));
+    CHECK(contains(ru.near_duplicate(SeenKind::disliked, "cat.png", "", "", 5, 12),
+                   "«не нравится» (отличие 5 бит"));
 }

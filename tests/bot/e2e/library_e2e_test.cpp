@@ -98,7 +98,8 @@ struct Fixture {
 
 TEST_CASE("a photo sent by the owner is downloaded, probed and added to the meme library") {
     Fixture f;
-    memegen::test::make_fixture("-f lavfi -i testsrc2=s=320x240 -frames:v 1 " +
+    // Not testsrc2: the library's meme0.png is that picture, and a copy would be refused.
+    memegen::test::make_fixture("-f lavfi -i rgbtestsrc=s=320x240 -frames:v 1 " +
                                 (f.dir / "sent.jpg").string());
     BotProcess bot(f.dir.path(), f.config);
     REQUIRE(f.wait_ready());
@@ -263,4 +264,44 @@ TEST_CASE("broken library files never reach a render; sidecar captions and track
     const auto status = f.status_when("Library: 2 memes, 2 tracks, 2 rejected");
     INFO(status);
     CHECK(status.find("Library: 2 memes, 2 tracks, 2 rejected") != std::string::npos);
+}
+
+TEST_CASE("a copy of a library meme sent to the bot is refused naming it; a new meme is added") {
+    Fixture f;  // meme0.png (testsrc2, 160x120) and meme1.png (mandelbrot, 120x160)
+    // The copy a chat app would make of meme0.png: twice the size, as a JPEG.
+    memegen::test::make_fixture("-i " + (f.dir / "media" / "meme0.png").string() +
+                                " -vf scale=320:240 -q:v 8 " + (f.dir / "copy.jpg").string());
+    memegen::test::make_fixture("-f lavfi -i rgbtestsrc=s=320x240 -frames:v 1 " +
+                                (f.dir / "new.jpg").string());
+    BotProcess bot(f.dir.path(), f.config);
+    REQUIRE(f.wait_ready());
+    // Both library memes are probed (and hashed) in the background first.
+    REQUIRE(f.status_when("Library: 2 memes").find("Library: 2 memes") != std::string::npos);
+    const auto files_before = f.media_files();
+
+    f.api.push_photo(kOwner, kOwner, read_all(f.dir / "copy.jpg"), 320, 240);
+    const auto refusal = f.wait_for_text(kOwner, "Not added");
+    INFO(refusal);
+    CHECK(
+        refusal.starts_with("❌ Not added: it looks like meme0.png, already in the meme library ("));
+    CHECK(refusal.ends_with(" of 64 bits apart; library.duplicate_distance is 12)."));
+    CHECK(f.media_files() == files_before);  // nothing kept, not even the download
+
+    f.api.push_photo(kOwner, kOwner, read_all(f.dir / "new.jpg"), 320, 240);
+    const auto added = f.wait_for_text(kOwner, "Added to the meme library");
+    CHECK(added.find("still · 320×240") != std::string::npos);
+    CHECK(f.media_files().size() == files_before.size() + 2);  // the meme and its sidecar
+
+    // Each sent file got one answer, in order; /status counts the refusal.
+    const auto status = f.status_when("Near-duplicates refused today: 1");
+    CHECK(status.find("Near-duplicates refused today: 1") != std::string::npos);
+    int refusals = 0, additions = 0;
+    for (const auto& t : f.texts(kOwner)) {
+        refusals += t.find("Not added") != std::string::npos;
+        additions += t.find("Added to the meme library") != std::string::npos;
+        if (t.find("Added to the meme library") != std::string::npos)
+            CHECK(refusals == 1);  // the refusal came first
+    }
+    CHECK(refusals == 1);
+    CHECK(additions == 1);
 }

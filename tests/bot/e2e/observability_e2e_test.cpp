@@ -228,3 +228,52 @@ TEST_CASE("memes from a subreddit join the library, are rendered, and are not fe
         CHECK(reddit_files() == 2);
     }
 }
+
+TEST_CASE(
+    "a subreddit meme that looks like a library meme is refused, counted, messaged to no one") {
+    TempDir dir{"memegen-e2e-reddit-look-alike"};
+    FakeBotApi api;
+    FakeReddit reddit;
+    memegen::test::SampleMedia media;
+    const char* demo_dir = std::getenv("MEMEGEN_DEMO_MEMES");
+    REQUIRE_MESSAGE(demo_dir != nullptr, "run through meson test");
+    const fs::path demo = demo_dir;
+    media.png = read_text(demo / "build_passes_first_try.png");  // in the library too, below
+    media.jpg = read_text(demo / "reading_my_own_code.jpg");
+    media.gif = "GIF89a not really a gif";
+    reddit.install_sample("memes", media);
+    memegen::test::make_libraries(dir / "media", dir / "music", 1);
+    fs::copy_file(demo / "build_passes_first_try.png", dir / "media" / "build_passes.png");
+    const auto sources = dir / "reddit_sources.json";
+    std::ofstream(sources) << json{{"subreddits", {"memes"}},
+                                   {"base_url", reddit.base_url()},
+                                   {"media_hosts", {"127.0.0.1"}},
+                                   {"user_agent", "linux:memegen-bot-test:1 (by /u/test)"},
+                                   {"retry_backoff_s", 0.01},
+                                   {"max_downloads_per_fetch", 5}}
+                                  .dump();
+    auto config = memegen::test::test_config(api, dir.path());
+    config["reddit"] = {{"sources_file", sources.string()}, {"fetch_count", 3}};
+
+    BotProcess bot(dir.path(), config);
+    REQUIRE(api.wait_for_calls("setMyCommands", 1, kWait));
+    // The PNG post is the library's build_passes.png: downloaded, refused, logged.
+    REQUIRE(wait_for([&] {
+        return bot.log().find("refused: it looks like build_passes.png (0 bits apart") !=
+               std::string::npos;
+    }));
+    const auto jpg =
+        dir / "media" / ("reddit_memes_" + FakeReddit::sample_post_id("memes", "jpg") + ".jpg");
+    REQUIRE(wait_for([&] { return fs::exists(jpg); }));  // the JPEG post is a meme of its own
+    CHECK_FALSE(fs::exists(
+        dir / "media" / ("reddit_memes_" + FakeReddit::sample_post_id("memes", "png") + ".png")));
+    CHECK(read_text(dir / "state" / "problem_history.json").find("build_passes") ==
+          std::string::npos);  // not a problem of the source
+
+    api.push_message(kOwner, kOwner, "/status");
+    REQUIRE(wait_for(
+        [&] { return last_text(api, kOwner).find("System status") != std::string::npos; }));
+    CHECK(last_text(api, kOwner).find("Near-duplicates refused today: 1") != std::string::npos);
+    // /status's reply is the only message anyone got.
+    CHECK(api.all_sent_messages().size() == 1);
+}

@@ -372,3 +372,15 @@ TEST_CASE("The /status message, word for word, in both languages") {
     }
     REQUIRE_FALSE(apply_timezone(""));
 }
+
+TEST_CASE("/status counts today's near-duplicates under the library, only when there are some") {
+    StatusReport r;
+    r.library = LibrarySummary{5, 2, 0, 0};
+    CHECK_FALSE(contains(status_html(r, Language::en), "Near-duplicates"));
+    r.library->near_duplicates_today = 3;
+    CHECK(contains(status_html(r, Language::en),
+                   "📚 Library: 5 memes, 2 tracks\n  Near-duplicates refused today: 3\n"));
+    CHECK(contains(status_html(r, Language::ru),
+                   "📚 Медиатека: мемов 5, треков 2\n  Отклонено похожих сегодня: 3\n"));
+    CHECK(to_json(r)["library"]["near_duplicates_today"] == 3);
+}
