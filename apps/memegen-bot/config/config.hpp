@@ -17,6 +17,8 @@
 
 #include <memegen/log.hpp>
 
+#include "config/quiet_hours.hpp"
+
 namespace memegen::bot {
 
 /// Environment variables by name (injectable for tests).
@@ -140,6 +142,9 @@ struct BotConfig {
     LogLevel log_level = LogLevel::info;  ///< minimum level logged
     MetricsSettings metrics;              ///< optional metrics endpoint
     RedditSettings reddit;                ///< optional subreddit sources
+    // Review buttons and quiet hours (issue 13).
+    int dislike_days = 1;                   ///< a 👎 source is not picked for this many days
+    std::optional<QuietHours> quiet_hours;  ///< owner messages without a sound; none: always
 
     /// True if `user_id` is the owner or an admin.
     [[nodiscard]] bool is_admin(std::int64_t user_id) const noexcept;

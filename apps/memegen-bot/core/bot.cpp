@@ -54,6 +54,8 @@ Bot::Bot(BotConfig config)
       guard_(config_.state_dir),
       offsets_(config_.state_dir, config_.max_attempts),
       candidates_(config_.state_dir / "candidates.json"),
+      dislikes_(config_.state_dir / "dislikes.json"),
+      quiet_(config_.quiet_hours, {ChatId(config_.owner_id), chat_id_of(config_.review_chat)}),
       library_(library_options(config_)),
       picker_(
           [this](bool audio) {
@@ -71,7 +73,7 @@ Bot::Bot(BotConfig config)
       generator_(config_, text_, library_, picker_, runner_, state_, monitor_, stats_, metrics_),
       queue_(guard_, text_, replies_),
       generate_(config_, text_, replies_, queue_),
-      review_(config_, text_, replies_, candidates_, state_),
+      review_(config_, text_, replies_, candidates_, state_, dislikes_),
       replacements_(text_, replies_, candidates_, state_, generator_, review_, counts_,
                     stop_.get_token()),
       schedule_(config_, text_, replies_, state_, queue_),
@@ -84,6 +86,14 @@ Bot::Bot(BotConfig config)
           [this](const ButtonPress& press) { review_.on_button(press, queue_); },
           [this](const UploadUpdate& upload) { intake_.queue(upload); }) {
     note_state_problems();
+    // Review buttons and quiet hours (issue 13).
+    picker_.avoid_memes([this] { return dislikes_.avoided(Clock::now()); });
+    replies_.set_quiet_policy(&quiet_);
+    router_.set_reply_handler(
+        [this](const ReplyUpdate& reply) { review_.on_reply(reply, queue_); });
+    router_.set_admin_activity([this] { quiet_.owner_active(Clock::now()); });
+    for (const auto& p : dislikes_.problems())
+        state_.note_problem(stage::state_corrupt, p, {{"file", "dislikes.json"}});
 }
 
 Bot::~Bot() {
@@ -337,6 +347,7 @@ void Bot::run_job(Job& job, std::stop_token stop) {
                 break;
             case JobKind::change_track:
             case JobKind::regenerate:
+            case JobKind::edit_captions:
                 replacements_.run(job, stop);
                 break;
         }
@@ -374,6 +385,8 @@ StatusReport Bot::live_status() {
     r.done_today = today.done;
     r.failed_today = today.failed;
     r.last_render_peak_bytes = today.last_render_peak_bytes;
+    for (const auto& d : dislikes_.active(r.now))
+        r.disliked.push_back(std::filesystem::path(d.media).filename().string());
     return r;
 }
 

@@ -133,6 +133,16 @@ std::string status_html(const StatusReport& r, Language language) {
             out += fmt::format(fmt::runtime(ru ? ", отклонено {}" : ", {} rejected"), l.rejected);
         out += "\n";
     }
+    if (!r.disliked.empty()) {
+        std::string names;
+        for (const auto& name : r.disliked) {
+            if (!names.empty())
+                names += ", ";
+            names += name;
+        }
+        out += fmt::format(fmt::runtime(ru ? "👎 Не нравятся ({}): {}\n" : "👎 Disliked ({}): {}\n"),
+                           r.disliked.size(), truncate_html(escape_html(names), 600));
+    }
     if (r.schedule_enabled) {
         if (r.next_slot) {
             out += "\n⏰ " + std::string(ru ? "Следующая генерация " : "Next generation ") +
@@ -181,7 +191,8 @@ json to_json(const StatusReport& r) {
                                            {"pending", r.library->pending},
                                            {"rejected", r.library->rejected}}
                                     : json(nullptr)},
-              {"state", nullptr}};
+              {"state", nullptr},
+              {"disliked", r.disliked}};
     if (r.guard) {
         j["guard"] = {{"label", r.guard->label},
                       {"pid", r.guard->pid},
