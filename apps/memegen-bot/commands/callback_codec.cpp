@@ -9,7 +9,8 @@ namespace {
 constexpr std::pair<ReviewAction, char> kVerbs[] = {
     {ReviewAction::publish, 'p'},    {ReviewAction::change_track, 't'},
     {ReviewAction::regenerate, 'r'}, {ReviewAction::regenerate_all, 'a'},
-    {ReviewAction::published, 'x'},
+    {ReviewAction::published, 'x'},  {ReviewAction::delete_candidate, 'd'},
+    {ReviewAction::dislike, 'l'},    {ReviewAction::edit_captions, 'e'},
 };
 
 }  // namespace

@@ -2,7 +2,8 @@
 /// \file callback_codec.hpp
 /// The data of the review buttons, encoded and decoded in one place. On the wire it is
 /// "<verb>:<id>" (p publish, t change track, r regenerate, a regenerate all, x already
-/// published): buttons sent by older versions keep working.
+/// published; d delete, l dislike, e edit captions): buttons sent by older versions keep
+/// working, and a verb once sent is never given another meaning.
 
 #include <optional>
 #include <string>
@@ -12,11 +13,14 @@ namespace memegen::bot {
 
 /// What a review button asks for.
 enum class ReviewAction {
-    publish,         ///< post the candidate to the channel
-    change_track,    ///< the same meme and look with another track
-    regenerate,      ///< another meme in the candidate's place
-    regenerate_all,  ///< a new batch in place of the batch `target`
-    published,       ///< the button left on a published candidate
+    publish,           ///< post the candidate to the channel
+    change_track,      ///< the same meme and look with another track
+    regenerate,        ///< another meme in the candidate's place
+    regenerate_all,    ///< a new batch in place of the batch `target`
+    published,         ///< the button left on a published candidate
+    delete_candidate,  ///< discard the candidate: no keyboard, never published
+    dislike,           ///< its source is not picked again for dislike_days
+    edit_captions,     ///< says how: reply to the video with "top | bottom"
 };
 
 /// A decoded button: the action and the candidate (or, for regenerate_all, batch) id.

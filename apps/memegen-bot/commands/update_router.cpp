@@ -37,8 +37,20 @@ ParsedUpdate parse_message(const nlohmann::json& message) {
         return UploadUpdate{chat_of(message), user, who, message};
     }
     const std::string text = message.value("text", std::string{});
-    if (text.empty() || text[0] != '/')
+    if (text.empty())
         return std::monostate{};
+    if (text[0] != '/') {
+        // Only a reply to the bot's own message is meant for it (in a group, people also
+        // answer each other).
+        const auto replied = message.value("reply_to_message", nlohmann::json::object());
+        if (!replied.is_object() || !replied.contains("from") || !replied["from"].is_object() ||
+            replied["from"].value("is_bot", false) != true ||
+            !replied.value("message_id", nlohmann::json()).is_number_integer()) {
+            return std::monostate{};
+        }
+        return ReplyUpdate{chat_of(message), user, who, text,
+                           replied["message_id"].get<std::int64_t>()};
+    }
     // "/generate@my_bot 3" → command "generate", argument "3".
     const auto space = text.find_first_of(" \n");
     std::string name = text.substr(1, space == std::string::npos ? std::string::npos : space - 1);
@@ -93,6 +105,8 @@ void UpdateRouter::route(const nlohmann::json& update) {
                 on_callback(parsed);
             } else if constexpr (std::is_same_v<T, UploadUpdate>) {
                 on_upload(parsed);
+            } else if constexpr (std::is_same_v<T, ReplyUpdate>) {
+                on_reply(parsed);
             }
         },
         parse_update(update, ChatId(config_.owner_id)));
@@ -120,6 +134,8 @@ void UpdateRouter::on_command(const CommandUpdate& command) {
         refuse_once(command.user, command.chat, command.name, command.who);
         return;
     }
+    if (admin)
+        admin_active();
     if (row == nullptr) {
         replies_.say(command.chat, text_.unknown_command());
         return;
@@ -132,6 +148,7 @@ void UpdateRouter::on_callback(const CallbackUpdate& callback) {
         replies_.answer(callback.id, text_.not_allowed(), true);
         return;
     }
+    admin_active();
     const auto decoded = decode_callback(callback.data);
     if (!decoded) {
         replies_.answer(callback.id, text_.stale_button());
@@ -145,7 +162,21 @@ void UpdateRouter::on_upload(const UploadUpdate& upload) {
         refuse_once(upload.user, upload.chat, "media", upload.who);
         return;
     }
+    admin_active();
     on_upload_(upload);
+}
+
+void UpdateRouter::on_reply(const ReplyUpdate& reply) {
+    // A stranger's text is chat, not a request: ignored, as any text without a command is.
+    if (!config_.is_admin(reply.user) || !on_reply_)
+        return;
+    admin_active();
+    on_reply_(reply);
+}
+
+void UpdateRouter::admin_active() const {
+    if (on_admin_activity_)
+        on_admin_activity_();
 }
 
 }  // namespace memegen::bot

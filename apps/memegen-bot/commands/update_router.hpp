@@ -47,8 +47,19 @@ struct UploadUpdate {
     nlohmann::json message;
 };
 
+/// A text (not a command) written as a reply to one of the bot's messages: Edit captions'
+/// "top | bottom" (issue 13). Replies to other people's messages are ignored like any chat.
+struct ReplyUpdate {
+    ChatId chat;
+    std::int64_t user = 0;
+    std::string who;
+    std::string text;
+    std::int64_t replied_message_id = 0;  ///< the bot's message replied to
+};
+
 /// What an update is; monostate for anything the bot ignores.
-using ParsedUpdate = std::variant<std::monostate, CommandUpdate, CallbackUpdate, UploadUpdate>;
+using ParsedUpdate =
+    std::variant<std::monostate, CommandUpdate, CallbackUpdate, UploadUpdate, ReplyUpdate>;
 
 /// Parses a Bot API Update. `owner` is the chat for a button press whose message is unknown.
 [[nodiscard]] ParsedUpdate parse_update(const nlohmann::json& update, const ChatId& owner);
@@ -76,12 +87,22 @@ class UpdateRouter {
                  CommandTable commands, ButtonHandler on_button, UploadHandler on_upload);
 
     void route(const nlohmann::json& update);
+
+    // Issue 13, set before the first route(): an admin's text reply to a bot message, and
+    // every action of an admin (quiet hours: replies to someone awake still notify). A reply
+    // without a handler, or by anyone else, is ignored.
+    using ReplyHandler = std::function<void(const ReplyUpdate&)>;
+    void set_reply_handler(ReplyHandler handler) { on_reply_ = std::move(handler); }
+    void set_admin_activity(std::function<void()> hook) { on_admin_activity_ = std::move(hook); }
+
     [[nodiscard]] const CommandTable& commands() const noexcept { return commands_; }
 
   private:
     void on_command(const CommandUpdate& command);
     void on_callback(const CallbackUpdate& callback);
     void on_upload(const UploadUpdate& upload);
+    void on_reply(const ReplyUpdate& reply);
+    void admin_active() const;
     // Strangers hear "not allowed" once; later messages of theirs are dropped silently.
     void refuse_once(std::int64_t user, const ChatId& chat, std::string_view what,
                      const std::string& who);
@@ -92,6 +113,8 @@ class UpdateRouter {
     CommandTable commands_;
     ButtonHandler on_button_;
     UploadHandler on_upload_;
+    ReplyHandler on_reply_;
+    std::function<void()> on_admin_activity_;
     std::mutex refused_mutex_;
     std::set<std::int64_t> refused_;
 };

@@ -21,6 +21,8 @@
 
 #include "telegram/types.hpp"
 
+#include "config/quiet_hours.hpp"
+
 namespace memegen::bot {
 
 /// Environment variables by name (injectable for tests).
@@ -146,6 +148,9 @@ struct BotConfig {
     LogLevel log_level = LogLevel::info;  ///< minimum level logged
     MetricsSettings metrics;              ///< optional metrics endpoint
     RedditSettings reddit;                ///< optional subreddit sources
+    // Review buttons and quiet hours (issue 13).
+    int dislike_days = 1;                   ///< a 👎 source is not picked for this many days
+    std::optional<QuietHours> quiet_hours;  ///< owner messages without a sound; none: always
 
     /// True if `user_id` is the owner or an admin.
     [[nodiscard]] bool is_admin(std::int64_t user_id) const noexcept;

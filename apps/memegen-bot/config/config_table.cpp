@@ -84,6 +84,21 @@ Parsed<std::string> parse_address(ConfigReader&, const std::string&, const std::
     return {text, {}};
 }
 
+// Review buttons and quiet hours (issue 13).
+Parsed<std::optional<QuietHours>> parse_quiet_hours(ConfigReader&, const std::string&,
+                                                    const std::string& text) {
+    if (text.empty())
+        return {std::make_optional(std::optional<QuietHours>{}), {}};
+    auto parsed = QuietHours::parse(text);
+    if (auto* hours = std::get_if<QuietHours>(&parsed))
+        return {std::make_optional(std::optional<QuietHours>{*hours}), {}};
+    return {std::nullopt, fmt::format("{}, got {}", std::get<std::string>(parsed), got(text))};
+}
+
+json show_quiet_hours(const std::optional<QuietHours>& hours) {
+    return hours ? json(hours->to_string()) : json(nullptr);
+}
+
 json show_text(const std::string& text) {
     return text.empty() ? json(nullptr) : json(text);
 }
@@ -201,6 +216,17 @@ std::vector<ConfigField> schedule_and_path_keys() {
               .env = "MEMEGEN_TIMEZONE",
               .shown_default = "the system's zone"},
              "IANA name or \"+HH:MM\"", M(timezone), parse_zone, show_text),
+        // Review buttons and quiet hours (issue 13).
+        text({.key = "quiet_hours",
+              .doc = "Local time (in `timezone`) when messages the bot sends to the owner or "
+                     "review chat on its own come without a sound, e.g. \"00:00-10:00\" or "
+                     "\"22:30-07:00\"; replies while the owner is active still notify. Empty: "
+                     "none.",
+              .shown_default = "none"},
+             "\"HH:MM-HH:MM\"", M(quiet_hours), parse_quiet_hours, show_quiet_hours),
+        integer(
+            {.key = "dislike_days", .doc = "Days a source disliked with 👎 is not picked again."},
+            M(dislike_days), 1, 365),
         choice({.key = "language", .doc = "Language of the bot's replies."}, M(language),
                std::vector<std::pair<S, Language>>{{"en", Language::en}, {"ru", Language::ru}}),
         boolean({.key = "auto_publish",
@@ -315,7 +341,8 @@ std::vector<ConfigField> library_and_limit_keys() {
         integer({.key = "library.duplicate_distance",
                  .doc = "A meme sent to the bot or fetched from a subreddit is refused when its "
                         "perceptual hash is at most this many bits (of 64) from a library meme's "
-                        "or a published one's; copies measure 0-10, distinct memes 20 and more; "
+                        "or a published or disliked one's; copies measure 0-10, distinct memes 20 "
+                        "and more; "
                         "0: no check."},
                 M(library.duplicate_distance), 0, 32),
         integer({.key = "max_batch", .doc = "Largest N accepted by /generate N."}, M(max_batch), 1,

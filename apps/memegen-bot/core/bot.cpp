@@ -7,6 +7,7 @@
 
 #include "commands/bot_commands.hpp"
 #include "config/timezone.hpp"
+#include "library/disliked_memes.hpp"
 #include "library/published_memes.hpp"
 #include "observability/metrics_page.hpp"
 #include "telegram/html.hpp"
@@ -56,6 +57,8 @@ Bot::Bot(BotConfig config)
       guard_(config_.state_dir),
       offsets_(config_.state_dir, config_.max_attempts),
       candidates_(config_.state_dir / "candidates.json"),
+      dislikes_(config_.state_dir / "dislikes.json"),
+      quiet_(config_.quiet_hours, {ChatId(config_.owner_id), chat_id_of(config_.review_chat)}),
       library_(library_options(config_)),
       picker_(
           [this](bool audio) {
@@ -73,7 +76,7 @@ Bot::Bot(BotConfig config)
       generator_(config_, text_, library_, picker_, runner_, state_, monitor_, stats_, metrics_),
       queue_(guard_, text_, replies_),
       generate_(config_, text_, replies_, queue_),
-      review_(config_, text_, replies_, candidates_, state_),
+      review_(config_, text_, replies_, candidates_, state_, dislikes_),
       replacements_(text_, replies_, candidates_, state_, generator_, review_, counts_,
                     stop_.get_token()),
       schedule_(config_, text_, replies_, state_, queue_),
@@ -88,9 +91,19 @@ Bot::Bot(BotConfig config)
           [this](const ButtonPress& press) { review_.on_button(press, queue_); },
           [this](const UploadUpdate& upload) { intake_.queue(upload); }) {
     // Near-duplicates (issue 13): a new meme is compared with the library (the catalog's own
-    // source) and with published memes; disliked ones are one more add_source().
+    // source), with published memes and with disliked ones.
     library_.look_alikes().add_source(published_memes(candidates_, library_));
+    library_.look_alikes().add_source(
+        disliked_memes(dislikes_, library_, std::chrono::days(config_.dislike_days)));
     note_state_problems();
+    // Review buttons and quiet hours (issue 13).
+    picker_.avoid_memes([this] { return dislikes_.avoided(Clock::now()); });
+    replies_.set_quiet_policy(&quiet_);
+    router_.set_reply_handler(
+        [this](const ReplyUpdate& reply) { review_.on_reply(reply, queue_); });
+    router_.set_admin_activity([this] { quiet_.owner_active(Clock::now()); });
+    for (const auto& p : dislikes_.problems())
+        state_.note_problem(stage::state_corrupt, p, {{"file", "dislikes.json"}});
 }
 
 Bot::~Bot() {
@@ -359,6 +372,7 @@ void Bot::run_job(Job& job, std::stop_token stop) {
                 break;
             case JobKind::change_track:
             case JobKind::regenerate:
+            case JobKind::edit_captions:
                 replacements_.run(job, stop);
                 break;
         }
@@ -398,6 +412,8 @@ StatusReport Bot::live_status() {
     r.done_today = today.done;
     r.failed_today = today.failed;
     r.last_render_peak_bytes = today.last_render_peak_bytes;
+    for (const auto& d : dislikes_.active(r.now))
+        r.disliked.push_back(std::filesystem::path(d.media).filename().string());
     return r;
 }
 

@@ -33,12 +33,14 @@
 #include "generation/generator.hpp"
 #include "housekeeping/work_cleanup.hpp"
 #include "intake/upload_intake.hpp"
+#include "library/dislike_store.hpp"
 #include "library/library_catalog.hpp"
 #include "library/media_picker.hpp"
 #include "observability/daily_stats.hpp"
 #include "observability/generation_metrics.hpp"
 #include "observability/metrics_server.hpp"
 #include "observability/status_report.hpp"
+#include "replies/quiet_policy.hpp"
 #include "replies/telegram_replies.hpp"
 #include "review/review_flow.hpp"
 #include "sources/reddit_feed.hpp"
@@ -88,6 +90,8 @@ class Bot {
     GenerationGuard guard_;
     UpdateOffsetStore offsets_;
     CandidateStore candidates_;
+    DislikeStore dislikes_;   // 👎 sources, kept from picks (issue 13)
+    QuietPolicy quiet_;       // quiet_hours: which sends go silently (issue 13)
     LibraryCatalog library_;  // before picker_: the picker draws from it
     MediaPicker picker_;
     RenderRunner runner_;

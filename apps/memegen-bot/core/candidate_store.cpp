@@ -13,10 +13,9 @@ namespace {
 constexpr std::size_t kKeep = 500;
 
 constexpr std::pair<CandidateStatus, std::string_view> kStatusNames[] = {
-    {CandidateStatus::review, "review"},
-    {CandidateStatus::publishing, "publishing"},
-    {CandidateStatus::published, "published"},
-    {CandidateStatus::replaced, "replaced"},
+    {CandidateStatus::review, "review"},       {CandidateStatus::publishing, "publishing"},
+    {CandidateStatus::published, "published"}, {CandidateStatus::replaced, "replaced"},
+    {CandidateStatus::deleted, "deleted"},
 };
 }  // namespace
 
@@ -51,6 +50,8 @@ void to_json(nlohmann::json& j, const Candidate& c) {
          {"status", to_string(c.status)},
          {"published_message_id", c.published_message_id},
          {"published_at", c.published_at}};
+    if (c.captions)
+        j["captions"] = {{"top", c.captions->top}, {"bottom", c.captions->bottom}};
 }
 
 void from_json(const nlohmann::json& j, Candidate& c) {
@@ -74,6 +75,11 @@ void from_json(const nlohmann::json& j, Candidate& c) {
     c.status = *known;
     c.published_message_id = j.value("published_message_id", std::int64_t{0});
     c.published_at = j.value("published_at", std::int64_t{0});
+    if (j.contains("captions")) {
+        const auto& captions = j.at("captions");
+        c.captions = EditedCaptions{captions.value("top", std::string{}),
+                                    captions.value("bottom", std::string{})};
+    }
 }
 
 CandidateStore::CandidateStore(std::filesystem::path file)
@@ -120,6 +126,16 @@ std::optional<Candidate> CandidateStore::get(const std::string& id) {
     for (const auto& c : items_) {
         if (c.id == id)
             return c;
+    }
+    return std::nullopt;
+}
+
+std::optional<Candidate> CandidateStore::find_by_message(const ChatId& chat,
+                                                         std::int64_t message_id) {
+    std::lock_guard lock(mutex_);
+    for (auto it = items_.rbegin(); it != items_.rend(); ++it) {
+        if (it->message_id == message_id && it->chat == chat)
+            return *it;
     }
     return std::nullopt;
 }

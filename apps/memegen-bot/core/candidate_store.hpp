@@ -23,13 +23,22 @@
 namespace memegen::bot {
 
 /// Where a candidate is in the review flow. On disk as "review", "publishing", "published",
-/// "replaced" (the strings every version has written).
-enum class CandidateStatus { review, publishing, published, replaced };
+/// "replaced" (the strings every version has written), and "deleted" (the 🗑 button).
+enum class CandidateStatus { review, publishing, published, replaced, deleted };
 
 /// The on-disk name of `status`.
 [[nodiscard]] std::string_view to_string(CandidateStatus status) noexcept;
 /// The status named `text`; nullopt for any other string.
 [[nodiscard]] std::optional<CandidateStatus> candidate_status_from(std::string_view text) noexcept;
+
+/// Captions the owner set with Edit captions (replying "top | bottom"); they replace the
+/// sidecar's top and bottom captions, an empty one meaning none.
+struct EditedCaptions {
+    std::string top;
+    std::string bottom;
+
+    friend bool operator==(const EditedCaptions&, const EditedCaptions&) = default;
+};
 
 /// One meme sent for review.
 struct Candidate {
@@ -48,6 +57,7 @@ struct Candidate {
     std::int64_t published_message_id = 0;
     /// When it was published (Unix seconds); 0: not published, or before this was kept.
     std::int64_t published_at = 0;
+    std::optional<EditedCaptions> captions;  ///< set once the owner edited the captions
 };
 
 void to_json(nlohmann::json& j, const Candidate& c);
@@ -62,6 +72,10 @@ class CandidateStore {
     void put(const Candidate& candidate);
     /// The candidate with `id`, if known.
     [[nodiscard]] std::optional<Candidate> get(const std::string& id);
+    /// The candidate whose review message is `message_id` in `chat` (a reply to it edits its
+    /// captions), if known.
+    [[nodiscard]] std::optional<Candidate> find_by_message(const ChatId& chat,
+                                                           std::int64_t message_id);
     /// All candidates of a batch, in insertion order.
     [[nodiscard]] std::vector<Candidate> batch(const std::string& batch_id);
     /// Atomically moves `id` from status `from` to `to`; false if it was not in `from`.

@@ -361,6 +361,10 @@ std::string Messages::status_library_pending(std::size_t pending) const {
 std::string Messages::status_library_rejected(std::size_t rejected) const {
     return ru() ? fmt::format(", отклонено {}", rejected) : fmt::format(", {} rejected", rejected);
 }
+std::string Messages::status_disliked(std::size_t count, std::string_view names_html) const {
+    return ru() ? fmt::format("👎 Не нравятся ({}): {}\n", count, names_html)
+                : fmt::format("👎 Disliked ({}): {}\n", count, names_html);
+}
 std::string Messages::status_near_duplicates(std::size_t refused_today) const {
     return ru() ? fmt::format("  Отклонено похожих сегодня: {}\n", refused_today)
                 : fmt::format("  Near-duplicates refused today: {}\n", refused_today);
@@ -605,6 +609,66 @@ std::string Messages::near_duplicate(SeenKind kind, std::string_view name_html,
     return fmt::format(
         "it looks like <b>{}</b>, {} ({} of 64 bits apart; library.duplicate_distance is {}).",
         name_html, seen, distance, max_distance);
+}
+
+// ---------------------------------------------------------------- review buttons (issue 13)
+
+std::string Messages::deleted() const {
+    return ru() ? "🗑 Удалено: этот кандидат не будет "
+                  "опубликован."
+                : "🗑 Deleted: this candidate will not be published.";
+}
+std::string Messages::already_deleted() const {
+    return ru() ? "Этот кандидат удалён." : "This candidate was deleted.";
+}
+std::string Messages::disliked(std::string_view name, int days, std::string_view until) const {
+    return ru() ? fmt::format("👎 {} не будет выбираться {} {} (до {}).", name, days,
+                              ru_plural(days, "день", "дня", "дней"), until)
+                : fmt::format("👎 {} will not be picked for {} day{} (until {}).", name, days,
+                              days == 1 ? "" : "s", until);
+}
+std::string Messages::dislike_failed(std::string_view error) const {
+    return ru() ? fmt::format("Не удалось запомнить «не нравится»: {}", error)
+                : fmt::format("Could not save the dislike: {}", error);
+}
+std::string Messages::edit_captions_how() const {
+    return ru() ? "Ответьте на это видео текстом: верхняя подпись | нижняя подпись. Одна "
+                  "сторона может быть пустой; «|» без текста убирает обе."
+                : "Reply to this video with: top text | bottom text. One side may be empty; "
+                  "\"|\" alone removes both.";
+}
+std::string Messages::caption_reply_not_candidate() const {
+    return ru() ? "Это сообщение не кандидат. Чтобы сменить подписи, ответьте на видео "
+                  "кандидата текстом: <code>верхняя | нижняя</code>."
+                : "That message is not a candidate. To change captions, reply to a candidate's "
+                  "video with: <code>top text | bottom text</code>.";
+}
+std::string Messages::caption_edit_published() const {
+    return ru() ? "Этот кандидат уже опубликован: его подписи больше не меняются."
+                : "This candidate is already published: its captions can no longer change.";
+}
+std::string Messages::caption_edit_replaced() const {
+    return ru() ? "Этого кандидата уже заменил новый: ответьте на самое новое видео."
+                : "This candidate was replaced by a newer one: reply to the newest video.";
+}
+std::string Messages::caption_edit_usage() const {
+    return ru() ? "Напишите подписи так: <code>верхняя | нижняя</code> (одна черта «|»; сторона "
+                  "может быть пустой, «|» без текста убирает обе)."
+                : "Write the captions as: <code>top text | bottom text</code> (one \"|\"; a side "
+                  "may be empty, \"|\" alone removes both).";
+}
+std::string Messages::caption_too_long(bool bottom, std::size_t length, std::size_t limit) const {
+    const auto n = static_cast<long long>(length);
+    return ru() ? fmt::format("{} подпись — {} {}, больше предела {}. Ничего не изменено.",
+                              bottom ? "Нижняя" : "Верхняя", n,
+                              ru_plural(n, "символ", "символа", "символов"), limit)
+                : fmt::format(
+                      "The {} caption is {} characters long, over the limit of {}. "
+                      "Nothing was changed.",
+                      bottom ? "bottom" : "top", length, limit);
+}
+std::string Messages::what_edit_captions() const {
+    return ru() ? "Подписи" : "Edit captions";
 }
 
 }  // namespace memegen::bot

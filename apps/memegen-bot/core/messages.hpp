@@ -118,6 +118,8 @@ struct Messages {
     /// "📚 Library: 12 memes, 3 tracks" and its optional tails, then the line's end.
     [[nodiscard]] std::string status_library(std::size_t memes, std::size_t tracks) const;
     [[nodiscard]] std::string status_library_pending(std::size_t pending) const;
+    /// "👎 Disliked (N): names" — `names_html` already escaped.
+    [[nodiscard]] std::string status_disliked(std::size_t count, std::string_view names_html) const;
     [[nodiscard]] std::string status_near_duplicates(std::size_t refused_today) const;
     [[nodiscard]] std::string status_library_rejected(std::size_t rejected) const;
     /// `when_text` from format_time_until() ("in 2 h 30 min (14:30:00)").
@@ -197,6 +199,41 @@ struct Messages {
     [[nodiscard]] std::string button_published() const {
         return ru() ? "✅ Опубликовано" : "✅ Published";
     }
+
+    // Review buttons Delete, Dislike and Edit captions (issue 13).
+    [[nodiscard]] std::string button_delete() const {
+        return ru() ? "🗑 Удалить" : "🗑 Delete";
+    }
+    [[nodiscard]] std::string button_dislike() const {
+        return ru() ? "👎 Не нравится" : "👎 Dislike";
+    }
+    /// The Dislike button once pressed (it still answers, with the same expiry).
+    [[nodiscard]] std::string button_disliked() const {
+        return ru() ? "👎 Не нравится ✓" : "👎 Disliked ✓";
+    }
+    [[nodiscard]] std::string button_edit_captions() const {
+        return ru() ? "✏️ Подписи" : "✏️ Edit captions";
+    }
+    /// Delete's answer; and the answer to any button of a deleted candidate.
+    [[nodiscard]] std::string deleted() const;
+    [[nodiscard]] std::string already_deleted() const;
+    /// Dislike's answer (plain text: a toast): `name` not picked for `days` until `until`.
+    [[nodiscard]] std::string disliked(std::string_view name, int days,
+                                       std::string_view until) const;
+    /// The dislike could not be saved (plain text: an alert).
+    [[nodiscard]] std::string dislike_failed(std::string_view error) const;
+    /// Edit captions' answer (an alert: the Bot API cannot ask for text, the owner replies).
+    [[nodiscard]] std::string edit_captions_how() const;
+    /// Replies that are no caption edit, and why.
+    [[nodiscard]] std::string caption_reply_not_candidate() const;
+    [[nodiscard]] std::string caption_edit_published() const;
+    [[nodiscard]] std::string caption_edit_replaced() const;
+    [[nodiscard]] std::string caption_edit_usage() const;
+    /// A side of "top | bottom" above `limit` characters.
+    [[nodiscard]] std::string caption_too_long(bool bottom, std::size_t length,
+                                               std::size_t limit) const;
+    /// What an Edit captions job is called in its lock label.
+    [[nodiscard]] std::string what_edit_captions() const;
 };
 
 }  // namespace memegen::bot

@@ -112,8 +112,17 @@ Generated Generator::make_new(const GenerationContext& context, int index, int v
                 {{"label", context.label}, {"index", index}, {"attempt", number}});
             return {std::nullopt, text_.no_media()};
         }
-        auto result = render(
-            context, Attempt{index, number, *media, {}, fresh_seed(), variant_group, {}}, stop);
+        auto result = render(context,
+                             Attempt{index,
+                                     number,
+                                     *media,
+                                     {},
+                                     fresh_seed(),
+                                     variant_group,
+                                     {},
+                                     std::nullopt,
+                                     std::nullopt},
+                             stop);
         if (result.made) {
             used.insert(*media);
             return {std::move(result.made), {}};
@@ -131,10 +140,29 @@ Generated Generator::make_with_new_track(const GenerationContext& context, const
     if (stop.stop_requested())
         return {};
     begin_attempt(0, 0, stop);
-    auto result = render(
-        context,
-        Attempt{0, 0, look.media, look.old_music, look.seed, look.variant_group, look.effects},
-        stop);
+    auto result = render(context,
+                         Attempt{0, 0, look.media, look.old_music, look.seed, look.variant_group,
+                                 look.effects, std::nullopt, look.captions},
+                         stop);
+    return {std::move(result.made), std::move(result.failure_html)};
+}
+
+Generated Generator::make_with_captions(const GenerationContext& context, const SameLook& look,
+                                        const EditedCaptions& captions, std::stop_token stop) {
+    if (stop.stop_requested())
+        return {};
+    begin_attempt(0, 0, stop);
+    auto result = render(context,
+                         Attempt{0,
+                                 0,
+                                 look.media,
+                                 {},
+                                 look.seed,
+                                 look.variant_group,
+                                 look.effects,
+                                 look.old_music,
+                                 captions},
+                         stop);
     return {std::move(result.made), std::move(result.failure_html)};
 }
 
@@ -161,13 +189,23 @@ RenderRequest Generator::request_for(const Attempt& attempt,
         options.captions.bottom = meme_sidecar.bottom.value_or("");
         options.captions.badge = meme_sidecar.badge.value_or(music_label);
     }
+    // The owner's own words win over the sidecar's, even with sidecar captions off.
+    if (attempt.captions) {
+        options.captions.top = attempt.captions->top;
+        options.captions.bottom = attempt.captions->bottom;
+    }
     return request;
 }
 
 Generator::AttemptResult Generator::render(const GenerationContext& context, const Attempt& attempt,
                                            std::stop_token stop) {
     const auto name = context_name(attempt.index, attempt.number);
-    const auto music = picker_.pick_music(attempt.avoid_music);
+    std::optional<std::filesystem::path> music;
+    if (!attempt.keep_music) {
+        music = picker_.pick_music(attempt.avoid_music);
+    } else if (!attempt.keep_music->empty()) {
+        music = std::filesystem::path(*attempt.keep_music);
+    }
     std::string music_label =
         music ? library_.sidecar(*music, MediaRole::music).track_label() : std::string{};
     std::optional<RenderRequest> request;
@@ -199,7 +237,7 @@ Generator::AttemptResult Generator::render(const GenerationContext& context, con
                                          {"index", attempt.index},
                                          {"attempt", attempt.number}});
         return {Made{*outcome.result, attempt.media.string(), request->options.music.string(),
-                     music_label, attempt.seed, attempt.variant_group},
+                     music_label, attempt.seed, attempt.variant_group, attempt.captions},
                 false,
                 {}};
     }

@@ -18,6 +18,7 @@
 #include <memegen/resource_monitor.hpp>
 
 #include "config/config.hpp"
+#include "core/candidate_store.hpp"
 #include "core/messages.hpp"
 #include "core/render_runner.hpp"
 #include "library/library_catalog.hpp"
@@ -35,6 +36,7 @@ struct Made {
     std::string music_label;  ///< "artist — title" from the track's sidecar, or its name
     std::uint64_t seed = 0;
     int variant_group = 0;
+    std::optional<EditedCaptions> captions;  ///< the owner's captions, when edited
 };
 
 /// A candidate's look, kept by Change track: the same meme, seed and effects, another track.
@@ -44,6 +46,7 @@ struct SameLook {
     std::uint64_t seed = 0;
     int variant_group = 0;
     std::vector<std::string> effects;
+    std::optional<EditedCaptions> captions;  ///< edited captions stay through a track change
 };
 
 /// Who asks, for the lock, the state records and the heartbeat.
@@ -76,6 +79,11 @@ class Generator {
     /// same way again.
     Generated make_with_new_track(const GenerationContext& context, const SameLook& look,
                                   std::stop_token stop);
+    /// `look` rendered again — the same meme, track (`look.old_music`, kept), seed and
+    /// effects — with `captions` in place of the sidecar's top and bottom (Edit captions).
+    /// One attempt, like Change track.
+    Generated make_with_captions(const GenerationContext& context, const SameLook& look,
+                                 const EditedCaptions& captions, std::stop_token stop);
 
     /// A fresh random seed (thread-safe).
     [[nodiscard]] static std::uint64_t fresh_seed();
@@ -90,6 +98,8 @@ class Generator {
         std::uint64_t seed = 0;
         int variant_group = 0;
         std::vector<std::string> effects;
+        std::optional<std::string> keep_music;  // set: this track ("" none) instead of a pick
+        std::optional<EditedCaptions> captions;
     };
     struct AttemptResult {
         std::optional<Made> made;

@@ -8,6 +8,7 @@
 #include <memegen/generation_guard.hpp>
 
 #include "config/schedule.hpp"
+#include "core/candidate_store.hpp"
 #include "observability/generation_metrics.hpp"
 #include "telegram/types.hpp"
 
@@ -20,17 +21,19 @@ enum class JobKind {
     change_track,    ///< a candidate's meme and look with another track
     regenerate,      ///< another meme in a candidate's place
     regenerate_all,  ///< a new batch in place of an old one
+    edit_captions,   ///< a candidate rendered again with the owner's captions (issue 13)
 };
 
 /// One queued job; it holds the generation lock (ticket) from enqueue to its end.
 struct Job {
     JobKind kind = JobKind::generate;
     int count = 1;
-    ChatId chat;                 ///< where replies go
-    std::string label;           ///< guard label / state label
-    std::string candidate_id;    ///< change_track / regenerate
-    std::string batch_id;        ///< regenerate_all
-    std::optional<SlotId> slot;  ///< scheduled (from the daily plan)
+    ChatId chat;                             ///< where replies go
+    std::string label;                       ///< guard label / state label
+    std::string candidate_id;                ///< change_track / regenerate
+    std::string batch_id;                    ///< regenerate_all
+    std::optional<SlotId> slot;              ///< scheduled (from the daily plan)
+    std::optional<EditedCaptions> captions;  ///< edit_captions
     std::optional<GenerationGuard::Ticket> ticket;
 };
 
@@ -45,6 +48,7 @@ struct Job {
             return GenerationTrigger::batch;
         case JobKind::change_track:
         case JobKind::regenerate:
+        case JobKind::edit_captions:
             return GenerationTrigger::command;
     }
     return GenerationTrigger::command;

@@ -126,7 +126,10 @@ std::optional<std::filesystem::path> MediaPicker::pick_meme(
     const std::set<std::filesystem::path>& exclude) {
     std::lock_guard lock(mutex_);
     load();
-    auto chosen = pick(files_(false), used_memes_, exclude);
+    auto all_excluded = exclude;
+    if (avoided_memes_)
+        all_excluded.merge(avoided_memes_());
+    auto chosen = pick(files_(false), used_memes_, all_excluded);
     save();
     return chosen;
 }
@@ -141,6 +144,11 @@ std::optional<std::filesystem::path> MediaPicker::pick_music(const std::filesyst
     auto chosen = pick(files, used_tracks_, exclude);
     save();
     return chosen;
+}
+
+void MediaPicker::avoid_memes(std::function<std::set<std::filesystem::path>()> avoided) {
+    std::lock_guard lock(mutex_);
+    avoided_memes_ = std::move(avoided);
 }
 
 void MediaPicker::clear_history() {

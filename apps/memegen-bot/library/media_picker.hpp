@@ -47,6 +47,10 @@ class MediaPicker {
     /// problems found: a broken history.json moved aside.
     [[nodiscard]] std::vector<std::string> problems();
 
+    /// Memes never to pick while `avoided` names them (disliked sources, DislikeStore): asked
+    /// at each pick, and stronger than a repeat — with only avoided memes left, none is picked.
+    void avoid_memes(std::function<std::set<std::filesystem::path>()> avoided);
+
     /// Forgets the history (/clearhistory).
     void clear_history();
 
@@ -62,6 +66,7 @@ class MediaPicker {
     void save();
 
     PickableFiles files_;
+    std::function<std::set<std::filesystem::path>()> avoided_memes_;
     std::filesystem::path history_file_;
     std::mt19937_64 random_;
     std::mutex mutex_;

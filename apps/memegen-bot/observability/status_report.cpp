@@ -95,6 +95,15 @@ std::string status_html(const StatusReport& r, Language language) {
         if (l.near_duplicates_today > 0)
             out += text.status_near_duplicates(l.near_duplicates_today);
     }
+    if (!r.disliked.empty()) {
+        std::string names;
+        for (const auto& name : r.disliked) {
+            if (!names.empty())
+                names += ", ";
+            names += name;
+        }
+        out += text.status_disliked(r.disliked.size(), truncate_html(escape_html(names), 600));
+    }
     if (!r.schedule_enabled) {
         out += text.status_schedule_disabled();
     } else {
@@ -139,7 +148,8 @@ json to_json(const StatusReport& r) {
                                            {"pending", r.library->pending},
                                            {"rejected", r.library->rejected}}
                                     : json(nullptr)},
-              {"state", nullptr}};
+              {"state", nullptr},
+              {"disliked", r.disliked}};
     if (r.library)
         j["library"]["near_duplicates_today"] = r.library->near_duplicates_today;
     if (r.guard) {

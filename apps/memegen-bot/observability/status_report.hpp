@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <memegen/crash_state_store.hpp>
 #include <memegen/generation_guard.hpp>
@@ -47,6 +48,7 @@ struct StatusReport {
     int done_today = 0;                        ///< generations sent today
     int failed_today = 0;                      ///< generations failed today
     std::optional<StateRecord> state;          ///< generation_state.json (memegen-status)
+    std::vector<std::string> disliked;         ///< sources under 👎, by file name (issue 13)
 };
 
 /// The /status message: Telegram HTML in the bot's language (the seed's layout and emoji).

@@ -27,6 +27,10 @@ TelegramReplies::TelegramReplies(const BotApi& api, std::stop_token stop,
                                  std::function<void()> on_token_rejected)
     : api_(api), stop_(std::move(stop)), on_token_rejected_(std::move(on_token_rejected)) {}
 
+bool TelegramReplies::silent(const ChatId& chat) const {
+    return quiet_ != nullptr && quiet_->silent(chat, std::chrono::system_clock::now());
+}
+
 void TelegramReplies::note_error(const std::exception& e, const char* what) const {
     if (const auto* te = dynamic_cast<const TelegramError*>(&e)) {
         if (te->is_unauthorized()) {
@@ -50,8 +54,10 @@ std::optional<std::int64_t> TelegramReplies::say(const ChatId& chat, const std::
     try {
         std::optional<std::int64_t> last;
         const auto parts = split_html(html);
+        const bool quiet = silent(chat);
         for (std::size_t i = 0; i < parts.size(); ++i) {
             MessageOptions options;
+            options.disable_notification = quiet;
             // The keyboard belongs under the last part.
             if (i + 1 == parts.size())
                 options.reply_markup = markup;
@@ -102,7 +108,11 @@ void TelegramReplies::chat_action(const ChatId& chat, std::string_view action) {
 
 VideoOutcome TelegramReplies::send_video(const VideoUpload& upload) {
     try {
-        return {sent_video_of(api_.send_video(upload, stop_)), {}};
+        if (!silent(upload.chat_id))
+            return {sent_video_of(api_.send_video(upload, stop_)), {}};
+        VideoUpload quiet = upload;
+        quiet.options.disable_notification = true;
+        return {sent_video_of(api_.send_video(quiet, stop_)), {}};
     } catch (const std::exception& e) {
         note_error(e, "sendVideo");
         return {std::nullopt, e.what()};
@@ -112,9 +122,9 @@ VideoOutcome TelegramReplies::send_video(const VideoUpload& upload) {
 VideoOutcome TelegramReplies::send_video_by_file_id(const ChatId& chat,
                                                     const std::string& file_id) {
     try {
-        return {
-            sent_video_of(api_.send_video_by_file_id(chat, file_id, "", MessageOptions{}, stop_)),
-            {}};
+        MessageOptions options;
+        options.disable_notification = silent(chat);
+        return {sent_video_of(api_.send_video_by_file_id(chat, file_id, "", options, stop_)), {}};
     } catch (const std::exception& e) {
         note_error(e, "sendVideo by file_id");
         return {std::nullopt, e.what()};
@@ -134,8 +144,9 @@ std::optional<std::int64_t> TelegramReplies::say_while_stopping(const ChatId& ch
                                                                 const std::string& html) {
     try {
         const auto api = stopping_client();
-        return api.send_message(chat, html, MessageOptions{}, {})
-            .value("message_id", std::int64_t{0});
+        MessageOptions options;
+        options.disable_notification = silent(chat);
+        return api.send_message(chat, html, options, {}).value("message_id", std::int64_t{0});
     } catch (const std::exception& e) {
         note_error(e, "sendMessage while stopping");
         return std::nullopt;

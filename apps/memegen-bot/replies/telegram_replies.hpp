@@ -5,6 +5,7 @@
 #include <functional>
 #include <stop_token>
 
+#include "replies/quiet_policy.hpp"
 #include "replies/replies.hpp"
 #include "telegram/bot_api.hpp"
 
@@ -34,15 +35,21 @@ class TelegramReplies final : public Replies {
     void edit_while_stopping(const ChatId& chat, std::int64_t message_id,
                              const std::string& html) override;
 
+    /// Quiet hours: sends to the owner's chats ask `policy` whether to go silently (none: all
+    /// notify). `policy` must outlive this; set before the first send.
+    void set_quiet_policy(const QuietPolicy* policy) noexcept { quiet_ = policy; }
+
     /// The policy itself, for callers that use the client directly (downloads).
     void note_error(const std::exception& e, const char* what) const;
 
   private:
     [[nodiscard]] BotApi stopping_client() const;
+    [[nodiscard]] bool silent(const ChatId& chat) const;
 
     const BotApi& api_;
     std::stop_token stop_;
     std::function<void()> on_token_rejected_;
+    const QuietPolicy* quiet_ = nullptr;
 };
 
 }  // namespace memegen::bot

@@ -8,6 +8,8 @@
 #include <memegen/log.hpp>
 
 #include "commands/callback_codec.hpp"
+#include "config/timezone.hpp"
+#include "review/caption_edit.hpp"
 #include "telegram/html.hpp"
 
 namespace memegen::bot {
@@ -28,16 +30,25 @@ nlohmann::json button(const std::string& text, ReviewAction action, const std::s
     return {{"text", text}, {"callback_data", encode_callback({action, target})}};
 }
 
-// What the reviewer reads under the video: source, track, length, size, effects.
+// What the reviewer reads under the video: source, track, length, size, effects, and the
+// owner's captions once edited.
 std::string caption_of(const Made& made) {
     const auto& r = made.result;
-    return truncate_html(
-        fmt::format("🎬 {}\n🎵 {}\n⏱ {:.1f} s · {:.1f} MB · {}×{}\n✨ {}",
-                    escape_html(std::filesystem::path(made.media).filename().string()),
-                    made.music.empty() ? std::string("—") : escape_html(made.music_label),
-                    r.duration_seconds, r.size_bytes / 1e6, r.width, r.height,
-                    escape_html(effects_text(r.effects))),
-        kMaxCaptionLength);
+    std::string text = fmt::format(
+        "🎬 {}\n🎵 {}\n⏱ {:.1f} s · {:.1f} MB · {}×{}\n✨ {}",
+        escape_html(std::filesystem::path(made.media).filename().string()),
+        made.music.empty() ? std::string("—") : escape_html(made.music_label), r.duration_seconds,
+        r.size_bytes / 1e6, r.width, r.height, escape_html(effects_text(r.effects)));
+    if (made.captions) {
+        const auto side = [](const std::string& s) { return s.empty() ? "—" : escape_html(s); };
+        text += fmt::format("\n💬 {} | {}", side(made.captions->top), side(made.captions->bottom));
+    }
+    return truncate_html(text, kMaxCaptionLength);
+}
+
+// "2026-12-02 06:00" in the bot's zone.
+std::string local_minute_text(std::chrono::system_clock::time_point when) {
+    return local_date_of(when).to_string() + " " + local_clock_text(when).substr(0, 5);
 }
 
 void remove_rendered(const RenderedVideo& r) {
@@ -50,14 +61,23 @@ void remove_rendered(const RenderedVideo& r) {
 }  // namespace
 
 ReviewFlow::ReviewFlow(const BotConfig& config, const Messages& text, Replies& replies,
-                       CandidateStore& candidates, CrashStateStore& state)
-    : config_(config), text_(text), replies_(replies), candidates_(candidates), state_(state) {}
+                       CandidateStore& candidates, CrashStateStore& state, DislikeStore& dislikes)
+    : config_(config),
+      text_(text),
+      replies_(replies),
+      candidates_(candidates),
+      state_(state),
+      dislikes_(dislikes) {}
 
-nlohmann::json ReviewFlow::keyboard(const std::string& id) const {
+nlohmann::json ReviewFlow::keyboard(const std::string& id, bool disliked) const {
     return {{"inline_keyboard",
              {{button(text_.button_publish(), ReviewAction::publish, id)},
               {button(text_.button_change_track(), ReviewAction::change_track, id),
-               button(text_.button_regenerate(), ReviewAction::regenerate, id)}}}};
+               button(text_.button_regenerate(), ReviewAction::regenerate, id)},
+              {button(text_.button_edit_captions(), ReviewAction::edit_captions, id),
+               button(disliked ? text_.button_disliked() : text_.button_dislike(),
+                      ReviewAction::dislike, id),
+               button(text_.button_delete(), ReviewAction::delete_candidate, id)}}}};
 }
 
 nlohmann::json ReviewFlow::regenerate_all_keyboard(const std::string& batch_id) const {
@@ -76,6 +96,7 @@ SentCandidate ReviewFlow::send(const Made& made, const ChatId& chat, const std::
     c.effects = made.result.effects;
     c.chat = chat;
     c.caption = caption_of(made);
+    c.captions = made.captions;
     const auto& r = made.result;
     VideoUpload upload;
     upload.chat_id = chat;
@@ -87,7 +108,8 @@ SentCandidate ReviewFlow::send(const Made& made, const ChatId& chat, const std::
     if (!r.thumbnail.empty() && std::filesystem::exists(r.thumbnail))
         upload.thumbnail = r.thumbnail;
     upload.caption = c.caption;
-    upload.options.reply_markup = keyboard(c.id);
+    upload.options.reply_markup =
+        keyboard(c.id, dislikes_.disliked(made.media, std::chrono::system_clock::now()));
     const auto outcome = replies_.send_video(upload);
     remove_rendered(r);
     std::string error = outcome.error;
@@ -119,7 +141,129 @@ void ReviewFlow::on_button(const ButtonPress& press, GenerationQueue& queue) {
         case ReviewAction::regenerate_all:
             start_replacement(press, queue);
             return;
+        case ReviewAction::delete_candidate:
+            remove(press);
+            return;
+        case ReviewAction::dislike:
+            dislike(press);
+            return;
+        case ReviewAction::edit_captions:
+            explain_edit(press);
+            return;
     }
+}
+
+std::string ReviewFlow::refusal(CandidateStatus status) const {
+    switch (status) {
+        case CandidateStatus::replaced:
+            return text_.stale_button();
+        case CandidateStatus::deleted:
+            return text_.already_deleted();
+        case CandidateStatus::review:
+        case CandidateStatus::publishing:
+        case CandidateStatus::published:
+            break;
+    }
+    return text_.already_published();
+}
+
+void ReviewFlow::remove(const ButtonPress& press) {
+    const auto& id = press.callback.target;
+    const auto candidate = candidates_.get(id);
+    if (!candidate) {
+        replies_.answer(press.id, text_.stale_button());
+        return;
+    }
+    // review → deleted happens once and never from publishing: a post under way is not undone.
+    if (!candidates_.transition(id, CandidateStatus::review, CandidateStatus::deleted)) {
+        replies_.answer(press.id, refusal(candidates_.get(id)->status));
+        return;
+    }
+    // The render's files went when the video was sent; what is left is Telegram's file id,
+    // forgotten so that nothing can post it. The record stays to answer old buttons.
+    auto updated = *candidates_.get(id);
+    updated.file_id.clear();
+    candidates_.put(updated);
+    log_info("candidate {} deleted by {}", id, press.who);
+    replies_.edit_markup(candidate->chat, candidate->message_id, std::nullopt);
+    replies_.answer(press.id, text_.deleted());
+}
+
+void ReviewFlow::dislike(const ButtonPress& press) {
+    const auto candidate = candidates_.get(press.callback.target);
+    if (!candidate) {
+        replies_.answer(press.id, text_.stale_button());
+        return;
+    }
+    const auto now = std::chrono::system_clock::now();
+    const bool before = dislikes_.disliked(candidate->media, now);
+    const auto until = now + std::chrono::hours(24) * config_.dislike_days;
+    try {
+        dislikes_.add(candidate->media, until);
+    } catch (const std::exception& e) {
+        log_error("cannot save the dislike of {}: {}", candidate->media, e.what());
+        replies_.answer(press.id, text_.dislike_failed(e.what()), true);
+        return;
+    }
+    const auto name = std::filesystem::path(candidate->media).filename().string();
+    log_info("{} disliked by {} until {}", name, press.who, local_minute_text(until));
+    replies_.answer(press.id, text_.disliked(name, config_.dislike_days, local_minute_text(until)));
+    // The keyboard shows it; only a candidate still in review has this keyboard.
+    if (!before && candidate->status == CandidateStatus::review)
+        replies_.edit_markup(candidate->chat, candidate->message_id, keyboard(candidate->id, true));
+}
+
+void ReviewFlow::explain_edit(const ButtonPress& press) {
+    const auto candidate = candidates_.get(press.callback.target);
+    if (!candidate) {
+        replies_.answer(press.id, text_.stale_button());
+        return;
+    }
+    if (candidate->status != CandidateStatus::review) {
+        replies_.answer(press.id, candidate->status == CandidateStatus::replaced
+                                      ? text_.caption_edit_replaced()
+                                      : refusal(candidate->status));
+        return;
+    }
+    // The Bot API cannot ask for text: an alert says how to reply.
+    replies_.answer(press.id, text_.edit_captions_how(), true);
+}
+
+void ReviewFlow::on_reply(const ReplyUpdate& reply, GenerationQueue& queue) {
+    const auto candidate = candidates_.find_by_message(reply.chat, reply.replied_message_id);
+    if (!candidate) {
+        replies_.say(reply.chat, text_.caption_reply_not_candidate());
+        return;
+    }
+    switch (candidate->status) {
+        case CandidateStatus::review:
+            break;
+        case CandidateStatus::publishing:
+        case CandidateStatus::published:
+            replies_.say(reply.chat, text_.caption_edit_published());
+            return;
+        case CandidateStatus::replaced:
+            replies_.say(reply.chat, text_.caption_edit_replaced());
+            return;
+        case CandidateStatus::deleted:
+            replies_.say(reply.chat, text_.already_deleted());
+            return;
+    }
+    const auto parsed = parse_caption_edit(reply.text);
+    if (const auto* no = std::get_if<CaptionEditRefusal>(&parsed)) {
+        replies_.say(reply.chat,
+                     no->kind == CaptionEditRefusal::Kind::too_long
+                         ? text_.caption_too_long(no->bottom, no->length, kMaxEditedCaptionChars)
+                         : text_.caption_edit_usage());
+        return;
+    }
+    Job job;
+    job.kind = JobKind::edit_captions;
+    job.chat = reply.chat;
+    job.candidate_id = candidate->id;
+    job.captions = std::get<EditedCaptions>(parsed);
+    job.label = text_.job_label(text_.what_edit_captions(), reply.who);
+    queue.try_start(std::move(job), reply.chat);
 }
 
 void ReviewFlow::start_replacement(const ButtonPress& press, GenerationQueue& queue) {
@@ -139,6 +283,10 @@ void ReviewFlow::start_replacement(const ButtonPress& press, GenerationQueue& qu
         const auto candidate = candidates_.get(target);
         if (!candidate || candidate->status == CandidateStatus::replaced) {
             replies_.answer(press.id, text_.stale_button());
+            return;
+        }
+        if (candidate->status == CandidateStatus::deleted) {
+            replies_.answer(press.id, text_.already_deleted());
             return;
         }
         const bool track = press.callback.action == ReviewAction::change_track;
@@ -165,9 +313,7 @@ void ReviewFlow::publish(const ButtonPress& press) {
     // review → publishing happens once, so a double press cannot post twice.
     if (!candidates_.transition(candidate_id, CandidateStatus::review,
                                 CandidateStatus::publishing)) {
-        replies_.answer(press.id, candidate->status == CandidateStatus::replaced
-                                      ? text_.stale_button()
-                                      : text_.already_published());
+        replies_.answer(press.id, refusal(candidates_.get(candidate_id)->status));
         return;
     }
     const auto channel = *config_.channel;
@@ -229,15 +375,27 @@ void ReplaceRun::run(Job& job, std::stop_token stop) {
         replies_.say(job.chat, text_.stale_button());
         return;
     }
+    // Deleted, or (for a caption edit) published while the job waited: nothing to replace.
+    if (old->status == CandidateStatus::deleted) {
+        replies_.say(job.chat, text_.already_deleted());
+        return;
+    }
+    if (job.kind == JobKind::edit_captions && old->status != CandidateStatus::review) {
+        replies_.say(job.chat, text_.caption_edit_published());
+        return;
+    }
     GenerationContext context{
         job.label, job.ticket ? &*job.ticket : nullptr,
         [this, chat = job.chat] { replies_.chat_action(chat, "upload_video"); }};
     Generated generated;
+    const SameLook look{old->media,         old->music,   old->seed,
+                        old->variant_group, old->effects, old->captions};
     if (job.kind == JobKind::change_track) {
-        // Only the music changes: the same meme, seed, variant group and effects.
-        generated = generator_.make_with_new_track(
-            context, SameLook{old->media, old->music, old->seed, old->variant_group, old->effects},
-            stop);
+        // Only the music changes: the same meme, seed, variant group, effects and captions.
+        generated = generator_.make_with_new_track(context, look, stop);
+    } else if (job.kind == JobKind::edit_captions && job.captions) {
+        // Only the captions change: the same meme, track, seed and effects.
+        generated = generator_.make_with_captions(context, look, *job.captions, stop);
     } else {
         std::set<std::filesystem::path> used{old->media};  // a new meme in its place
         generated = generator_.make_new(context, 0, (old->variant_group + 1) % 5, used, stop);

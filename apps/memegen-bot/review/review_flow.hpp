@@ -1,8 +1,11 @@
 #pragma once
 /// \file review_flow.hpp
 /// The review flow: a made meme goes to the review chat under its buttons (Publish, Change
-/// track, Regenerate); Publish posts it to the channel once; a replacement retires the old
-/// candidate's buttons. The candidates live in CandidateStore, so buttons work after a restart.
+/// track, Regenerate; Edit captions, Dislike, Delete); Publish posts it to the channel once; a
+/// replacement retires the old candidate's buttons; Delete discards it; Dislike keeps its
+/// source from being picked for `dislike_days`; a reply "top | bottom" to its video renders it
+/// again with those captions. The candidates live in CandidateStore, so buttons (and replies)
+/// work after a restart.
 
 #include <optional>
 #include <stop_token>
@@ -18,6 +21,7 @@
 #include "generation/generation_counts.hpp"
 #include "generation/generation_queue.hpp"
 #include "generation/generator.hpp"
+#include "library/dislike_store.hpp"
 #include "replies/replies.hpp"
 
 namespace memegen::bot {
@@ -32,7 +36,7 @@ struct SentCandidate {
 class ReviewFlow {
   public:
     ReviewFlow(const BotConfig& config, const Messages& text, Replies& replies,
-               CandidateStore& candidates, CrashStateStore& state);
+               CandidateStore& candidates, CrashStateStore& state, DislikeStore& dislikes);
 
     /// Sends `made` to `chat` with the review buttons and records it (batch `batch_id`). The
     /// rendered files are removed either way.
@@ -42,31 +46,42 @@ class ReviewFlow {
     void on_button(const ButtonPress& press, GenerationQueue& queue);
     /// After its replacement was sent: `old` is marked replaced and loses its buttons.
     void retire(const Candidate& old);
+    /// An admin's text reply to a bot message: "top | bottom" to a candidate in review
+    /// becomes an Edit captions job on `queue`; anything else is answered in the chat.
+    void on_reply(const ReplyUpdate& reply, GenerationQueue& queue);
 
     /// The Regenerate all button under a scheduled batch.
     [[nodiscard]] nlohmann::json regenerate_all_keyboard(const std::string& batch_id) const;
-    /// Publish / Change track / Regenerate under a candidate.
-    [[nodiscard]] nlohmann::json keyboard(const std::string& candidate_id) const;
+    /// Publish / Change track / Regenerate / Edit captions, Dislike, Delete under a candidate;
+    /// `disliked` shows the Dislike button as pressed.
+    [[nodiscard]] nlohmann::json keyboard(const std::string& candidate_id,
+                                          bool disliked = false) const;
 
   private:
     void publish(const ButtonPress& press);
     void start_replacement(const ButtonPress& press, GenerationQueue& queue);
+    void remove(const ButtonPress& press);
+    void dislike(const ButtonPress& press);
+    void explain_edit(const ButtonPress& press);
+    // Why a candidate in `status` cannot be published, deleted or edited.
+    [[nodiscard]] std::string refusal(CandidateStatus status) const;
 
     const BotConfig& config_;
     const Messages& text_;
     Replies& replies_;
     CandidateStore& candidates_;
     CrashStateStore& state_;
+    DislikeStore& dislikes_;
 };
 
-/// Runs Change track and Regenerate jobs: a new candidate in the old one's place.
+/// Runs Change track, Regenerate and Edit captions jobs: a new candidate in the old one's place.
 class ReplaceRun {
   public:
     ReplaceRun(const Messages& text, Replies& replies, CandidateStore& candidates,
                CrashStateStore& state, Generator& generator, ReviewFlow& review,
                GenerationCounts& counts, std::stop_token bot_stop);
 
-    /// Runs `job` (kind change_track or regenerate); `stop` is the job's.
+    /// Runs `job` (kind change_track, regenerate or edit_captions); `stop` is the job's.
     void run(Job& job, std::stop_token stop);
 
   private:

@@ -33,7 +33,8 @@ struct Fixture {
     FakeReplies replies;
     memegen::CrashStateStore state{dir / "state"};
     CandidateStore candidates{dir / "candidates.json"};
-    ReviewFlow review{config, text, replies, candidates, state};
+    DislikeStore dislikes{dir / "dislikes.json"};
+    ReviewFlow review{config, text, replies, candidates, state, dislikes};
 
     Fixture() {
         config.owner_id = kOwner;
