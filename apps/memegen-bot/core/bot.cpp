@@ -58,7 +58,7 @@ Bot::Bot(BotConfig config)
       offsets_(config_.state_dir, config_.max_attempts),
       candidates_(config_.state_dir / "candidates.json"),
       dislikes_(config_.state_dir / "dislikes.json"),
-      quiet_(config_.quiet_hours, {ChatId(config_.owner_id), chat_id_of(config_.review_chat)}),
+      quiet_(config_.quiet_hours, {ChatId(config_.owner_id), config_.review_chat}),
       library_(library_options(config_)),
       picker_(
           [this](bool audio) {

@@ -52,7 +52,7 @@ struct Fixture {
 
     Fixture() {
         config.owner_id = kOwner;
-        config.channel = ChatRef{kChannel, {}};
+        config.channel = ChatId(kChannel);
         config.state_dir = dir / "state";
     }
 
