@@ -9,15 +9,24 @@ namespace {
 constexpr std::pair<ReviewAction, char> kVerbs[] = {
     {ReviewAction::publish, 'p'},    {ReviewAction::change_track, 't'},
     {ReviewAction::regenerate, 'r'}, {ReviewAction::regenerate_all, 'a'},
-    {ReviewAction::published, 'x'},
+    {ReviewAction::published, 'x'},  {ReviewAction::retry_target, 'y'},
 };
+
+// Verbs whose data names a publishing target after the id.
+bool has_platform(ReviewAction action) {
+    return action == ReviewAction::retry_target;
+}
 
 }  // namespace
 
 std::string encode_callback(const ReviewCallback& callback) {
     for (const auto& [action, verb] : kVerbs) {
-        if (action == callback.action)
-            return std::string(1, verb) + ":" + callback.target;
+        if (action == callback.action) {
+            auto data = std::string(1, verb) + ":" + callback.target;
+            if (has_platform(action))
+                data += ":" + callback.platform;
+            return data;
+        }
     }
     return {};
 }
@@ -26,8 +35,17 @@ std::optional<ReviewCallback> decode_callback(std::string_view data) {
     if (data.size() < 2 || data[1] != ':')
         return std::nullopt;
     for (const auto& [action, verb] : kVerbs) {
-        if (verb == data[0])
-            return ReviewCallback{action, std::string(data.substr(2))};
+        if (verb != data[0])
+            continue;
+        const auto rest = data.substr(2);
+        if (!has_platform(action))
+            return ReviewCallback{action, std::string(rest), {}};
+        // Ids never hold ':'; target names may ("telegram:@memes").
+        const auto colon = rest.find(':');
+        if (colon == std::string_view::npos || colon == 0 || colon + 1 == rest.size())
+            return std::nullopt;
+        return ReviewCallback{action, std::string(rest.substr(0, colon)),
+                              std::string(rest.substr(colon + 1))};
     }
     return std::nullopt;
 }

@@ -2,11 +2,13 @@
 /// \file callback_codec.hpp
 /// The data of the review buttons, encoded and decoded in one place. On the wire it is
 /// "<verb>:<id>" (p publish, t change track, r regenerate, a regenerate all, x already
-/// published): buttons sent by older versions keep working.
+/// published), and "y:<id>:<platform>" (retry one publishing target): buttons sent by older
+/// versions keep working.
 
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace memegen::bot {
 
@@ -17,12 +19,18 @@ enum class ReviewAction {
     regenerate,      ///< another meme in the candidate's place
     regenerate_all,  ///< a new batch in place of the batch `target`
     published,       ///< the button left on a published candidate
+    retry_target,    ///< publish `target` again to the failed `platform`
 };
 
 /// A decoded button: the action and the candidate (or, for regenerate_all, batch) id.
 struct ReviewCallback {
+    // A constructor rather than an aggregate, so {action, id} stays complete without platform.
+    ReviewCallback(ReviewAction a = ReviewAction::publish, std::string t = {}, std::string p = {})
+        : action(a), target(std::move(t)), platform(std::move(p)) {}
+
     ReviewAction action = ReviewAction::publish;
     std::string target;
+    std::string platform;  ///< retry_target: the publishing target's name ("youtube")
 
     friend bool operator==(const ReviewCallback&, const ReviewCallback&) = default;
 };

@@ -8,6 +8,9 @@
 #include "commands/bot_commands.hpp"
 #include "config/timezone.hpp"
 #include "observability/metrics_page.hpp"
+#include "publish/x_publisher.hpp"
+#include "publish/youtube_publisher.hpp"
+#include "review/telegram_publisher.hpp"
 #include "telegram/html.hpp"
 #include "telegram/telegram_error.hpp"
 
@@ -71,7 +74,10 @@ Bot::Bot(BotConfig config)
       generator_(config_, text_, library_, picker_, runner_, state_, monitor_, stats_, metrics_),
       queue_(guard_, text_, replies_),
       generate_(config_, text_, replies_, queue_),
-      review_(config_, text_, replies_, candidates_, state_),
+      journal_(config_.state_dir / "publish_journal.json"),
+      files_(config_.state_dir / "candidates"),
+      publish_(config_, text_, replies_, candidates_, state_, files_, journal_),
+      review_(config_, text_, replies_, candidates_, state_, publish_, files_),
       replacements_(text_, replies_, candidates_, state_, generator_, review_, counts_,
                     stop_.get_token()),
       schedule_(config_, text_, replies_, state_, queue_),
@@ -84,11 +90,47 @@ Bot::Bot(BotConfig config)
           [this](const ButtonPress& press) { review_.on_button(press, queue_); },
           [this](const UploadUpdate& upload) { intake_.queue(upload); }) {
     note_state_problems();
+    add_publishers();
 }
 
 Bot::~Bot() {
     stop_.request_stop();
     queue_.stop();
+    publish_.stop();
+}
+
+// One Publisher per configured target; the flow knows them only through the interface.
+void Bot::add_publishers() {
+    for (const auto& channel : config_.telegram_channels())
+        publish_.add(std::make_unique<TelegramChannelPublisher>(channel, replies_, journal_));
+    const auto& p = config_.publish;
+    try {
+        if (p.youtube.enabled()) {
+            publish::GoogleOAuthConfig oauth;
+            oauth.client_id = p.youtube.client_id;
+            oauth.client_secret = p.youtube.client_secret;
+            oauth.oauth_url = p.youtube.oauth_url;
+            oauth.token_file = config_.state_dir / "youtube_token.json";
+            oauth.refresh_token = p.youtube.refresh_token;
+            google_ = std::make_unique<publish::GoogleOAuth>(oauth);
+            publish::YouTubeConfig yt;
+            yt.api_url = p.youtube.api_url;
+            yt.privacy = p.youtube.privacy;
+            yt.made_for_kids = p.youtube.made_for_kids;
+            publish_.add(std::make_unique<publish::YouTubePublisher>(yt, *google_, journal_));
+        }
+        if (p.x.enabled()) {
+            publish::XConfig x;
+            x.api_url = p.x.api_url;
+            x.credentials = {p.x.consumer_key, p.x.consumer_secret, p.x.access_token,
+                             p.x.access_token_secret};
+            publish_.add(std::make_unique<publish::XPublisher>(x, journal_));
+        }
+    } catch (const std::exception& e) {
+        // The configuration check accepts only URLs the publishers take: this is a bug.
+        log_error("a publishing target could not be set up: {}", e.what());
+        state_.note_problem(stage::publish_error, e.what(), {{"label", "publish set-up"}});
+    }
 }
 
 void Bot::note_state_problems() {
@@ -104,6 +146,8 @@ void Bot::note_state_problems() {
         state_.note_problem(stage::state_corrupt, p, {{"file", "history.json"}});
     for (const auto& p : library_.index_problems())
         state_.note_problem(stage::state_corrupt, p, {{"file", "library_index.json"}});
+    if (const auto& p = journal_.problem())
+        state_.note_problem(stage::state_corrupt, *p, {{"file", "publish_journal.json"}});
 }
 
 CommandTable Bot::command_table() {
@@ -200,6 +244,7 @@ std::optional<BotExit> Bot::connect(std::stop_token stop) {
 
 void Bot::start_features() {
     queue_.start([this](Job& job, std::stop_token stop) { run_job(job, stop); }, stop_.get_token());
+    publish_.start(stop_.get_token());
     scheduler_thread_ =
         std::jthread([this](std::stop_token) { schedule_.loop(stop_.get_token()); });
     // Library files are probed in the background: polling starts at once, picks use what has
@@ -308,6 +353,7 @@ void Bot::shut_down() {
         scheduler_thread_.join();
     if (reddit_thread_.joinable())
         reddit_thread_.join();
+    publish_.stop();
     metrics_server_.reset();
     if (token_rejected_)
         return;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -29,6 +30,18 @@ enum class CandidateStatus { review, publishing, published, replaced };
 /// The status named `text`; nullopt for any other string.
 [[nodiscard]] std::optional<CandidateStatus> candidate_status_from(std::string_view text) noexcept;
 
+/// How one publishing target went for a candidate (Publish, Retry); at most one post per
+/// target, also across restarts: a target is queued again only while "queued"/"uploading".
+struct TargetState {
+    std::string state;          ///< "queued", "uploading", "done", "failed"
+    std::string url;            ///< done: where it can be seen (may be empty)
+    std::string error;          ///< failed: the redacted reason
+    bool needs_reauth = false;  ///< failed because the authorization is gone
+    std::string at;             ///< done: when, ISO 8601 UTC
+
+    friend bool operator==(const TargetState&, const TargetState&) = default;
+};
+
 /// One meme sent for review.
 struct Candidate {
     std::string id;     ///< short random id used in callback data
@@ -44,6 +57,9 @@ struct Candidate {
     std::string caption;  ///< the HTML caption sent with it
     CandidateStatus status = CandidateStatus::review;
     std::int64_t published_message_id = 0;
+    std::string track;  ///< the track's label as shown ("artist — title")
+    std::map<std::string, TargetState> targets;  ///< per publishing target, by target name
+    std::int64_t report_message_id = 0;          ///< the message with one line per target
 };
 
 void to_json(nlohmann::json& j, const Candidate& c);
@@ -60,6 +76,12 @@ class CandidateStore {
     [[nodiscard]] std::optional<Candidate> get(const std::string& id);
     /// All candidates of a batch, in insertion order.
     [[nodiscard]] std::vector<Candidate> batch(const std::string& batch_id);
+    /// Every candidate, oldest first.
+    [[nodiscard]] std::vector<Candidate> all();
+    /// Applies `change` to candidate `id` under the lock and saves when it returns true; the
+    /// candidate as it is afterwards, nullopt if unknown.
+    std::optional<Candidate> update(const std::string& id,
+                                    const std::function<bool(Candidate&)>& change);
     /// Atomically moves `id` from status `from` to `to`; false if it was not in `from`.
     bool transition(const std::string& id, CandidateStatus from, CandidateStatus to);
 

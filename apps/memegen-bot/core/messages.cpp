@@ -292,4 +292,44 @@ std::string Messages::upload_facts(std::string_view kind, int width, int height,
     return out;
 }
 
+// ---------------------------------------------------------------- publishing
+
+std::string Messages::publishing(int targets) const {
+    if (ru())
+        return fmt::format("📤 Публикую: целей — {}", targets);
+    return fmt::format("📤 Publishing to {} {}", targets, targets == 1 ? "target" : "targets");
+}
+std::string Messages::publish_report_title() const {
+    return ru() ? "📤 <b>Публикация</b>" : "📤 <b>Publishing</b>";
+}
+std::string Messages::publish_queued(std::string_view label_html) const {
+    return ru() ? fmt::format("⏳ {}: в очереди", label_html)
+                : fmt::format("⏳ {}: queued", label_html);
+}
+std::string Messages::publish_progress(std::string_view label_html, int percent) const {
+    return ru() ? fmt::format("⏳ {}: загружено {}%", label_html, percent)
+                : fmt::format("⏳ {}: {}% uploaded", label_html, percent);
+}
+std::string Messages::publish_done(std::string_view label_html, std::string_view url_html) const {
+    if (url_html.empty())
+        return fmt::format("✅ {}", label_html);
+    return fmt::format("✅ {}: {}", label_html, url_html);
+}
+std::string Messages::publish_failed(std::string_view label_html,
+                                     std::string_view reason_html) const {
+    return fmt::format("❌ {}: {}", label_html, reason_html);
+}
+std::string Messages::publish_reconnect() const {
+    return ru() ? " — авторизация истекла или отозвана: подключите аккаунт заново (README, "
+                  "«Publishing»), затем нажмите «Повторить»"
+                : " — the authorization expired or was revoked: reconnect the account (README, "
+                  "\"Publishing\"), then press Retry";
+}
+std::string Messages::button_retry(std::string_view label) const {
+    return ru() ? fmt::format("🔁 Повторить: {}", label) : fmt::format("🔁 Retry {}", label);
+}
+std::string Messages::retry_not_needed() const {
+    return ru() ? "Эта цель не ждёт повтора." : "This target needs no retry.";
+}
+
 }  // namespace memegen::bot

@@ -93,6 +93,23 @@ struct Messages {
     [[nodiscard]] std::string upload_facts(std::string_view kind, int width, int height,
                                            double seconds, std::uint64_t bytes) const;
 
+    // Publishing to targets (review/publish_flow): the toast, the report's lines, Retry.
+    /// The toast of Publish: the post is on its way to `targets` targets.
+    [[nodiscard]] std::string publishing(int targets) const;
+    /// The report message under a candidate: its first line, then one line per target.
+    [[nodiscard]] std::string publish_report_title() const;
+    [[nodiscard]] std::string publish_queued(std::string_view label_html) const;
+    [[nodiscard]] std::string publish_progress(std::string_view label_html, int percent) const;
+    [[nodiscard]] std::string publish_done(std::string_view label_html,
+                                           std::string_view url_html) const;
+    [[nodiscard]] std::string publish_failed(std::string_view label_html,
+                                             std::string_view reason_html) const;
+    /// Appended to a failure whose authorization is gone.
+    [[nodiscard]] std::string publish_reconnect() const;
+    [[nodiscard]] std::string button_retry(std::string_view label) const;
+    /// A Retry of a target that is not failed (done, or on its way).
+    [[nodiscard]] std::string retry_not_needed() const;
+
     [[nodiscard]] std::string button_publish() const {
         return ru() ? "📢 Опубликовать" : "📢 Publish";
     }

@@ -42,6 +42,7 @@ class XPublisher final : public Publisher {
     XPublisher(XConfig config, PublishJournal& journal);
 
     [[nodiscard]] std::string_view target() const override { return "x"; }
+    [[nodiscard]] std::string label() const override { return "X"; }
     PublishOutcome publish(const PublishItem& item, std::stop_token stop,
                            const ProgressCallback& progress) override;
 

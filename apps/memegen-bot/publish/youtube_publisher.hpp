@@ -40,6 +40,7 @@ class YouTubePublisher final : public Publisher {
     YouTubePublisher(YouTubeConfig config, GoogleOAuth& oauth, PublishJournal& journal);
 
     [[nodiscard]] std::string_view target() const override { return "youtube"; }
+    [[nodiscard]] std::string label() const override { return "YouTube"; }
     PublishOutcome publish(const PublishItem& item, std::stop_token stop,
                            const ProgressCallback& progress) override;
 

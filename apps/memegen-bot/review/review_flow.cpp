@@ -49,8 +49,15 @@ void remove_rendered(const RenderedVideo& r) {
 }  // namespace
 
 ReviewFlow::ReviewFlow(const BotConfig& config, const Messages& text, Replies& replies,
-                       CandidateStore& candidates, CrashStateStore& state)
-    : config_(config), text_(text), replies_(replies), candidates_(candidates), state_(state) {}
+                       CandidateStore& candidates, CrashStateStore& state, PublishFlow& publish,
+                       CandidateFiles& files)
+    : config_(config),
+      text_(text),
+      replies_(replies),
+      candidates_(candidates),
+      state_(state),
+      publish_(publish),
+      files_(files) {}
 
 nlohmann::json ReviewFlow::keyboard(const std::string& id) const {
     return {{"inline_keyboard",
@@ -75,6 +82,7 @@ SentCandidate ReviewFlow::send(const Made& made, const ChatId& chat, const std::
     c.effects = made.result.effects;
     c.chat = chat;
     c.caption = caption_of(made);
+    c.track = made.music.empty() ? std::string{} : made.music_label;
     const auto& r = made.result;
     VideoUpload upload;
     upload.chat_id = chat;
@@ -88,6 +96,9 @@ SentCandidate ReviewFlow::send(const Made& made, const ChatId& chat, const std::
     upload.caption = c.caption;
     upload.options.reply_markup = keyboard(c.id);
     const auto outcome = replies_.send_video(upload);
+    // YouTube and X upload the file after review; Telegram targets need only the file_id.
+    if (outcome.sent && publish_.keeps_files())
+        files_.keep(c.id, r.output, r.thumbnail);
     remove_rendered(r);
     std::string error = outcome.error;
     if (outcome.sent) {
@@ -108,7 +119,10 @@ SentCandidate ReviewFlow::send(const Made& made, const ChatId& chat, const std::
 void ReviewFlow::on_button(const ButtonPress& press, GenerationQueue& queue) {
     switch (press.callback.action) {
         case ReviewAction::publish:
-            publish(press);
+            publish_.publish(press);
+            return;
+        case ReviewAction::retry_target:
+            publish_.retry(press);
             return;
         case ReviewAction::published:
             replies_.answer(press.id, text_.already_published());
@@ -150,59 +164,11 @@ void ReviewFlow::start_replacement(const ButtonPress& press, GenerationQueue& qu
         replies_.answer(press.id, text_.working());
 }
 
-void ReviewFlow::publish(const ButtonPress& press) {
-    const auto& candidate_id = press.callback.target;
-    const auto candidate = candidates_.get(candidate_id);
-    if (!candidate) {
-        replies_.answer(press.id, text_.stale_button());
-        return;
-    }
-    if (!config_.channel) {
-        replies_.answer(press.id, text_.no_channel(), true);
-        return;
-    }
-    // review → publishing happens once, so a double press cannot post twice.
-    if (!candidates_.transition(candidate_id, CandidateStatus::review,
-                                CandidateStatus::publishing)) {
-        replies_.answer(press.id, candidate->status == CandidateStatus::replaced
-                                      ? text_.stale_button()
-                                      : text_.already_published());
-        return;
-    }
-    const auto channel = chat_id_of(*config_.channel);
-    std::string error;
-    try {
-        const auto sent = replies_.send_video_by_file_id(channel, candidate->file_id);
-        if (sent.sent) {
-            auto updated = *candidates_.get(candidate_id);
-            updated.status = CandidateStatus::published;
-            updated.published_message_id = sent.sent->message_id;
-            candidates_.put(updated);
-        } else {
-            error = sent.error;
-        }
-    } catch (const std::exception& e) {
-        log_error("publishing failed: {}", e.what());
-        error = e.what();
-    }
-    if (!error.empty()) {
-        candidates_.transition(candidate_id, CandidateStatus::publishing, CandidateStatus::review);
-        state_.record_problem(stage::send_error, error, {{"label", "publish " + candidate_id}});
-        replies_.answer(press.id, text_.generation_failed(error), true);
-        return;
-    }
-    log_info("published candidate {} to {}", candidate_id, channel.to_string());
-    replies_.answer(press.id, text_.published());
-    replies_.edit_markup(
-        candidate->chat, candidate->message_id,
-        nlohmann::json{
-            {"inline_keyboard",
-             {{button(text_.button_published(), ReviewAction::published, candidate_id)}}}});
-}
-
 void ReviewFlow::retire(const Candidate& old) {
-    if (candidates_.transition(old.id, CandidateStatus::review, CandidateStatus::replaced))
+    if (candidates_.transition(old.id, CandidateStatus::review, CandidateStatus::replaced)) {
         replies_.edit_markup(old.chat, old.message_id, std::nullopt);
+        files_.release(old.id);
+    }
 }
 
 // ---------------------------------------------------------------- replacements

@@ -1,8 +1,9 @@
 #pragma once
 /// \file review_flow.hpp
 /// The review flow: a made meme goes to the review chat under its buttons (Publish, Change
-/// track, Regenerate); Publish posts it to the channel once; a replacement retires the old
-/// candidate's buttons. The candidates live in CandidateStore, so buttons work after a restart.
+/// track, Regenerate); Publish and Retry go to PublishFlow (the targets); a replacement
+/// retires the old candidate's buttons and frees its kept files. The candidates live in
+/// CandidateStore, so buttons work after a restart.
 
 #include <optional>
 #include <stop_token>
@@ -13,12 +14,14 @@
 
 #include "commands/update_router.hpp"
 #include "config/config.hpp"
+#include "core/candidate_files.hpp"
 #include "core/candidate_store.hpp"
 #include "core/messages.hpp"
 #include "generation/generation_counts.hpp"
 #include "generation/generation_queue.hpp"
 #include "generation/generator.hpp"
 #include "replies/replies.hpp"
+#include "review/publish_flow.hpp"
 
 namespace memegen::bot {
 
@@ -32,13 +35,14 @@ struct SentCandidate {
 class ReviewFlow {
   public:
     ReviewFlow(const BotConfig& config, const Messages& text, Replies& replies,
-               CandidateStore& candidates, CrashStateStore& state);
+               CandidateStore& candidates, CrashStateStore& state, PublishFlow& publish,
+               CandidateFiles& files);
 
     /// Sends `made` to `chat` with the review buttons and records it (batch `batch_id`). The
-    /// rendered files are removed either way.
+    /// rendered files are removed, or kept in `files` while a target needs them.
     SentCandidate send(const Made& made, const ChatId& chat, const std::string& batch_id);
-    /// A button press: Publish is done here; Change track, Regenerate and Regenerate all
-    /// become jobs on `queue`.
+    /// A button press: Publish and Retry go to the PublishFlow; Change track, Regenerate and
+    /// Regenerate all become jobs on `queue`.
     void on_button(const ButtonPress& press, GenerationQueue& queue);
     /// After its replacement was sent: `old` is marked replaced and loses its buttons.
     void retire(const Candidate& old);
@@ -49,7 +53,6 @@ class ReviewFlow {
     [[nodiscard]] nlohmann::json keyboard(const std::string& candidate_id) const;
 
   private:
-    void publish(const ButtonPress& press);
     void start_replacement(const ButtonPress& press, GenerationQueue& queue);
 
     const BotConfig& config_;
@@ -57,6 +60,8 @@ class ReviewFlow {
     Replies& replies_;
     CandidateStore& candidates_;
     CrashStateStore& state_;
+    PublishFlow& publish_;
+    CandidateFiles& files_;
 };
 
 /// Runs Change track and Regenerate jobs: a new candidate in the old one's place.
