@@ -20,6 +20,14 @@ CommandTable bot_commands(const CommandActions& a) {
         {"clearhistory", "/clearhistory — forget which sources were used",
          "/clearhistory — забыть использованные источники", "Forget used sources",
          "Забыть источники", Access::admin, a.clear_history},
+        {"dryrun",
+         "/dryrun — is the dry run on? /dryrun on|off — Publish only says what it would post",
+         "/dryrun — включён ли пробный режим? /dryrun on|off — «Опубликовать» только сообщает, "
+         "что опубликовал бы",
+         "Dry run of Publish on/off", "Пробная публикация вкл/выкл", Access::admin, a.dry_run},
+        {"history", "/history — the last 10 published videos with their links (/history N: N)",
+         "/history — последние 10 опубликованных видео со ссылками (/history N: N)",
+         "Published videos", "Опубликованные видео", Access::admin, a.history},
         {"help", "/help — this help", "/help — эта справка", "Help", "Справка", Access::admin,
          a.help},
         // Telegram sends /start when a user opens the bot: the help, unlisted.

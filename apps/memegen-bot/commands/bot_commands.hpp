@@ -17,6 +17,9 @@ struct CommandActions {
     std::function<void(const CommandRequest&)> status;
     std::function<void(const CommandRequest&)> cancel;
     std::function<void(const CommandRequest&)> clear_history;
+    // Publishing (review/publish_flow).
+    std::function<void(const CommandRequest&)> dry_run;
+    std::function<void(const CommandRequest&)> history;
 };
 
 /// The table, in /help and menu order.

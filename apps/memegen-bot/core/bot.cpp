@@ -76,6 +76,7 @@ Bot::Bot(BotConfig config)
       generate_(config_, text_, replies_, queue_),
       journal_(config_.state_dir / "publish_journal.json"),
       files_(config_.state_dir / "candidates"),
+      dry_run_(config_.state_dir / "dry_run.json"),
       publish_(config_, text_, replies_, candidates_, state_, files_, journal_),
       review_(config_, text_, replies_, candidates_, state_, publish_, files_),
       replacements_(text_, replies_, candidates_, state_, generator_, review_, counts_,
@@ -91,6 +92,7 @@ Bot::Bot(BotConfig config)
           [this](const UploadUpdate& upload) { intake_.queue(upload); }) {
     note_state_problems();
     add_publishers();
+    publish_.use_dry_run(dry_run_);
 }
 
 Bot::~Bot() {
@@ -148,6 +150,8 @@ void Bot::note_state_problems() {
         state_.note_problem(stage::state_corrupt, p, {{"file", "library_index.json"}});
     if (const auto& p = journal_.problem())
         state_.note_problem(stage::state_corrupt, *p, {{"file", "publish_journal.json"}});
+    if (const auto& p = dry_run_.problem())
+        state_.note_problem(stage::state_corrupt, *p, {{"file", "dry_run.json"}});
 }
 
 CommandTable Bot::command_table() {
@@ -167,7 +171,43 @@ CommandTable Bot::command_table() {
         picker_.clear_history();
         replies_.say(r.chat, text_.history_cleared());
     };
+    a.dry_run = [this](const CommandRequest& r) { dry_run_command(r); };
+    a.history = [this](const CommandRequest& r) { history_command(r); };
     return bot_commands(a);
+}
+
+void Bot::dry_run_command(const CommandRequest& r) {
+    const auto& arg = r.argument;
+    if (arg.empty()) {
+        replies_.say(r.chat, text_.dry_run_state(dry_run_.on()));
+        return;
+    }
+    if (arg != "on" && arg != "off") {
+        replies_.say(r.chat, text_.dry_run_usage());
+        return;
+    }
+    try {
+        dry_run_.set(arg == "on");
+    } catch (const std::exception& e) {
+        log_error("cannot save the dry-run switch: {}", e.what());
+        replies_.say(r.chat, text_.generation_failed(escape_html(e.what())));
+        return;
+    }
+    replies_.say(r.chat, text_.dry_run_state(dry_run_.on()));
+}
+
+void Bot::history_command(const CommandRequest& r) {
+    constexpr int kMax = 50;
+    int count = 10;
+    if (!r.argument.empty()) {
+        const auto all_digits = r.argument.find_first_not_of("0123456789") == std::string::npos;
+        count = all_digits && r.argument.size() <= 3 ? std::stoi(r.argument) : 0;
+        if (count < 1 || count > kMax) {
+            replies_.say(r.chat, text_.history_usage(kMax));
+            return;
+        }
+    }
+    replies_.say(r.chat, publish_.history_html(count));
 }
 
 // ---------------------------------------------------------------- run
@@ -420,6 +460,7 @@ StatusReport Bot::live_status() {
     r.done_today = today.done;
     r.failed_today = today.failed;
     r.last_render_peak_bytes = today.last_render_peak_bytes;
+    r.dry_run = dry_run_.on();
     return r;
 }
 

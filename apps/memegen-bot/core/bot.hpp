@@ -78,6 +78,8 @@ class Bot {
     [[nodiscard]] CommandTable command_table();
     void run_job(Job& job, std::stop_token stop);
     void add_publishers();
+    void dry_run_command(const CommandRequest& r);
+    void history_command(const CommandRequest& r);
     [[nodiscard]] StatusReport live_status();
     [[nodiscard]] std::string metrics_text();
 
@@ -108,6 +110,7 @@ class Bot {
     publish::PublishJournal journal_;
     CandidateFiles files_;
     std::unique_ptr<publish::GoogleOAuth> google_;  // when publish.youtube is configured
+    DryRun dry_run_;
     PublishFlow publish_;
     ReviewFlow review_;
     ReplaceRun replacements_;

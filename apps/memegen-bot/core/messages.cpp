@@ -332,4 +332,57 @@ std::string Messages::retry_not_needed() const {
     return ru() ? "Эта цель не ждёт повтора." : "This target needs no retry.";
 }
 
+// ---------------------------------------------------------------- /dryrun, /history
+
+std::string Messages::dry_run_report(std::string_view source_html, std::string_view lines) const {
+    return ru() ? fmt::format(
+                      "🧪 Пробный режим: ничего не опубликовано. Публикация отправила "
+                      "бы "
+                      "<b>{}</b>:\n{}",
+                      source_html, lines)
+                : fmt::format(
+                      "🧪 Dry run: nothing was posted. Publish would send <b>{}</b> to:\n{}",
+                      source_html, lines);
+}
+std::string Messages::dry_run_target(std::string_view label_html,
+                                     std::string_view what_html) const {
+    if (what_html.empty())
+        return fmt::format("• {}", label_html);
+    return fmt::format("• {}: {}", label_html, what_html);
+}
+std::string Messages::dry_run_toast() const {
+    return ru() ? "🧪 Пробный режим: ничего не опубликовано"
+                : "🧪 Dry run: nothing posted";
+}
+std::string Messages::dry_run_state(bool on) const {
+    if (ru()) {
+        return on ? "🧪 Пробный режим ВКЛЮЧЁН: «Опубликовать» только сообщает, что и куда ушло "
+                    "бы."
+                  : "🧪 Пробный режим выключен: «Опубликовать» "
+                    "публикует.";
+    }
+    return on ? "🧪 Dry run is ON: Publish only says what it would post and where."
+              : "🧪 Dry run is off: Publish posts.";
+}
+std::string Messages::dry_run_usage() const {
+    return ru() ? "Использование: /dryrun on | off (без аргумента — показать)"
+                : "Usage: /dryrun on | off (no argument: show)";
+}
+std::string Messages::history_title(int count) const {
+    return ru() ? fmt::format("📜 <b>Опубликовано</b> (последние {})", count)
+                : fmt::format("📜 <b>Published</b> (last {})", count);
+}
+std::string Messages::history_entry(std::string_view when, std::string_view source_html,
+                                    std::string_view track_html,
+                                    std::string_view links_html) const {
+    return fmt::format("\n\n🕒 {} · 🎬 {} · 🎵 {}\n{}", when, source_html, track_html, links_html);
+}
+std::string Messages::history_empty() const {
+    return ru() ? "📜 Пока ничего не опубликовано." : "📜 Nothing published yet.";
+}
+std::string Messages::history_usage(int max) const {
+    return ru() ? fmt::format("Использование: /history [N], N от 1 до {}", max)
+                : fmt::format("Usage: /history [N], N from 1 to {}", max);
+}
+
 }  // namespace memegen::bot

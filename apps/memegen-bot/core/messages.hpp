@@ -110,6 +110,24 @@ struct Messages {
     /// A Retry of a target that is not failed (done, or on its way).
     [[nodiscard]] std::string retry_not_needed() const;
 
+    // /dryrun and /history (review/publish_flow).
+    /// Publish during a dry run: `source_html` and one dry_run_target() line per target.
+    [[nodiscard]] std::string dry_run_report(std::string_view source_html,
+                                             std::string_view lines) const;
+    /// One target of a dry run: what it would post (`what_html`, may be empty).
+    [[nodiscard]] std::string dry_run_target(std::string_view label_html,
+                                             std::string_view what_html) const;
+    [[nodiscard]] std::string dry_run_toast() const;
+    [[nodiscard]] std::string dry_run_state(bool on) const;
+    [[nodiscard]] std::string dry_run_usage() const;
+    /// /history: the title, then one entry per published video, newest first.
+    [[nodiscard]] std::string history_title(int count) const;
+    [[nodiscard]] std::string history_entry(std::string_view when, std::string_view source_html,
+                                            std::string_view track_html,
+                                            std::string_view links_html) const;
+    [[nodiscard]] std::string history_empty() const;
+    [[nodiscard]] std::string history_usage(int max) const;
+
     [[nodiscard]] std::string button_publish() const {
         return ru() ? "📢 Опубликовать" : "📢 Publish";
     }

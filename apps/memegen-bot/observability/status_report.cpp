@@ -111,6 +111,9 @@ std::string status_html(const StatusReport& r, Language language) {
     } else {
         out += ru ? "🔓 Генерация: СВОБОДНО\n" : "🔓 Generation: FREE\n";
     }
+    if (r.dry_run && *r.dry_run)
+        out += ru ? "🧪 Пробный режим публикации: ВКЛ\n"
+                  : "🧪 Publish dry run: ON\n";
     if (r.last_problem) {
         const char* format = ru ? "\n⚠️ Последняя проблема:\n"
                                   "  Этап: {}\n"

@@ -45,6 +45,7 @@ struct StatusReport {
     int done_today = 0;                        ///< generations sent today
     int failed_today = 0;                      ///< generations failed today
     std::optional<StateRecord> state;          ///< generation_state.json (memegen-status)
+    std::optional<bool> dry_run;               ///< /dryrun (live report only)
 };
 
 /// The /status message: Telegram HTML in the bot's language (the seed's layout and emoji).

@@ -69,6 +69,9 @@ class Publisher {
     /// False for targets that post without the file (Telegram re-sends by file_id), so the
     /// candidate's MP4 is kept only while a target that uploads it may still need it.
     [[nodiscard]] virtual bool needs_video_file() const { return true; }
+    /// The text this target would show with `item` (a title, a post), for /dryrun; empty when
+    /// it posts the video alone.
+    [[nodiscard]] virtual std::string preview(const PublishItem&) const { return {}; }
     /// Publishes `item`; stopping `stop` ends waits and transfers early (the outcome is then a
     /// retryable failure and the journal keeps what allows resuming). Never throws.
     virtual PublishOutcome publish(const PublishItem& item, std::stop_token stop,

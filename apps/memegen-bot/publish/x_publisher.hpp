@@ -43,6 +43,9 @@ class XPublisher final : public Publisher {
 
     [[nodiscard]] std::string_view target() const override { return "x"; }
     [[nodiscard]] std::string label() const override { return "X"; }
+    [[nodiscard]] std::string preview(const PublishItem& item) const override {
+        return item.caption;
+    }
     PublishOutcome publish(const PublishItem& item, std::stop_token stop,
                            const ProgressCallback& progress) override;
 

@@ -41,6 +41,7 @@ class YouTubePublisher final : public Publisher {
 
     [[nodiscard]] std::string_view target() const override { return "youtube"; }
     [[nodiscard]] std::string label() const override { return "YouTube"; }
+    [[nodiscard]] std::string preview(const PublishItem& item) const override { return item.title; }
     PublishOutcome publish(const PublishItem& item, std::stop_token stop,
                            const ProgressCallback& progress) override;
 

@@ -1,5 +1,6 @@
 #include "review/publish_flow.hpp"
 
+#include <algorithm>
 #include <deque>
 #include <filesystem>
 #include <thread>
@@ -352,6 +353,10 @@ void PublishFlow::publish(const ButtonPress& press) {
         replies_.answer(press.id, text_.no_channel(), true);
         return;
     }
+    if (dry_run_ != nullptr && dry_run_->on()) {
+        answer_dry_run(press, *candidate, targets);
+        return;
+    }
     // review → publishing happens once, so a double press cannot post twice.
     if (!candidates_.transition(id, CandidateStatus::review, CandidateStatus::publishing)) {
         replies_.answer(press.id, text_.already_published());
@@ -376,6 +381,66 @@ void PublishFlow::publish(const ButtonPress& press) {
     }
     for (const auto& t : targets)
         enqueue(t, id);
+}
+
+// What Publish would do, said in the review chat; no state changes.
+void PublishFlow::answer_dry_run(const ButtonPress& press, const Candidate& c,
+                                 const std::vector<std::string>& targets) {
+    std::string lines;
+    for (const auto& target : targets) {
+        const Worker* w = worker(target);
+        const auto what = escape_html(w->publisher->preview(item_of(c, *w)));
+        if (!lines.empty())
+            lines += "\n";
+        lines += text_.dry_run_target(escape_html(w->publisher->label()), what);
+    }
+    replies_.answer(press.id, text_.dry_run_toast());
+    replies_.say(c.chat,
+                 text_.dry_run_report(escape_html(fs::path(c.media).filename().string()), lines));
+}
+
+std::string PublishFlow::history_html(int count) {
+    std::vector<std::pair<std::string, Candidate>> published;  // (newest "at", candidate)
+    for (auto& c : candidates_.all()) {
+        std::string newest;
+        for (const auto& [target, t] : c.targets) {
+            if (t.state == "done" && t.at > newest)
+                newest = t.at;
+        }
+        if (!newest.empty())
+            published.emplace_back(newest, std::move(c));
+    }
+    if (published.empty())
+        return text_.history_empty();
+    std::sort(published.begin(), published.end(),
+              [](const auto& a, const auto& b) { return a.first > b.first; });
+    if (published.size() > static_cast<std::size_t>(count))
+        published.resize(static_cast<std::size_t>(count));
+    std::string out = text_.history_title(static_cast<int>(published.size()));
+    for (const auto& [when, c] : published) {
+        std::string links;
+        for (const auto& [target, t] : c.targets) {
+            if (t.state != "done")
+                continue;
+            const Worker* w = worker(target);
+            const auto label = escape_html(w != nullptr ? w->publisher->label() : target);
+            if (!links.empty())
+                links += "\n";
+            links += t.url.empty()
+                         ? "• " + label
+                         : fmt::format("• <a href=\"{}\">{}</a>", escape_html(t.url), label);
+        }
+        // "2026-12-01T06:40:01Z" → "2026-12-01 06:40 UTC"
+        const auto shown =
+            when.size() >= 16 ? when.substr(0, 10) + " " + when.substr(11, 5) + " UTC" : when;
+        out += text_.history_entry(
+            shown, escape_html(fs::path(c.media).filename().string()),
+            escape_html(!c.track.empty()  ? c.track
+                        : c.music.empty() ? std::string("—")
+                                          : fs::path(c.music).filename().string()),
+            links);
+    }
+    return truncate_html(out, 4096);
 }
 
 void PublishFlow::retry(const ButtonPress& press) {

@@ -31,6 +31,7 @@
 #include "publish/publish_journal.hpp"
 #include "publish/publisher.hpp"
 #include "replies/replies.hpp"
+#include "review/dry_run.hpp"
 
 namespace memegen::bot {
 
@@ -58,6 +59,11 @@ class PublishFlow {
     /// A Retry button: press.callback.platform again for press.callback.target.
     void retry(const ButtonPress& press);
 
+    /// While `dry_run` is on, Publish only says what it would post; it must outlive the flow.
+    void use_dry_run(const DryRun& dry_run) { dry_run_ = &dry_run; }
+    /// /history: the last `count` published candidates, newest first, with a link per target.
+    [[nodiscard]] std::string history_html(int count);
+
     /// True once no target has work queued or running (tests).
     [[nodiscard]] bool wait_idle(std::chrono::milliseconds timeout);
 
@@ -74,6 +80,8 @@ class PublishFlow {
     void show_report(const std::string& candidate_id);
     [[nodiscard]] std::string report_html(const Candidate& c);
     [[nodiscard]] std::optional<nlohmann::json> report_keyboard(const Candidate& c) const;
+    void answer_dry_run(const ButtonPress& press, const Candidate& c,
+                        const std::vector<std::string>& targets);
 
     const BotConfig& config_;
     const Messages& text_;
@@ -83,6 +91,7 @@ class PublishFlow {
     CandidateFiles& files_;
     publish::PublishJournal& journal_;
     std::vector<std::unique_ptr<Worker>> workers_;
+    const DryRun* dry_run_ = nullptr;
 
     std::mutex report_mutex_;  // one report edit at a time, rendered from the newest state
     std::mutex progress_mutex_;

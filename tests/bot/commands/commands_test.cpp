@@ -92,6 +92,15 @@ TEST_CASE("a button's data round-trips, and buttons sent by older versions still
     CHECK(decode_callback("x:id1") == ReviewCallback{ReviewAction::published, "id1"});
     for (const char* bad : {"", "p", "q:id1", "pp:id1", ":id1"})
         CHECK_FALSE(decode_callback(bad).has_value());
+    // Retry names the target after the id; target names may hold ':'.
+    const ReviewCallback retry{ReviewAction::retry_target, "ab3k9mzq2x",
+                               "telegram:@a_public_channel_name_of_32_chars"};
+    CHECK(encode_callback(retry).size() <= 64);
+    CHECK(decode_callback(encode_callback(retry)) == retry);
+    CHECK(decode_callback("y:id1:youtube") ==
+          ReviewCallback{ReviewAction::retry_target, "id1", "youtube"});
+    for (const char* bad : {"y:id1", "y:id1:", "y::youtube"})
+        CHECK_FALSE(decode_callback(bad).has_value());
 }
 
 TEST_CASE("/help, the menu and the dispatch come from one table") {
@@ -102,7 +111,7 @@ TEST_CASE("/help, the menu and the dispatch come from one table") {
     for (const auto& c : table.menu(en))
         names.push_back(c.command);
     CHECK(names == std::vector<std::string>{"generate", "runscheduled", "status", "cancel",
-                                            "clearhistory", "help"});
+                                            "clearhistory", "dryrun", "history", "help"});
     const auto help = table.help(en);
     CHECK(help.rfind("<b>Meme bot</b>\n/generate — make one meme\n", 0) == 0);
     for (const auto& name : names)

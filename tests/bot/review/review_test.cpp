@@ -313,3 +313,56 @@ TEST_CASE("candidates.json written by older versions loads with every status") {
         CHECK_FALSE(broken.get("id-review").has_value());
     }
 }
+
+TEST_CASE("a dry run says what Publish would post and where, posts nothing, and persists") {
+    Fixture f;
+    f.add("c1");
+    DryRun dry_run(f.dir / "state" / "dry_run.json");
+    CHECK_FALSE(dry_run.on());
+    dry_run.set(true);
+    CHECK(DryRun(f.dir / "state" / "dry_run.json").on());  // as after a restart
+    f.publish.use_dry_run(dry_run);
+    f.start_publishing();
+    memegen::GenerationGuard guard(f.dir / "state");
+    GenerationQueue queue(guard, f.text, f.replies);
+    f.review.on_button(f.press(ReviewAction::publish, "c1"), queue);
+    REQUIRE(f.publish.wait_idle(10s));
+    CHECK(f.replies.calls("answer").back().text == f.text.dry_run_toast());
+    const auto said = f.replies.calls("say");
+    REQUIRE(said.size() == 1);
+    CHECK(said[0].text ==
+          "🧪 Dry run: nothing was posted. Publish would send <b>cat.png</b> to:\n"
+          "• Telegram -100500");
+    CHECK(f.replies.calls("send_video_by_file_id").empty());
+    CHECK(f.candidates.get("c1")->status == CandidateStatus::review);
+    CHECK(f.candidates.get("c1")->targets.empty());
+
+    dry_run.set(false);
+    f.review.on_button(f.press(ReviewAction::publish, "c1"), queue);
+    REQUIRE(f.publish.wait_idle(10s));
+    CHECK(f.replies.calls("send_video_by_file_id").size() == 1);
+}
+
+TEST_CASE("/history lists published candidates, newest first, with a link per target") {
+    Fixture f;
+    CHECK(f.publish.history_html(10) == f.text.history_empty());
+    auto c = f.add("c1", CandidateStatus::published);
+    c.track = "Artist — Song";
+    c.targets["telegram:-100500"] =
+        TargetState{"done", "https://t.me/c/500/7", {}, false, "2026-12-01T06:40:01Z"};
+    f.candidates.put(c);
+    auto older = f.add("c0", CandidateStatus::published);
+    older.media = "/memes/dog.png";
+    older.targets["telegram:-100500"] =
+        TargetState{"done", "https://t.me/c/500/3", {}, false, "2026-11-30T10:00:00Z"};
+    f.candidates.put(older);
+    f.add("c2");  // not published
+    f.start_publishing();
+    CHECK(f.publish.history_html(10) ==
+          "📜 <b>Published</b> (last 2)"
+          "\n\n🕒 2026-12-01 06:40 UTC · 🎬 cat.png · 🎵 Artist — Song\n"
+          "• <a href=\"https://t.me/c/500/7\">Telegram -100500</a>"
+          "\n\n🕒 2026-11-30 10:00 UTC · 🎬 dog.png · 🎵 —\n"
+          "• <a href=\"https://t.me/c/500/3\">Telegram -100500</a>");
+    CHECK(f.publish.history_html(1).find("dog.png") == std::string::npos);
+}
