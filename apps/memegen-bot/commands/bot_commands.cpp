@@ -28,6 +28,12 @@ CommandTable bot_commands(const CommandActions& a) {
         {"history", "/history — the last 10 published videos with their links (/history N: N)",
          "/history — последние 10 опубликованных видео со ссылками (/history N: N)",
          "Published videos", "Опубликованные видео", Access::admin, a.history},
+        {"connect", "/connect — /connect youtube: authorize uploads with a code",
+         "/connect — /connect youtube: разрешить загрузку по коду", "Connect YouTube",
+         "Подключить YouTube", Access::admin, a.connect},
+        {"disconnect", "/disconnect — /disconnect youtube: revoke the authorization",
+         "/disconnect — /disconnect youtube: отозвать доступ", "Disconnect YouTube",
+         "Отключить YouTube", Access::admin, a.disconnect},
         {"help", "/help — this help", "/help — эта справка", "Help", "Справка", Access::admin,
          a.help},
         // Telegram sends /start when a user opens the bot: the help, unlisted.

@@ -20,6 +20,8 @@ struct CommandActions {
     // Publishing (review/publish_flow).
     std::function<void(const CommandRequest&)> dry_run;
     std::function<void(const CommandRequest&)> history;
+    std::function<void(const CommandRequest&)> connect;
+    std::function<void(const CommandRequest&)> disconnect;
 };
 
 /// The table, in /help and menu order.

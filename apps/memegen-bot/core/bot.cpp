@@ -93,6 +93,7 @@ Bot::Bot(BotConfig config)
     note_state_problems();
     add_publishers();
     publish_.use_dry_run(dry_run_);
+    accounts_ = std::make_unique<AccountConnect>(text_, replies_, google_.get());
 }
 
 Bot::~Bot() {
@@ -173,6 +174,8 @@ CommandTable Bot::command_table() {
     };
     a.dry_run = [this](const CommandRequest& r) { dry_run_command(r); };
     a.history = [this](const CommandRequest& r) { history_command(r); };
+    a.connect = [this](const CommandRequest& r) { accounts_->connect(r); };
+    a.disconnect = [this](const CommandRequest& r) { accounts_->disconnect(r); };
     return bot_commands(a);
 }
 
@@ -394,6 +397,7 @@ void Bot::shut_down() {
     if (reddit_thread_.joinable())
         reddit_thread_.join();
     publish_.stop();
+    accounts_.reset();
     metrics_server_.reset();
     if (token_rejected_)
         return;

@@ -40,6 +40,7 @@
 #include "publish/google_oauth.hpp"
 #include "publish/publish_journal.hpp"
 #include "replies/telegram_replies.hpp"
+#include "review/account_connect.hpp"
 #include "review/publish_flow.hpp"
 #include "review/review_flow.hpp"
 #include "sources/reddit_feed.hpp"
@@ -112,6 +113,7 @@ class Bot {
     std::unique_ptr<publish::GoogleOAuth> google_;  // when publish.youtube is configured
     DryRun dry_run_;
     PublishFlow publish_;
+    std::unique_ptr<AccountConnect> accounts_;  // after add_publishers(): it needs google_
     ReviewFlow review_;
     ReplaceRun replacements_;
     ScheduledRuns schedule_;

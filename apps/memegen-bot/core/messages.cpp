@@ -336,7 +336,8 @@ std::string Messages::retry_not_needed() const {
 
 std::string Messages::dry_run_report(std::string_view source_html, std::string_view lines) const {
     return ru() ? fmt::format(
-                      "🧪 Пробный режим: ничего не опубликовано. Публикация отправила "
+                      "🧪 Пробный режим: ничего не опубликовано. Публикация "
+                      "отправила "
                       "бы "
                       "<b>{}</b>:\n{}",
                       source_html, lines)
@@ -356,7 +357,8 @@ std::string Messages::dry_run_toast() const {
 }
 std::string Messages::dry_run_state(bool on) const {
     if (ru()) {
-        return on ? "🧪 Пробный режим ВКЛЮЧЁН: «Опубликовать» только сообщает, что и куда ушло "
+        return on ? "🧪 Пробный режим ВКЛЮЧЁН: «Опубликовать» только сообщает, что и куда "
+                    "ушло "
                     "бы."
                   : "🧪 Пробный режим выключен: «Опубликовать» "
                     "публикует.";
@@ -383,6 +385,51 @@ std::string Messages::history_empty() const {
 std::string Messages::history_usage(int max) const {
     return ru() ? fmt::format("Использование: /history [N], N от 1 до {}", max)
                 : fmt::format("Usage: /history [N], N from 1 to {}", max);
+}
+
+// ---------------------------------------------------------------- /connect, /disconnect
+
+std::string Messages::connect_usage() const {
+    return ru() ? "Использование: /connect youtube, /disconnect youtube"
+                : "Usage: /connect youtube, /disconnect youtube";
+}
+std::string Messages::connect_not_configured() const {
+    return ru() ? "YouTube не настроен: задайте publish.youtube.client_id и client_secret."
+                : "YouTube is not configured: set publish.youtube.client_id and client_secret.";
+}
+std::string Messages::connect_running() const {
+    return ru() ? "Подключение уже идёт: введите код, отправленный выше."
+                : "A connection is already under way: enter the code sent above.";
+}
+std::string Messages::connect_code(std::string_view url_html, std::string_view code_html,
+                                   int minutes) const {
+    return ru() ? fmt::format(
+                      "🔑 Откройте {} на любом устройстве и введите код <code>{}</code> "
+                      "(действует {} мин.).",
+                      url_html, code_html, minutes)
+                : fmt::format(
+                      "🔑 Open {} on any device and enter the code <code>{}</code> "
+                      "(valid for {} min).",
+                      url_html, code_html, minutes);
+}
+std::string Messages::connect_done() const {
+    return ru() ? "✅ YouTube подключён." : "✅ YouTube is connected.";
+}
+std::string Messages::connect_denied() const {
+    return ru() ? "❌ Доступ не разрешён: подключение отменено."
+                : "❌ Access was denied: YouTube is not connected.";
+}
+std::string Messages::connect_expired() const {
+    return ru() ? "⌛ Код истёк: отправьте /connect youtube ещё раз."
+                : "⌛ The code expired: send /connect youtube again.";
+}
+std::string Messages::connect_failed(std::string_view reason_html) const {
+    return ru() ? fmt::format("❌ Не получилось: {}", reason_html)
+                : fmt::format("❌ That did not work: {}", reason_html);
+}
+std::string Messages::disconnected() const {
+    return ru() ? "YouTube отключён: токен отозван и удалён."
+                : "YouTube is disconnected: the token was revoked and deleted.";
 }
 
 }  // namespace memegen::bot

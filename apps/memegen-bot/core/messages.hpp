@@ -128,6 +128,19 @@ struct Messages {
     [[nodiscard]] std::string history_empty() const;
     [[nodiscard]] std::string history_usage(int max) const;
 
+    // /connect youtube, /disconnect youtube (review/account_connect).
+    [[nodiscard]] std::string connect_usage() const;
+    [[nodiscard]] std::string connect_not_configured() const;
+    [[nodiscard]] std::string connect_running() const;
+    /// Open `url_html` on any device and enter `code_html` within `minutes`.
+    [[nodiscard]] std::string connect_code(std::string_view url_html, std::string_view code_html,
+                                           int minutes) const;
+    [[nodiscard]] std::string connect_done() const;
+    [[nodiscard]] std::string connect_denied() const;
+    [[nodiscard]] std::string connect_expired() const;
+    [[nodiscard]] std::string connect_failed(std::string_view reason_html) const;
+    [[nodiscard]] std::string disconnected() const;
+
     [[nodiscard]] std::string button_publish() const {
         return ru() ? "📢 Опубликовать" : "📢 Publish";
     }

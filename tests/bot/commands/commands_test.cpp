@@ -111,7 +111,8 @@ TEST_CASE("/help, the menu and the dispatch come from one table") {
     for (const auto& c : table.menu(en))
         names.push_back(c.command);
     CHECK(names == std::vector<std::string>{"generate", "runscheduled", "status", "cancel",
-                                            "clearhistory", "dryrun", "history", "help"});
+                                            "clearhistory", "dryrun", "history", "connect",
+                                            "disconnect", "help"});
     const auto help = table.help(en);
     CHECK(help.rfind("<b>Meme bot</b>\n/generate — make one meme\n", 0) == 0);
     for (const auto& name : names)

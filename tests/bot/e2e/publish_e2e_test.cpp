@@ -228,3 +228,39 @@ TEST_CASE("a restart in the middle of a YouTube upload resumes it and posts noth
     CHECK(f.google.session_bytes(0) == mp4);
     CHECK(f.api.sent_messages(kChannel).size() == 1);
 }
+
+TEST_CASE("/connect youtube sends the code, stores the token 0600; /disconnect revokes it") {
+    Fixture f;
+    f.config["publish"]["default_targets"] = {"telegram"};
+    f.config["publish"]["youtube"].erase("refresh_token");
+    f.google.script_device_polls({"authorization_pending", "ok"});
+    BotProcess bot(f.dir.path(), f.config);
+    f.api.push_message(kOwner, kOwner, "/connect youtube");
+    const auto has = [&](const std::string& part) {
+        return f.api.wait_until(
+            [&] {
+                for (const auto& t : f.texts()) {
+                    if (t.find(part) != std::string::npos)
+                        return true;
+                }
+                return false;
+            },
+            kWait);
+    };
+    REQUIRE(has("✅ YouTube is connected."));
+    const auto texts = f.texts();
+    REQUIRE(texts.size() == 2);
+    CHECK(texts[0].starts_with("🔑 Open "));
+    CHECK(texts[0].find("enter the code") != std::string::npos);
+    const auto token = f.dir / "state" / "youtube_token.json";
+    REQUIRE(std::filesystem::exists(token));
+    CHECK((std::filesystem::status(token).permissions() & std::filesystem::perms::all) ==
+          (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+
+    f.api.push_message(kOwner, kOwner, "/disconnect youtube");
+    REQUIRE(has("YouTube is disconnected"));
+    CHECK(f.google.revoked().size() == 1);
+    CHECK_FALSE(std::filesystem::exists(token));
+    f.api.push_message(kOwner, kOwner, "/connect instagram");
+    REQUIRE(has("Usage: /connect youtube"));
+}
