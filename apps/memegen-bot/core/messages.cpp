@@ -335,15 +335,14 @@ std::string Messages::retry_not_needed() const {
 // ---------------------------------------------------------------- /dryrun, /history
 
 std::string Messages::dry_run_report(std::string_view source_html, std::string_view lines) const {
-    return ru() ? fmt::format(
-                      "🧪 Пробный режим: ничего не опубликовано. Публикация "
-                      "отправила "
-                      "бы "
-                      "<b>{}</b>:\n{}",
-                      source_html, lines)
-                : fmt::format(
-                      "🧪 Dry run: nothing was posted. Publish would send <b>{}</b> to:\n{}",
-                      source_html, lines);
+    if (ru()) {
+        return fmt::format(
+            "🧪 Пробный режим: ничего не опубликовано.\n"
+            "Публикация отправила бы <b>{}</b>:\n{}",
+            source_html, lines);
+    }
+    return fmt::format("🧪 Dry run: nothing was posted. Publish would send <b>{}</b> to:\n{}",
+                       source_html, lines);
 }
 std::string Messages::dry_run_target(std::string_view label_html,
                                      std::string_view what_html) const {
@@ -352,19 +351,22 @@ std::string Messages::dry_run_target(std::string_view label_html,
     return fmt::format("• {}: {}", label_html, what_html);
 }
 std::string Messages::dry_run_toast() const {
-    return ru() ? "🧪 Пробный режим: ничего не опубликовано"
-                : "🧪 Dry run: nothing posted";
+    if (ru())
+        return "🧪 Пробный режим: ничего не опубликовано";
+    return "🧪 Dry run: nothing posted";
 }
 std::string Messages::dry_run_state(bool on) const {
-    if (ru()) {
-        return on ? "🧪 Пробный режим ВКЛЮЧЁН: «Опубликовать» только сообщает, что и куда "
-                    "ушло "
-                    "бы."
-                  : "🧪 Пробный режим выключен: «Опубликовать» "
-                    "публикует.";
-    }
-    return on ? "🧪 Dry run is ON: Publish only says what it would post and where."
-              : "🧪 Dry run is off: Publish posts.";
+    // Short pieces: clang-format measures bytes, and Cyrillic takes two per letter.
+    if (ru() && on)
+        return "🧪 Пробный режим ВКЛЮЧЁН.\n"
+               "«Опубликовать» только сообщает,\n"
+               "что и куда ушло бы.";
+    if (ru())
+        return "🧪 Пробный режим выключен: «Опубликовать» "
+               "публикует.";
+    if (on)
+        return "🧪 Dry run is ON: Publish only says what it would post and where.";
+    return "🧪 Dry run is off: Publish posts.";
 }
 std::string Messages::dry_run_usage() const {
     return ru() ? "Использование: /dryrun on | off (без аргумента — показать)"
