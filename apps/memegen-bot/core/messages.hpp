@@ -141,6 +141,23 @@ struct Messages {
     [[nodiscard]] std::string connect_failed(std::string_view reason_html) const;
     [[nodiscard]] std::string disconnected() const;
 
+    // 🎯 Choose platforms (review/publish_flow).
+    [[nodiscard]] std::string button_choose_targets() const {
+        return ru() ? "🎯 Выбрать платформы" : "🎯 Choose platforms";
+    }
+    [[nodiscard]] std::string button_target(std::string_view label, bool chosen) const {
+        return (chosen ? "✅ " : "⬜ ") + std::string(label);
+    }
+    [[nodiscard]] std::string button_publish_selected() const {
+        return ru() ? "📢 Опубликовать выбранные" : "📢 Publish selected";
+    }
+    [[nodiscard]] std::string button_cancel() const {
+        return ru() ? "✖️ Отмена" : "✖️ Cancel";
+    }
+    [[nodiscard]] std::string choose_nothing() const {
+        return ru() ? "Выберите хотя бы одну платформу." : "Choose at least one platform.";
+    }
+
     [[nodiscard]] std::string button_publish() const {
         return ru() ? "📢 Опубликовать" : "📢 Publish";
     }

@@ -353,8 +353,14 @@ void PublishFlow::publish(const ButtonPress& press) {
         replies_.answer(press.id, text_.no_channel(), true);
         return;
     }
+    start_publishing(press, *candidate, targets);
+}
+
+void PublishFlow::start_publishing(const ButtonPress& press, const Candidate& candidate,
+                                   const std::vector<std::string>& targets) {
+    const auto& id = candidate.id;
     if (dry_run_ != nullptr && dry_run_->on()) {
-        answer_dry_run(press, *candidate, targets);
+        answer_dry_run(press, candidate, targets);
         return;
     }
     // review → publishing happens once, so a double press cannot post twice.
@@ -441,6 +447,66 @@ std::string PublishFlow::history_html(int count) {
             links);
     }
     return truncate_html(out, 4096);
+}
+
+nlohmann::json PublishFlow::choice_keyboard(const std::string& id, unsigned selection) const {
+    auto rows = nlohmann::json::array();
+    for (std::size_t i = 0; i < workers_.size() && i < 32; ++i) {
+        const bool chosen = (selection >> i) & 1u;
+        rows.push_back(
+            {{{"text", text_.button_target(workers_[i]->publisher->label(), chosen)},
+              {"callback_data",
+               encode_callback({ReviewAction::toggle_target, id, {}, selection ^ (1u << i)})}}});
+    }
+    rows.push_back(
+        {{{"text", text_.button_publish_selected()},
+          {"callback_data", encode_callback({ReviewAction::publish_selected, id, {}, selection})}},
+         {{"text", text_.button_cancel()},
+          {"callback_data", encode_callback({ReviewAction::cancel_choice, id})}}});
+    return {{"inline_keyboard", rows}};
+}
+
+void PublishFlow::choose(const ButtonPress& press) {
+    const auto& id = press.callback.target;
+    const auto c = candidates_.get(id);
+    if (!c || c->status == CandidateStatus::replaced) {
+        replies_.answer(press.id, text_.stale_button());
+        return;
+    }
+    if (c->status != CandidateStatus::review) {
+        replies_.answer(press.id, text_.already_published());
+        return;
+    }
+    unsigned selection = press.callback.selection;
+    if (press.callback.action == ReviewAction::choose_targets) {
+        // Opened with the default targets ticked.
+        const auto defaults = default_targets();
+        for (std::size_t i = 0; i < workers_.size() && i < 32; ++i) {
+            if (std::find(defaults.begin(), defaults.end(), workers_[i]->name) != defaults.end())
+                selection |= 1u << i;
+        }
+    }
+    replies_.answer(press.id);
+    replies_.edit_markup(c->chat, c->message_id, choice_keyboard(id, selection));
+}
+
+void PublishFlow::publish_selected(const ButtonPress& press) {
+    const auto& id = press.callback.target;
+    const auto c = candidates_.get(id);
+    if (!c || c->status == CandidateStatus::replaced) {
+        replies_.answer(press.id, text_.stale_button());
+        return;
+    }
+    std::vector<std::string> targets;
+    for (std::size_t i = 0; i < workers_.size() && i < 32; ++i) {
+        if ((press.callback.selection >> i) & 1u)
+            targets.push_back(workers_[i]->name);
+    }
+    if (targets.empty()) {
+        replies_.answer(press.id, text_.choose_nothing(), true);
+        return;
+    }
+    start_publishing(press, *c, targets);
 }
 
 void PublishFlow::retry(const ButtonPress& press) {

@@ -58,6 +58,10 @@ class PublishFlow {
     void publish(const ButtonPress& press);
     /// A Retry button: press.callback.platform again for press.callback.target.
     void retry(const ButtonPress& press);
+    /// 🎯 Choose platforms, a toggle, and Publish selected (the review keyboard is edited in
+    /// place; the selection travels in the buttons' data, so nothing is kept per press).
+    void choose(const ButtonPress& press);
+    void publish_selected(const ButtonPress& press);
 
     /// While `dry_run` is on, Publish only says what it would post; it must outlive the flow.
     void use_dry_run(const DryRun& dry_run) { dry_run_ = &dry_run; }
@@ -80,6 +84,9 @@ class PublishFlow {
     void show_report(const std::string& candidate_id);
     [[nodiscard]] std::string report_html(const Candidate& c);
     [[nodiscard]] std::optional<nlohmann::json> report_keyboard(const Candidate& c) const;
+    void start_publishing(const ButtonPress& press, const Candidate& c,
+                          const std::vector<std::string>& targets);
+    [[nodiscard]] nlohmann::json choice_keyboard(const std::string& id, unsigned selection) const;
     void answer_dry_run(const ButtonPress& press, const Candidate& c,
                         const std::vector<std::string>& targets);
 

@@ -63,7 +63,8 @@ nlohmann::json ReviewFlow::keyboard(const std::string& id) const {
     return {{"inline_keyboard",
              {{button(text_.button_publish(), ReviewAction::publish, id)},
               {button(text_.button_change_track(), ReviewAction::change_track, id),
-               button(text_.button_regenerate(), ReviewAction::regenerate, id)}}}};
+               button(text_.button_regenerate(), ReviewAction::regenerate, id)},
+              {button(text_.button_choose_targets(), ReviewAction::choose_targets, id)}}}};
 }
 
 nlohmann::json ReviewFlow::regenerate_all_keyboard(const std::string& batch_id) const {
@@ -123,6 +124,22 @@ void ReviewFlow::on_button(const ButtonPress& press, GenerationQueue& queue) {
             return;
         case ReviewAction::retry_target:
             publish_.retry(press);
+            return;
+        case ReviewAction::choose_targets:
+        case ReviewAction::toggle_target:
+            publish_.choose(press);
+            return;
+        case ReviewAction::publish_selected:
+            publish_.publish_selected(press);
+            return;
+        case ReviewAction::cancel_choice:
+            if (const auto c = candidates_.get(press.callback.target);
+                c && c->status == CandidateStatus::review) {
+                replies_.answer(press.id);
+                replies_.edit_markup(c->chat, c->message_id, keyboard(c->id));
+            } else {
+                replies_.answer(press.id, text_.stale_button());
+            }
             return;
         case ReviewAction::published:
             replies_.answer(press.id, text_.already_published());

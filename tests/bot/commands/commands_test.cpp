@@ -101,6 +101,14 @@ TEST_CASE("a button's data round-trips, and buttons sent by older versions still
           ReviewCallback{ReviewAction::retry_target, "id1", "youtube"});
     for (const char* bad : {"y:id1", "y:id1:", "y::youtube"})
         CHECK_FALSE(decode_callback(bad).has_value());
+    // Choose platforms carries the selection as hex after the id.
+    CHECK(encode_callback({ReviewAction::toggle_target, "id1", {}, 0x5}) == "s:id1:5");
+    CHECK(decode_callback("S:id1:ff") ==
+          ReviewCallback{ReviewAction::publish_selected, "id1", {}, 0xff});
+    CHECK(decode_callback("g:id1") == ReviewCallback{ReviewAction::choose_targets, "id1"});
+    CHECK(decode_callback("c:id1") == ReviewCallback{ReviewAction::cancel_choice, "id1"});
+    for (const char* bad : {"s:id1", "s:id1:", "s:id1:zz", "S::1"})
+        CHECK_FALSE(decode_callback(bad).has_value());
 }
 
 TEST_CASE("/help, the menu and the dispatch come from one table") {

@@ -366,3 +366,52 @@ TEST_CASE("/history lists published candidates, newest first, with a link per ta
           "• <a href=\"https://t.me/c/500/3\">Telegram -100500</a>");
     CHECK(f.publish.history_html(1).find("dog.png") == std::string::npos);
 }
+
+TEST_CASE("Choose platforms: one toggle per target, Publish selected posts to the chosen ones") {
+    Fixture f;
+    f.add("c1");
+    f.config.publish.telegram_channels = {ChatRef{0, "@second_channel"}};
+    f.config.publish.default_targets = {"telegram:-100500"};
+    f.start_publishing();
+    memegen::GenerationGuard guard(f.dir / "state");
+    GenerationQueue queue(guard, f.text, f.replies);
+    const auto keyboard = [&] { return (*f.replies.calls("edit_markup").back().markup); };
+    const auto press = [&](const json& button) {
+        const auto decoded = decode_callback(button["callback_data"].get<std::string>());
+        REQUIRE(decoded);
+        CHECK(button["callback_data"].get<std::string>().size() <= 64);
+        f.review.on_button({"cb", ChatId(kOwner), kOwner, "@owner", *decoded}, queue);
+    };
+
+    f.review.on_button(f.press(ReviewAction::choose_targets, "c1"), queue);
+    auto k = keyboard()["inline_keyboard"];
+    REQUIRE(k.size() == 3);
+    CHECK(k[0][0]["text"] == "✅ Telegram -100500");  // the default target, ticked
+    CHECK(k[1][0]["text"] == "⬜ Telegram @second_channel");
+    CHECK(k[2][0]["text"] == "📢 Publish selected");
+    CHECK(k[2][1]["text"] == "✖️ Cancel");
+
+    SUBCASE("untick all: Publish selected asks for one") {
+        press(k[0][0]);
+        k = keyboard()["inline_keyboard"];
+        CHECK(k[0][0]["text"] == "⬜ Telegram -100500");
+        press(k[2][0]);
+        CHECK(f.replies.calls("answer").back().text == f.text.choose_nothing());
+        CHECK(f.candidates.get("c1")->status == CandidateStatus::review);
+    }
+    SUBCASE("tick the second: both are posted, once each") {
+        press(k[1][0]);
+        k = keyboard()["inline_keyboard"];
+        CHECK(k[1][0]["text"] == "✅ Telegram @second_channel");
+        press(k[2][0]);
+        REQUIRE(f.publish.wait_idle(10s));
+        const auto posts = f.replies.calls("send_video_by_file_id");
+        REQUIRE(posts.size() == 2);
+        CHECK(f.candidates.get("c1")->status == CandidateStatus::published);
+    }
+    SUBCASE("Cancel brings the review buttons back") {
+        press(k[2][1]);
+        CHECK(keyboard()["inline_keyboard"][0][0]["callback_data"] == "p:c1");
+        CHECK(f.replies.calls("send_video_by_file_id").empty());
+    }
+}
