@@ -23,6 +23,11 @@ struct CommandActions {
     std::function<void(const CommandRequest&)> rebuild_schedule;
     std::function<void(const CommandRequest&)> cleanup;
     std::function<void(const CommandRequest&)> chat_id;
+    // Publishing (review/publish_flow).
+    std::function<void(const CommandRequest&)> dry_run;
+    std::function<void(const CommandRequest&)> history;
+    std::function<void(const CommandRequest&)> connect;
+    std::function<void(const CommandRequest&)> disconnect;
 };
 
 /// The table, in /help and menu order.

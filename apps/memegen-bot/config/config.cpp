@@ -59,6 +59,17 @@ bool BotConfig::is_admin(std::int64_t user_id) const noexcept {
                                                              user_id) != admin_ids.end());
 }
 
+std::vector<ChatId> BotConfig::telegram_channels() const {
+    std::vector<ChatId> out;
+    if (channel)
+        out.push_back(*channel);
+    for (const auto& c : publish.telegram_channels) {
+        if (std::find(out.begin(), out.end(), c) == out.end())
+            out.push_back(c);
+    }
+    return out;
+}
+
 std::string ConfigProblem::to_string() const {
     return key.empty() ? message : key + ": " + message;
 }
@@ -252,6 +263,58 @@ void check_across(ConfigReader& r, BotConfig& c) {
     }
 }
 
+// publish.*: a target is enabled when configured; a named default target must be, and a
+// target configured by halves is a mistake worth naming (it would silently stay off).
+void check_publish(ConfigReader& r, const BotConfig& c) {
+    const auto& p = c.publish;
+    const auto& yt = p.youtube;
+    if (!yt.client_id.empty() && yt.client_secret.empty()) {
+        r.problem("publish.youtube.client_secret",
+                  "required with publish.youtube.client_id (the OAuth client's secret)");
+    }
+    if (yt.client_id.empty() && (!yt.client_secret.empty() || !yt.refresh_token.empty())) {
+        r.problem("publish.youtube.client_id",
+                  "required with publish.youtube.client_secret or refresh_token (the OAuth "
+                  "client of type \"TVs and Limited Input devices\")");
+    }
+    const auto& x = p.x;
+    const std::pair<const char*, const std::string*> x_keys[] = {
+        {"publish.x.consumer_key", &x.consumer_key},
+        {"publish.x.consumer_secret", &x.consumer_secret},
+        {"publish.x.access_token", &x.access_token},
+        {"publish.x.access_token_secret", &x.access_token_secret}};
+    const bool any_x = std::any_of(std::begin(x_keys), std::end(x_keys),
+                                   [](const auto& k) { return !k.second->empty(); });
+    if (any_x) {
+        for (const auto& [key, value] : x_keys) {
+            if (value->empty())
+                r.problem(key, "required: the X target needs all four OAuth 1.0a keys");
+        }
+    }
+    // The default ["telegram"] without a channel keeps today's answer ("no channel is set");
+    // a list the operator wrote must name configured targets only.
+    if (r.find("publish.default_targets") == nullptr || r.has_problem("publish.default_targets"))
+        return;
+    for (const auto& target : p.default_targets) {
+        const bool configured = target == "telegram"  ? !c.telegram_channels().empty()
+                                : target == "youtube" ? yt.enabled()
+                                : target == "x"       ? x.enabled()
+                                                      : false;
+        if (target != "telegram" && target != "youtube" && target != "x") {
+            r.problem("publish.default_targets",
+                      fmt::format("unknown target \"{}\" (known: telegram, youtube, x)", target));
+        } else if (!configured) {
+            r.problem("publish.default_targets",
+                      fmt::format("target \"{}\" is not configured (set {})", target,
+                                  target == "telegram" ? "channel or publish.telegram.channels"
+                                  : target == "youtube"
+                                      ? "publish.youtube.client_id and client_secret"
+                                      : "publish.x.consumer_key, consumer_secret, access_token "
+                                        "and access_token_secret"));
+        }
+    }
+}
+
 // Reads `file` into reader.merged; false (with a problem naming the file) if it cannot be used.
 bool read_file_into(ConfigReader& reader, const fs::path& file) {
     const std::string name = file.string();
@@ -291,6 +354,16 @@ void redact_token(ConfigLoadResult& result, const ConfigReader& reader, const En
         secrets.push_back(it->second);
     if (const auto it = reader.merged.find("token"); it != reader.merged.end() && it->is_string())
         secrets.push_back(it->get<std::string>());
+    // The publishing targets' secrets, as the table marks them, go the same way.
+    for (const auto& f : config_fields()) {
+        if (!f.doc.secret || f.key() == "token")
+            continue;
+        if (const json* v = reader.find(f.key());
+            v != nullptr && v->is_string() && !v->get_ref<const std::string&>().empty()) {
+            register_secret(v->get<std::string>());
+            secrets.push_back(v->get<std::string>());
+        }
+    }
     for (auto& p : result.problems) {
         p.message = detail::redact_with(std::move(p.message), secrets);
         p.key = detail::redact_with(std::move(p.key), secrets);
@@ -322,6 +395,7 @@ ConfigLoadResult load_config(const std::optional<fs::path>& file, const Environm
     const std::size_t before = result.problems.size();
     read_fields(reader, c);
     check_across(reader, c);
+    check_publish(reader, c);
     // A broken file still gets the environment checked, but its problems come first and the
     // "required" complaints would only be noise.
     if (!file_ok) {

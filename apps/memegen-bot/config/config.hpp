@@ -115,6 +115,44 @@ struct MetricsSettings {
     int port = 9464;                    ///< 1..65535
 };
 
+/// Where Publish posts (publish.*): every target is enabled when configured.
+struct YouTubeSettings {
+    std::string client_id;      ///< OAuth client ("TVs and Limited Input devices"); empty: off
+    std::string client_secret;  ///< that client's secret (secret)
+    std::string refresh_token;  ///< an operator-given refresh token (secret); /connect stores one
+    std::string api_url = "https://www.googleapis.com";
+    std::string oauth_url = "https://oauth2.googleapis.com";
+    std::string privacy = "private";  ///< private | unlisted | public
+    bool made_for_kids = false;
+    std::string title_template = "{source}";
+    std::string description_template = "{source}\n🎵 {track}\n\n#Shorts";
+    std::vector<std::string> tags{"shorts", "memes"};
+
+    /// True when the target is configured (a client id).
+    [[nodiscard]] bool enabled() const noexcept { return !client_id.empty(); }
+};
+
+/// X (publish.x.*): OAuth 1.0a user-context keys of an X app.
+struct XSettings {
+    std::string consumer_key;         ///< secret
+    std::string consumer_secret;      ///< secret
+    std::string access_token;         ///< secret
+    std::string access_token_secret;  ///< secret
+    std::string api_url = "https://api.x.com";
+    std::string text_template = "{source} 🎵 {track}";
+
+    /// True when the target is configured (a consumer key).
+    [[nodiscard]] bool enabled() const noexcept { return !consumer_key.empty(); }
+};
+
+/// publish.*: where Publish goes and each target's settings.
+struct PublishSettings {
+    std::vector<std::string> default_targets{"telegram"};  ///< "telegram", "youtube", "x"
+    std::vector<ChatId> telegram_channels;  ///< besides `channel`, the Telegram target's chats
+    YouTubeSettings youtube;
+    XSettings x;
+};
+
 /// Every setting of the bot, with the defaults documented in config_reference().
 struct BotConfig {
     std::string token;                                 ///< Bot API token (secret)
@@ -152,8 +190,12 @@ struct BotConfig {
     int dislike_days = 1;                   ///< a 👎 source is not picked for this many days
     std::optional<QuietHours> quiet_hours;  ///< owner messages without a sound; none: always
 
+    PublishSettings publish;  ///< publishing targets (publish.*)
+
     /// True if `user_id` is the owner or an admin.
     [[nodiscard]] bool is_admin(std::int64_t user_id) const noexcept;
+    /// The Telegram target's chats: `channel`, then publish.telegram.channels (no repeats).
+    [[nodiscard]] std::vector<ChatId> telegram_channels() const;
 };
 
 /// One thing wrong with the configuration.

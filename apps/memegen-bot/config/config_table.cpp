@@ -9,6 +9,7 @@
 #include <memegen/render_options.hpp>
 
 #include "config/config_field.hpp"
+#include "config/publish_template.hpp"
 #include "config/timezone.hpp"
 #include "net/url.hpp"
 #include "sources/reddit_sources.hpp"
@@ -421,10 +422,207 @@ std::vector<ConfigField> source_and_metrics_keys() {
     };
 }
 
+// ---------------------------------------------------------------- publish.*
+
+// A secret of a publishing target: never quoted, dumped as "<redacted>".
+Parsed<std::string> parse_secret(ConfigReader&, const std::string&, const std::string& text) {
+    const bool clean = std::none_of(text.begin(), text.end(), [](char ch) {
+        return std::isspace(static_cast<unsigned char>(ch)) ||
+               static_cast<unsigned char>(ch) < 0x20;
+    });
+    if (!clean)
+        return {std::nullopt,
+                "must not contain spaces or control characters (check for a stray "
+                "newline or quote)"};
+    return {text, {}};
+}
+
+json show_secret(const std::string& s) {
+    return s.empty() ? json(nullptr) : json("<redacted>");
+}
+
+Parsed<std::string> parse_publish_url(ConfigReader&, const std::string&, const std::string& text) {
+    if (!parse_base_url(text)) {
+        return {std::nullopt, fmt::format("must be an http:// or https:// URL without a query "
+                                          "(http(s)://host[:port][/path]), got {}",
+                                          got(text))};
+    }
+    std::string url = text;
+    while (url.ends_with('/'))
+        url.pop_back();
+    return {url, {}};
+}
+
+Parsed<std::string> parse_template(ConfigReader&, const std::string&, const std::string& text) {
+    if (auto problem = template_problem(text))
+        return {std::nullopt, fmt::format("{}, got {}", *problem, got(text))};
+    return {text, {}};
+}
+
+// A JSON array of non-empty strings; from the environment, comma-separated.
+template <typename Get>
+ConfigField string_list(KeyDoc doc, Get get, std::vector<std::string> allowed = {}) {
+    ConfigField f;
+    f.doc = doc;
+    f.type = "array of strings";
+    f.from_env = [](ConfigReader&, const std::string& text) {
+        auto value = json::array();
+        std::string_view rest = text;
+        for (;;) {
+            const auto comma = rest.find(',');
+            auto item = rest.substr(0, comma);
+            while (!item.empty() && item.front() == ' ')
+                item.remove_prefix(1);
+            while (!item.empty() && item.back() == ' ')
+                item.remove_suffix(1);
+            if (!item.empty())
+                value.push_back(std::string(item));
+            if (comma == std::string_view::npos)
+                break;
+            rest.remove_prefix(comma + 1);
+        }
+        return value;
+    };
+    f.read = [get, allowed, key = std::string(doc.key)](ConfigReader& r, const json& v,
+                                                        BotConfig& c) {
+        if (!v.is_array()) {
+            r.problem(key, fmt::format("must be an array of strings, got {}", json_value_text(v)));
+            return;
+        }
+        std::vector<std::string> out;
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            if (!v[i].is_string() || v[i].get_ref<const std::string&>().empty()) {
+                r.problem(key, fmt::format("item {} must be a non-empty string, got {}", i,
+                                           json_value_text(v[i])));
+            } else {
+                out.push_back(v[i].get<std::string>());
+            }
+        }
+        get(c) = std::move(out);
+    };
+    f.dump = [get](const BotConfig& c) { return json(get(c)); };
+    return field::finish(std::move(f));
+}
+
+// A JSON array of chats (ids or "@name").
+template <typename Get>
+ConfigField chat_list(KeyDoc doc, Get get) {
+    ConfigField f;
+    f.doc = doc;
+    f.type = "array of integers or \"@name\"";
+    f.from_env = field::env_text;
+    f.read = [get, key = std::string(doc.key)](ConfigReader& r, const json& v, BotConfig& c) {
+        if (!v.is_array()) {
+            r.problem(key, fmt::format("must be an array of chats, got {}", json_value_text(v)));
+            return;
+        }
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            if (auto chat = field::parse_chat(v[i])) {
+                get(c).push_back(*chat);
+            } else {
+                r.problem(key, fmt::format("item {} must be a chat id (non-zero integer) or "
+                                           "\"@username\", got {}",
+                                           i, json_value_text(v[i])));
+            }
+        }
+    };
+    f.dump = [get](const BotConfig& c) {
+        auto out = json::array();
+        for (const auto& chat : get(c))
+            out.push_back(chat.to_json());
+        return out;
+    };
+    return field::finish(std::move(f));
+}
+
+std::vector<ConfigField> publish_keys() {
+    using namespace field;
+    using S = std::string;
+    const auto secret = [](KeyDoc doc, auto get) {
+        doc.secret = true;
+        return text(doc, "string (secret)", get, parse_secret, show_secret);
+    };
+    const auto url = [](KeyDoc doc, auto get) {
+        return text(doc, "string (URL)", get, parse_publish_url, show_text);
+    };
+    const auto templ = [](KeyDoc doc, auto get) {
+        return text(doc, "string (template)", get, parse_template,
+                    [](const S& t) { return json(t); });
+    };
+    return {
+        section({.key = "publish",
+                 .doc = "Where Publish posts: Telegram channels, YouTube Shorts, X (keys below); "
+                        "a target is enabled when configured."}),
+        string_list({.key = "publish.default_targets",
+                     .doc = "Targets of the Publish button: \"telegram\", \"youtube\", \"x\"; "
+                            "each must be configured."},
+                    M(publish.default_targets)),
+        section({.key = "publish.telegram", .doc = "The Telegram target (keys below)."}),
+        chat_list({.key = "publish.telegram.channels",
+                   .doc = "Channels the Telegram target posts to, besides `channel`."},
+                  M(publish.telegram_channels)),
+        section({.key = "publish.youtube",
+                 .doc = "The YouTube Shorts target (keys below); on when client_id is set."}),
+        text({.key = "publish.youtube.client_id",
+              .doc = "OAuth client id of type \"TVs and Limited Input devices\" (Google Cloud "
+                     "console)."},
+             "string", M(publish.youtube.client_id), parse_secret, show_text),
+        secret({.key = "publish.youtube.client_secret",
+                .doc = "That OAuth client's secret. Never logged, printed or dumped.",
+                .env = "MEMEGEN_YOUTUBE_CLIENT_SECRET"},
+               M(publish.youtube.client_secret)),
+        secret({.key = "publish.youtube.refresh_token",
+                .doc = "A refresh token you already have; otherwise /connect youtube stores one "
+                       "in state_dir.",
+                .env = "MEMEGEN_YOUTUBE_REFRESH_TOKEN"},
+               M(publish.youtube.refresh_token)),
+        url({.key = "publish.youtube.api_url", .doc = "YouTube Data API base URL."},
+            M(publish.youtube.api_url)),
+        url({.key = "publish.youtube.oauth_url", .doc = "Google OAuth 2.0 base URL."},
+            M(publish.youtube.oauth_url)),
+        choice({.key = "publish.youtube.privacy", .doc = "Privacy of uploaded videos."},
+               M(publish.youtube.privacy),
+               std::vector<std::pair<S, S>>{
+                   {"private", "private"}, {"unlisted", "unlisted"}, {"public", "public"}}),
+        boolean({.key = "publish.youtube.made_for_kids",
+                 .doc = "Declare uploads as made for kids (YouTube's audience setting)."},
+                M(publish.youtube.made_for_kids)),
+        templ({.key = "publish.youtube.title_template",
+               .doc = "Video title; {source} is the meme's file name, {track} the track."},
+              M(publish.youtube.title_template)),
+        templ({.key = "publish.youtube.description_template",
+               .doc = "Video description; same placeholders; keep #Shorts."},
+              M(publish.youtube.description_template)),
+        string_list({.key = "publish.youtube.tags", .doc = "Video tags."}, M(publish.youtube.tags)),
+        section({.key = "publish.x",
+                 .doc = "The X target (keys below); on when the four OAuth 1.0a keys are set."}),
+        secret({.key = "publish.x.consumer_key",
+                .doc = "The X app's API key (consumer key).",
+                .env = "MEMEGEN_X_CONSUMER_KEY"},
+               M(publish.x.consumer_key)),
+        secret({.key = "publish.x.consumer_secret",
+                .doc = "The X app's API key secret.",
+                .env = "MEMEGEN_X_CONSUMER_SECRET"},
+               M(publish.x.consumer_secret)),
+        secret({.key = "publish.x.access_token",
+                .doc = "Access token of the posting account (read and write).",
+                .env = "MEMEGEN_X_ACCESS_TOKEN"},
+               M(publish.x.access_token)),
+        secret({.key = "publish.x.access_token_secret",
+                .doc = "That access token's secret.",
+                .env = "MEMEGEN_X_ACCESS_TOKEN_SECRET"},
+               M(publish.x.access_token_secret)),
+        url({.key = "publish.x.api_url", .doc = "X API base URL."}, M(publish.x.api_url)),
+        templ({.key = "publish.x.text_template",
+               .doc = "Text of the post; {source} and {track} as for YouTube."},
+              M(publish.x.text_template)),
+    };
+}
+
 std::vector<ConfigField> make_table() {
     std::vector<ConfigField> all;
     for (auto part : {access_keys(), schedule_and_path_keys(), render_keys(),
-                      library_and_limit_keys(), source_and_metrics_keys()})
+                      library_and_limit_keys(), source_and_metrics_keys(), publish_keys()})
         std::move(part.begin(), part.end(), std::back_inserter(all));
     return all;
 }

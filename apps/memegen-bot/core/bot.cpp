@@ -10,6 +10,9 @@
 #include "library/disliked_memes.hpp"
 #include "library/published_memes.hpp"
 #include "observability/metrics_page.hpp"
+#include "publish/x_publisher.hpp"
+#include "publish/youtube_publisher.hpp"
+#include "review/telegram_publisher.hpp"
 #include "telegram/html.hpp"
 #include "telegram/telegram_error.hpp"
 
@@ -76,7 +79,11 @@ Bot::Bot(BotConfig config)
       generator_(config_, text_, library_, picker_, runner_, state_, monitor_, stats_, metrics_),
       queue_(guard_, text_, replies_),
       generate_(config_, text_, replies_, queue_),
-      review_(config_, text_, replies_, candidates_, state_, dislikes_),
+      journal_(config_.state_dir / "publish_journal.json"),
+      files_(config_.state_dir / "candidates"),
+      dry_run_(config_.state_dir / "dry_run.json"),
+      publish_(config_, text_, replies_, candidates_, state_, files_, journal_),
+      review_(config_, text_, replies_, candidates_, state_, dislikes_, publish_, files_),
       replacements_(text_, replies_, candidates_, state_, generator_, review_, counts_,
                     stop_.get_token()),
       schedule_(config_, text_, replies_, state_, queue_),
@@ -104,11 +111,49 @@ Bot::Bot(BotConfig config)
     router_.set_admin_activity([this] { quiet_.owner_active(Clock::now()); });
     for (const auto& p : dislikes_.problems())
         state_.note_problem(stage::state_corrupt, p, {{"file", "dislikes.json"}});
+    add_publishers();
+    publish_.use_dry_run(dry_run_);
+    accounts_ = std::make_unique<AccountConnect>(text_, replies_, google_.get());
 }
 
 Bot::~Bot() {
     stop_.request_stop();
     queue_.stop();
+    publish_.stop();
+}
+
+// One Publisher per configured target; the flow knows them only through the interface.
+void Bot::add_publishers() {
+    for (const auto& channel : config_.telegram_channels())
+        publish_.add(std::make_unique<TelegramChannelPublisher>(channel, replies_, journal_));
+    const auto& p = config_.publish;
+    try {
+        if (p.youtube.enabled()) {
+            publish::GoogleOAuthConfig oauth;
+            oauth.client_id = p.youtube.client_id;
+            oauth.client_secret = p.youtube.client_secret;
+            oauth.oauth_url = p.youtube.oauth_url;
+            oauth.token_file = config_.state_dir / "youtube_token.json";
+            oauth.refresh_token = p.youtube.refresh_token;
+            google_ = std::make_unique<publish::GoogleOAuth>(oauth);
+            publish::YouTubeConfig yt;
+            yt.api_url = p.youtube.api_url;
+            yt.privacy = p.youtube.privacy;
+            yt.made_for_kids = p.youtube.made_for_kids;
+            publish_.add(std::make_unique<publish::YouTubePublisher>(yt, *google_, journal_));
+        }
+        if (p.x.enabled()) {
+            publish::XConfig x;
+            x.api_url = p.x.api_url;
+            x.credentials = {p.x.consumer_key, p.x.consumer_secret, p.x.access_token,
+                             p.x.access_token_secret};
+            publish_.add(std::make_unique<publish::XPublisher>(x, journal_));
+        }
+    } catch (const std::exception& e) {
+        // The configuration check accepts only URLs the publishers take: this is a bug.
+        log_error("a publishing target could not be set up: {}", e.what());
+        state_.note_problem(stage::publish_error, e.what(), {{"label", "publish set-up"}});
+    }
 }
 
 void Bot::note_state_problems() {
@@ -124,6 +169,10 @@ void Bot::note_state_problems() {
         state_.note_problem(stage::state_corrupt, p, {{"file", "history.json"}});
     for (const auto& p : library_.index_problems())
         state_.note_problem(stage::state_corrupt, p, {{"file", "library_index.json"}});
+    if (const auto& p = journal_.problem())
+        state_.note_problem(stage::state_corrupt, *p, {{"file", "publish_journal.json"}});
+    if (const auto& p = dry_run_.problem())
+        state_.note_problem(stage::state_corrupt, *p, {{"file", "dry_run.json"}});
 }
 
 CommandTable Bot::command_table() {
@@ -156,7 +205,45 @@ CommandTable Bot::command_table() {
         replies_.say(r.chat, text_.chat_id(r.chat.to_string(),
                                            r.chat.to_string() == std::to_string(r.user)));
     };
+    a.dry_run = [this](const CommandRequest& r) { dry_run_command(r); };
+    a.history = [this](const CommandRequest& r) { history_command(r); };
+    a.connect = [this](const CommandRequest& r) { accounts_->connect(r); };
+    a.disconnect = [this](const CommandRequest& r) { accounts_->disconnect(r); };
     return bot_commands(a);
+}
+
+void Bot::dry_run_command(const CommandRequest& r) {
+    const auto& arg = r.argument;
+    if (arg.empty()) {
+        replies_.say(r.chat, text_.dry_run_state(dry_run_.on()));
+        return;
+    }
+    if (arg != "on" && arg != "off") {
+        replies_.say(r.chat, text_.dry_run_usage());
+        return;
+    }
+    try {
+        dry_run_.set(arg == "on");
+    } catch (const std::exception& e) {
+        log_error("cannot save the dry-run switch: {}", e.what());
+        replies_.say(r.chat, text_.generation_failed(escape_html(e.what())));
+        return;
+    }
+    replies_.say(r.chat, text_.dry_run_state(dry_run_.on()));
+}
+
+void Bot::history_command(const CommandRequest& r) {
+    constexpr int kMax = 50;
+    int count = 10;
+    if (!r.argument.empty()) {
+        const auto all_digits = r.argument.find_first_not_of("0123456789") == std::string::npos;
+        count = all_digits && r.argument.size() <= 3 ? std::stoi(r.argument) : 0;
+        if (count < 1 || count > kMax) {
+            replies_.say(r.chat, text_.history_usage(kMax));
+            return;
+        }
+    }
+    replies_.say(r.chat, publish_.history_html(count));
 }
 
 // ---------------------------------------------------------------- run
@@ -233,6 +320,7 @@ std::optional<BotExit> Bot::connect(std::stop_token stop) {
 
 void Bot::start_features() {
     queue_.start([this](Job& job, std::stop_token stop) { run_job(job, stop); }, stop_.get_token());
+    publish_.start(stop_.get_token());
     scheduler_thread_ =
         std::jthread([this](std::stop_token) { schedule_.loop(stop_.get_token()); });
     // Library files are probed in the background: polling starts at once, picks use what has
@@ -343,6 +431,8 @@ void Bot::shut_down() {
         scheduler_thread_.join();
     if (reddit_thread_.joinable())
         reddit_thread_.join();
+    publish_.stop();
+    accounts_.reset();
     metrics_server_.reset();
     if (token_rejected_)
         return;
@@ -414,6 +504,7 @@ StatusReport Bot::live_status() {
     r.last_render_peak_bytes = today.last_render_peak_bytes;
     for (const auto& d : dislikes_.active(r.now))
         r.disliked.push_back(std::filesystem::path(d.media).filename().string());
+    r.dry_run = dry_run_.on();
     return r;
 }
 

@@ -24,6 +24,7 @@
 #include "commands/update_router.hpp"
 #include "config/config.hpp"
 #include "config/update_offset_store.hpp"
+#include "core/candidate_files.hpp"
 #include "core/candidate_store.hpp"
 #include "core/messages.hpp"
 #include "core/render_runner.hpp"
@@ -40,8 +41,12 @@
 #include "observability/generation_metrics.hpp"
 #include "observability/metrics_server.hpp"
 #include "observability/status_report.hpp"
+#include "publish/google_oauth.hpp"
+#include "publish/publish_journal.hpp"
 #include "replies/quiet_policy.hpp"
 #include "replies/telegram_replies.hpp"
+#include "review/account_connect.hpp"
+#include "review/publish_flow.hpp"
 #include "review/review_flow.hpp"
 #include "sources/reddit_feed.hpp"
 #include "telegram/bot_api.hpp"
@@ -78,6 +83,9 @@ class Bot {
 
     [[nodiscard]] CommandTable command_table();
     void run_job(Job& job, std::stop_token stop);
+    void add_publishers();
+    void dry_run_command(const CommandRequest& r);
+    void history_command(const CommandRequest& r);
     [[nodiscard]] StatusReport live_status();
     [[nodiscard]] std::string metrics_text();
 
@@ -106,6 +114,13 @@ class Bot {
     Generator generator_;
     GenerationQueue queue_;
     GenerateCommand generate_;
+    // Publishing: the targets' journal, the kept MP4s, Google's authorization, the flow.
+    publish::PublishJournal journal_;
+    CandidateFiles files_;
+    std::unique_ptr<publish::GoogleOAuth> google_;  // when publish.youtube is configured
+    DryRun dry_run_;
+    PublishFlow publish_;
+    std::unique_ptr<AccountConnect> accounts_;  // after add_publishers(): it needs google_
     ReviewFlow review_;
     ReplaceRun replacements_;
     ScheduledRuns schedule_;

@@ -52,6 +52,21 @@ void to_json(nlohmann::json& j, const Candidate& c) {
          {"published_at", c.published_at}};
     if (c.captions)
         j["captions"] = {{"top", c.captions->top}, {"bottom", c.captions->bottom}};
+    if (!c.track.empty())
+        j["track"] = c.track;
+    if (!c.targets.empty()) {
+        auto targets = nlohmann::json::object();
+        for (const auto& [name, t] : c.targets) {
+            targets[name] = {{"state", t.state},
+                             {"url", t.url},
+                             {"error", t.error},
+                             {"needs_reauth", t.needs_reauth},
+                             {"at", t.at}};
+        }
+        j["targets"] = std::move(targets);
+    }
+    if (c.report_message_id != 0)
+        j["report_message_id"] = c.report_message_id;
 }
 
 void from_json(const nlohmann::json& j, Candidate& c) {
@@ -80,6 +95,19 @@ void from_json(const nlohmann::json& j, Candidate& c) {
         c.captions = EditedCaptions{captions.value("top", std::string{}),
                                     captions.value("bottom", std::string{})};
     }
+    c.track = j.value("track", std::string{});
+    if (const auto it = j.find("targets"); it != j.end()) {
+        for (const auto& [name, t] : it->items()) {
+            TargetState state;
+            state.state = t.at("state").get<std::string>();
+            state.url = t.value("url", std::string{});
+            state.error = t.value("error", std::string{});
+            state.needs_reauth = t.value("needs_reauth", false);
+            state.at = t.value("at", std::string{});
+            c.targets[name] = std::move(state);
+        }
+    }
+    c.report_message_id = j.value("report_message_id", std::int64_t{0});
 }
 
 CandidateStore::CandidateStore(std::filesystem::path file)
@@ -148,6 +176,24 @@ std::vector<Candidate> CandidateStore::batch(const std::string& batch_id) {
             out.push_back(c);
     }
     return out;
+}
+
+std::vector<Candidate> CandidateStore::all() {
+    std::lock_guard lock(mutex_);
+    return items_;
+}
+
+std::optional<Candidate> CandidateStore::update(const std::string& id,
+                                                const std::function<bool(Candidate&)>& change) {
+    std::lock_guard lock(mutex_);
+    for (auto& c : items_) {
+        if (c.id == id) {
+            if (change(c))
+                save();
+            return c;
+        }
+    }
+    return std::nullopt;
 }
 
 bool CandidateStore::transition(const std::string& id, CandidateStatus from, CandidateStatus to) {

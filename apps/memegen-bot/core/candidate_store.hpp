@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -40,6 +41,18 @@ struct EditedCaptions {
     friend bool operator==(const EditedCaptions&, const EditedCaptions&) = default;
 };
 
+/// How one publishing target went for a candidate (Publish, Retry); at most one post per
+/// target, also across restarts: a target is queued again only while "queued"/"uploading".
+struct TargetState {
+    std::string state;          ///< "queued", "uploading", "done", "failed"
+    std::string url;            ///< done: where it can be seen (may be empty)
+    std::string error;          ///< failed: the redacted reason
+    bool needs_reauth = false;  ///< failed because the authorization is gone
+    std::string at;             ///< done: when, ISO 8601 UTC
+
+    friend bool operator==(const TargetState&, const TargetState&) = default;
+};
+
 /// One meme sent for review.
 struct Candidate {
     std::string id;     ///< short random id used in callback data
@@ -58,6 +71,9 @@ struct Candidate {
     /// When it was published (Unix seconds); 0: not published, or before this was kept.
     std::int64_t published_at = 0;
     std::optional<EditedCaptions> captions;  ///< set once the owner edited the captions
+    std::string track;                       ///< the track's label as shown ("artist — title")
+    std::map<std::string, TargetState> targets;  ///< per publishing target, by target name
+    std::int64_t report_message_id = 0;          ///< the message with one line per target
 };
 
 void to_json(nlohmann::json& j, const Candidate& c);
@@ -78,6 +94,12 @@ class CandidateStore {
                                                            std::int64_t message_id);
     /// All candidates of a batch, in insertion order.
     [[nodiscard]] std::vector<Candidate> batch(const std::string& batch_id);
+    /// Every candidate, oldest first.
+    [[nodiscard]] std::vector<Candidate> all();
+    /// Applies `change` to candidate `id` under the lock and saves when it returns true; the
+    /// candidate as it is afterwards, nullopt if unknown.
+    std::optional<Candidate> update(const std::string& id,
+                                    const std::function<bool(Candidate&)>& change);
     /// Atomically moves `id` from status `from` to `to`; false if it was not in `from`.
     bool transition(const std::string& id, CandidateStatus from, CandidateStatus to);
     /// All candidates in `status`, oldest first (published ones: what intake compares with).

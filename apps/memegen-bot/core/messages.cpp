@@ -365,6 +365,10 @@ std::string Messages::status_disliked(std::size_t count, std::string_view names_
     return ru() ? fmt::format("👎 Не нравятся ({}): {}\n", count, names_html)
                 : fmt::format("👎 Disliked ({}): {}\n", count, names_html);
 }
+std::string Messages::status_dry_run_on() const {
+    return ru() ? "🧪 Пробный режим публикации: ВКЛ\n"
+                : "🧪 Publish dry run: ON\n";
+}
 std::string Messages::status_near_duplicates(std::size_t refused_today) const {
     return ru() ? fmt::format("  Отклонено похожих сегодня: {}\n", refused_today)
                 : fmt::format("  Near-duplicates refused today: {}\n", refused_today);
@@ -669,6 +673,148 @@ std::string Messages::caption_too_long(bool bottom, std::size_t length, std::siz
 }
 std::string Messages::what_edit_captions() const {
     return ru() ? "Подписи" : "Edit captions";
+}
+
+// ---------------------------------------------------------------- publishing
+
+std::string Messages::publishing(int targets) const {
+    if (ru())
+        return fmt::format("📤 Публикую: целей — {}", targets);
+    return fmt::format("📤 Publishing to {} {}", targets, targets == 1 ? "target" : "targets");
+}
+std::string Messages::publish_report_title() const {
+    return ru() ? "📤 <b>Публикация</b>" : "📤 <b>Publishing</b>";
+}
+std::string Messages::publish_queued(std::string_view label_html) const {
+    return ru() ? fmt::format("⏳ {}: в очереди", label_html)
+                : fmt::format("⏳ {}: queued", label_html);
+}
+std::string Messages::publish_progress(std::string_view label_html, int percent) const {
+    return ru() ? fmt::format("⏳ {}: загружено {}%", label_html, percent)
+                : fmt::format("⏳ {}: {}% uploaded", label_html, percent);
+}
+std::string Messages::publish_done(std::string_view label_html, std::string_view url_html) const {
+    if (url_html.empty())
+        return fmt::format("✅ {}", label_html);
+    return fmt::format("✅ {}: {}", label_html, url_html);
+}
+std::string Messages::publish_failed(std::string_view label_html,
+                                     std::string_view reason_html) const {
+    return fmt::format("❌ {}: {}", label_html, reason_html);
+}
+std::string Messages::publish_reconnect() const {
+    return ru() ? " — авторизация истекла или отозвана: подключите аккаунт заново (README, "
+                  "«Publishing»), затем нажмите «Повторить»"
+                : " — the authorization expired or was revoked: reconnect the account (README, "
+                  "\"Publishing\"), then press Retry";
+}
+std::string Messages::button_retry(std::string_view label) const {
+    return ru() ? fmt::format("🔁 Повторить: {}", label) : fmt::format("🔁 Retry {}", label);
+}
+std::string Messages::retry_not_needed() const {
+    return ru() ? "Эта цель не ждёт повтора." : "This target needs no retry.";
+}
+
+// ---------------------------------------------------------------- /dryrun, /history
+
+std::string Messages::dry_run_report(std::string_view source_html, std::string_view lines) const {
+    if (ru()) {
+        return fmt::format(
+            "🧪 Пробный режим: ничего не опубликовано.\n"
+            "Публикация отправила бы <b>{}</b>:\n{}",
+            source_html, lines);
+    }
+    return fmt::format("🧪 Dry run: nothing was posted. Publish would send <b>{}</b> to:\n{}",
+                       source_html, lines);
+}
+std::string Messages::dry_run_target(std::string_view label_html,
+                                     std::string_view what_html) const {
+    if (what_html.empty())
+        return fmt::format("• {}", label_html);
+    return fmt::format("• {}: {}", label_html, what_html);
+}
+std::string Messages::dry_run_toast() const {
+    if (ru())
+        return "🧪 Пробный режим: ничего не опубликовано";
+    return "🧪 Dry run: nothing posted";
+}
+std::string Messages::dry_run_state(bool on) const {
+    // Short pieces: clang-format measures bytes, and Cyrillic takes two per letter.
+    if (ru() && on)
+        return "🧪 Пробный режим ВКЛЮЧЁН.\n"
+               "«Опубликовать» только сообщает,\n"
+               "что и куда ушло бы.";
+    if (ru())
+        return "🧪 Пробный режим выключен: «Опубликовать» "
+               "публикует.";
+    if (on)
+        return "🧪 Dry run is ON: Publish only says what it would post and where.";
+    return "🧪 Dry run is off: Publish posts.";
+}
+std::string Messages::dry_run_usage() const {
+    return ru() ? "Использование: /dryrun on | off (без аргумента — показать)"
+                : "Usage: /dryrun on | off (no argument: show)";
+}
+std::string Messages::history_title(int count) const {
+    return ru() ? fmt::format("📜 <b>Опубликовано</b> (последние {})", count)
+                : fmt::format("📜 <b>Published</b> (last {})", count);
+}
+std::string Messages::history_entry(std::string_view when, std::string_view source_html,
+                                    std::string_view track_html,
+                                    std::string_view links_html) const {
+    return fmt::format("\n\n🕒 {} · 🎬 {} · 🎵 {}\n{}", when, source_html, track_html, links_html);
+}
+std::string Messages::history_empty() const {
+    return ru() ? "📜 Пока ничего не опубликовано." : "📜 Nothing published yet.";
+}
+std::string Messages::history_usage(int max) const {
+    return ru() ? fmt::format("Использование: /history [N], N от 1 до {}", max)
+                : fmt::format("Usage: /history [N], N from 1 to {}", max);
+}
+
+// ---------------------------------------------------------------- /connect, /disconnect
+
+std::string Messages::connect_usage() const {
+    return ru() ? "Использование: /connect youtube, /disconnect youtube"
+                : "Usage: /connect youtube, /disconnect youtube";
+}
+std::string Messages::connect_not_configured() const {
+    return ru() ? "YouTube не настроен: задайте publish.youtube.client_id и client_secret."
+                : "YouTube is not configured: set publish.youtube.client_id and client_secret.";
+}
+std::string Messages::connect_running() const {
+    return ru() ? "Подключение уже идёт: введите код, отправленный выше."
+                : "A connection is already under way: enter the code sent above.";
+}
+std::string Messages::connect_code(std::string_view url_html, std::string_view code_html,
+                                   int minutes) const {
+    return ru() ? fmt::format(
+                      "🔑 Откройте {} на любом устройстве и введите код <code>{}</code> "
+                      "(действует {} мин.).",
+                      url_html, code_html, minutes)
+                : fmt::format(
+                      "🔑 Open {} on any device and enter the code <code>{}</code> "
+                      "(valid for {} min).",
+                      url_html, code_html, minutes);
+}
+std::string Messages::connect_done() const {
+    return ru() ? "✅ YouTube подключён." : "✅ YouTube is connected.";
+}
+std::string Messages::connect_denied() const {
+    return ru() ? "❌ Доступ не разрешён: подключение отменено."
+                : "❌ Access was denied: YouTube is not connected.";
+}
+std::string Messages::connect_expired() const {
+    return ru() ? "⌛ Код истёк: отправьте /connect youtube ещё раз."
+                : "⌛ The code expired: send /connect youtube again.";
+}
+std::string Messages::connect_failed(std::string_view reason_html) const {
+    return ru() ? fmt::format("❌ Не получилось: {}", reason_html)
+                : fmt::format("❌ That did not work: {}", reason_html);
+}
+std::string Messages::disconnected() const {
+    return ru() ? "YouTube отключён: токен отозван и удалён."
+                : "YouTube is disconnected: the token was revoked and deleted.";
 }
 
 }  // namespace memegen::bot

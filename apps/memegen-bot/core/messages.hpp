@@ -120,6 +120,7 @@ struct Messages {
     [[nodiscard]] std::string status_library_pending(std::size_t pending) const;
     /// "👎 Disliked (N): names" — `names_html` already escaped.
     [[nodiscard]] std::string status_disliked(std::size_t count, std::string_view names_html) const;
+    [[nodiscard]] std::string status_dry_run_on() const;
     [[nodiscard]] std::string status_near_duplicates(std::size_t refused_today) const;
     [[nodiscard]] std::string status_library_rejected(std::size_t rejected) const;
     /// `when_text` from format_time_until() ("in 2 h 30 min (14:30:00)").
@@ -183,6 +184,71 @@ struct Messages {
     [[nodiscard]] std::string near_duplicate(SeenKind kind, std::string_view name_html,
                                              std::string_view date, std::string_view clock,
                                              int distance, int max_distance) const;
+
+    // Publishing to targets (review/publish_flow): the toast, the report's lines, Retry.
+    /// The toast of Publish: the post is on its way to `targets` targets.
+    [[nodiscard]] std::string publishing(int targets) const;
+    /// The report message under a candidate: its first line, then one line per target.
+    [[nodiscard]] std::string publish_report_title() const;
+    [[nodiscard]] std::string publish_queued(std::string_view label_html) const;
+    [[nodiscard]] std::string publish_progress(std::string_view label_html, int percent) const;
+    [[nodiscard]] std::string publish_done(std::string_view label_html,
+                                           std::string_view url_html) const;
+    [[nodiscard]] std::string publish_failed(std::string_view label_html,
+                                             std::string_view reason_html) const;
+    /// Appended to a failure whose authorization is gone.
+    [[nodiscard]] std::string publish_reconnect() const;
+    [[nodiscard]] std::string button_retry(std::string_view label) const;
+    /// A Retry of a target that is not failed (done, or on its way).
+    [[nodiscard]] std::string retry_not_needed() const;
+
+    // /dryrun and /history (review/publish_flow).
+    /// Publish during a dry run: `source_html` and one dry_run_target() line per target.
+    [[nodiscard]] std::string dry_run_report(std::string_view source_html,
+                                             std::string_view lines) const;
+    /// One target of a dry run: what it would post (`what_html`, may be empty).
+    [[nodiscard]] std::string dry_run_target(std::string_view label_html,
+                                             std::string_view what_html) const;
+    [[nodiscard]] std::string dry_run_toast() const;
+    [[nodiscard]] std::string dry_run_state(bool on) const;
+    [[nodiscard]] std::string dry_run_usage() const;
+    /// /history: the title, then one entry per published video, newest first.
+    [[nodiscard]] std::string history_title(int count) const;
+    [[nodiscard]] std::string history_entry(std::string_view when, std::string_view source_html,
+                                            std::string_view track_html,
+                                            std::string_view links_html) const;
+    [[nodiscard]] std::string history_empty() const;
+    [[nodiscard]] std::string history_usage(int max) const;
+
+    // /connect youtube, /disconnect youtube (review/account_connect).
+    [[nodiscard]] std::string connect_usage() const;
+    [[nodiscard]] std::string connect_not_configured() const;
+    [[nodiscard]] std::string connect_running() const;
+    /// Open `url_html` on any device and enter `code_html` within `minutes`.
+    [[nodiscard]] std::string connect_code(std::string_view url_html, std::string_view code_html,
+                                           int minutes) const;
+    [[nodiscard]] std::string connect_done() const;
+    [[nodiscard]] std::string connect_denied() const;
+    [[nodiscard]] std::string connect_expired() const;
+    [[nodiscard]] std::string connect_failed(std::string_view reason_html) const;
+    [[nodiscard]] std::string disconnected() const;
+
+    // 🎯 Choose platforms (review/publish_flow).
+    [[nodiscard]] std::string button_choose_targets() const {
+        return ru() ? "🎯 Выбрать платформы" : "🎯 Choose platforms";
+    }
+    [[nodiscard]] std::string button_target(std::string_view label, bool chosen) const {
+        return (chosen ? "✅ " : "⬜ ") + std::string(label);
+    }
+    [[nodiscard]] std::string button_publish_selected() const {
+        return ru() ? "📢 Опубликовать выбранные" : "📢 Publish selected";
+    }
+    [[nodiscard]] std::string button_cancel() const {
+        return ru() ? "✖️ Отмена" : "✖️ Cancel";
+    }
+    [[nodiscard]] std::string choose_nothing() const {
+        return ru() ? "Выберите хотя бы одну платформу." : "Choose at least one platform.";
+    }
 
     [[nodiscard]] std::string button_publish() const {
         return ru() ? "📢 Опубликовать" : "📢 Publish";

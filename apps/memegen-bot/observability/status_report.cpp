@@ -79,6 +79,8 @@ std::string status_html(const StatusReport& r, Language language) {
     out += "\n";
     out += r.guard ? text.status_locked(escape_html(r.guard->label), r.guard->seconds_held(r.now))
                    : text.status_free();
+    if (r.dry_run && *r.dry_run)
+        out += text.status_dry_run_on();
     if (r.last_problem) {
         out += text.status_problem(escape_html(r.last_problem->stage),
                                    truncate_html(escape_html(r.last_problem->error), 600),

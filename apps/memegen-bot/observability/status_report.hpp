@@ -49,6 +49,7 @@ struct StatusReport {
     int failed_today = 0;                      ///< generations failed today
     std::optional<StateRecord> state;          ///< generation_state.json (memegen-status)
     std::vector<std::string> disliked;         ///< sources under 👎, by file name (issue 13)
+    std::optional<bool> dry_run;               ///< /dryrun (live report only)
 };
 
 /// The /status message: Telegram HTML in the bot's language (the seed's layout and emoji).

@@ -33,6 +33,7 @@ struct PublishItem {
     std::string description;          ///< YouTube description
     std::vector<std::string> tags;    ///< YouTube tags
     std::string caption;              ///< the text of a post (X)
+    std::string file_id;              ///< Telegram's id of the review upload (Telegram targets)
 };
 
 /// How one target's publish ended.
@@ -63,6 +64,14 @@ class Publisher {
     virtual ~Publisher() = default;
     /// The target's stable name ("youtube", "x"): config key, journal key, button label.
     [[nodiscard]] virtual std::string_view target() const = 0;
+    /// What people read for this target ("YouTube", "Telegram @memes").
+    [[nodiscard]] virtual std::string label() const { return std::string(target()); }
+    /// False for targets that post without the file (Telegram re-sends by file_id), so the
+    /// candidate's MP4 is kept only while a target that uploads it may still need it.
+    [[nodiscard]] virtual bool needs_video_file() const { return true; }
+    /// The text this target would show with `item` (a title, a post), for /dryrun; empty when
+    /// it posts the video alone.
+    [[nodiscard]] virtual std::string preview(const PublishItem&) const { return {}; }
     /// Publishes `item`; stopping `stop` ends waits and transfers early (the outcome is then a
     /// retryable failure and the journal keeps what allows resuming). Never throws.
     virtual PublishOutcome publish(const PublishItem& item, std::stop_token stop,

@@ -61,13 +61,16 @@ void remove_rendered(const RenderedVideo& r) {
 }  // namespace
 
 ReviewFlow::ReviewFlow(const BotConfig& config, const Messages& text, Replies& replies,
-                       CandidateStore& candidates, CrashStateStore& state, DislikeStore& dislikes)
+                       CandidateStore& candidates, CrashStateStore& state, DislikeStore& dislikes,
+                       PublishFlow& publish, CandidateFiles& files)
     : config_(config),
       text_(text),
       replies_(replies),
       candidates_(candidates),
       state_(state),
-      dislikes_(dislikes) {}
+      dislikes_(dislikes),
+      publish_(publish),
+      files_(files) {}
 
 nlohmann::json ReviewFlow::keyboard(const std::string& id, bool disliked) const {
     return {{"inline_keyboard",
@@ -77,7 +80,9 @@ nlohmann::json ReviewFlow::keyboard(const std::string& id, bool disliked) const 
               {button(text_.button_edit_captions(), ReviewAction::edit_captions, id),
                button(disliked ? text_.button_disliked() : text_.button_dislike(),
                       ReviewAction::dislike, id),
-               button(text_.button_delete(), ReviewAction::delete_candidate, id)}}}};
+               button(text_.button_delete(), ReviewAction::delete_candidate, id)},
+
+              {button(text_.button_choose_targets(), ReviewAction::choose_targets, id)}}}};
 }
 
 nlohmann::json ReviewFlow::regenerate_all_keyboard(const std::string& batch_id) const {
@@ -97,6 +102,7 @@ SentCandidate ReviewFlow::send(const Made& made, const ChatId& chat, const std::
     c.chat = chat;
     c.caption = caption_of(made);
     c.captions = made.captions;
+    c.track = made.music.empty() ? std::string{} : made.music_label;
     const auto& r = made.result;
     VideoUpload upload;
     upload.chat_id = chat;
@@ -111,6 +117,9 @@ SentCandidate ReviewFlow::send(const Made& made, const ChatId& chat, const std::
     upload.options.reply_markup =
         keyboard(c.id, dislikes_.disliked(made.media, std::chrono::system_clock::now()));
     const auto outcome = replies_.send_video(upload);
+    // YouTube and X upload the file after review; Telegram targets need only the file_id.
+    if (outcome.sent && publish_.keeps_files())
+        files_.keep(c.id, r.output, r.thumbnail);
     remove_rendered(r);
     std::string error = outcome.error;
     if (outcome.sent) {
@@ -131,7 +140,29 @@ SentCandidate ReviewFlow::send(const Made& made, const ChatId& chat, const std::
 void ReviewFlow::on_button(const ButtonPress& press, GenerationQueue& queue) {
     switch (press.callback.action) {
         case ReviewAction::publish:
-            publish(press);
+            publish_.publish(press);
+            return;
+        case ReviewAction::retry_target:
+            publish_.retry(press);
+            return;
+        case ReviewAction::choose_targets:
+        case ReviewAction::toggle_target:
+            publish_.choose(press);
+            return;
+        case ReviewAction::publish_selected:
+            publish_.publish_selected(press);
+            return;
+        case ReviewAction::cancel_choice:
+            if (const auto c = candidates_.get(press.callback.target);
+                c && c->status == CandidateStatus::review) {
+                replies_.answer(press.id);
+                replies_.edit_markup(
+                    c->chat, c->message_id,
+                    keyboard(c->id,
+                             dislikes_.disliked(c->media, std::chrono::system_clock::now())));
+            } else {
+                replies_.answer(press.id, text_.stale_button());
+            }
             return;
         case ReviewAction::published:
             replies_.answer(press.id, text_.already_published());
@@ -184,6 +215,7 @@ void ReviewFlow::remove(const ButtonPress& press) {
     auto updated = *candidates_.get(id);
     updated.file_id.clear();
     candidates_.put(updated);
+    files_.release(id);  // the MP4 kept for YouTube or X, if any
     log_info("candidate {} deleted by {}", id, press.who);
     replies_.edit_markup(candidate->chat, candidate->message_id, std::nullopt);
     replies_.answer(press.id, text_.deleted());
@@ -299,60 +331,11 @@ void ReviewFlow::start_replacement(const ButtonPress& press, GenerationQueue& qu
         replies_.answer(press.id, text_.working());
 }
 
-void ReviewFlow::publish(const ButtonPress& press) {
-    const auto& candidate_id = press.callback.target;
-    const auto candidate = candidates_.get(candidate_id);
-    if (!candidate) {
-        replies_.answer(press.id, text_.stale_button());
-        return;
-    }
-    if (!config_.channel) {
-        replies_.answer(press.id, text_.no_channel(), true);
-        return;
-    }
-    // review → publishing happens once, so a double press cannot post twice.
-    if (!candidates_.transition(candidate_id, CandidateStatus::review,
-                                CandidateStatus::publishing)) {
-        replies_.answer(press.id, refusal(candidates_.get(candidate_id)->status));
-        return;
-    }
-    const auto channel = *config_.channel;
-    std::string error;
-    try {
-        const auto sent = replies_.send_video_by_file_id(channel, candidate->file_id);
-        if (sent.sent) {
-            auto updated = *candidates_.get(candidate_id);
-            updated.status = CandidateStatus::published;
-            updated.published_message_id = sent.sent->message_id;
-            updated.published_at = std::chrono::duration_cast<std::chrono::seconds>(
-                                       std::chrono::system_clock::now().time_since_epoch())
-                                       .count();
-            candidates_.put(updated);
-        } else {
-            error = sent.error;
-        }
-    } catch (const std::exception& e) {
-        log_error("publishing failed: {}", e.what());
-        error = e.what();
-    }
-    if (!error.empty()) {
-        candidates_.transition(candidate_id, CandidateStatus::publishing, CandidateStatus::review);
-        state_.record_problem(stage::send_error, error, {{"label", "publish " + candidate_id}});
-        replies_.answer(press.id, text_.generation_failed(error), true);
-        return;
-    }
-    log_info("published candidate {} to {}", candidate_id, channel.to_string());
-    replies_.answer(press.id, text_.published());
-    replies_.edit_markup(
-        candidate->chat, candidate->message_id,
-        nlohmann::json{
-            {"inline_keyboard",
-             {{button(text_.button_published(), ReviewAction::published, candidate_id)}}}});
-}
-
 void ReviewFlow::retire(const Candidate& old) {
-    if (candidates_.transition(old.id, CandidateStatus::review, CandidateStatus::replaced))
+    if (candidates_.transition(old.id, CandidateStatus::review, CandidateStatus::replaced)) {
         replies_.edit_markup(old.chat, old.message_id, std::nullopt);
+        files_.release(old.id);
+    }
 }
 
 // ---------------------------------------------------------------- replacements

@@ -1,11 +1,11 @@
 #pragma once
 /// \file review_flow.hpp
 /// The review flow: a made meme goes to the review chat under its buttons (Publish, Change
-/// track, Regenerate; Edit captions, Dislike, Delete); Publish posts it to the channel once; a
-/// replacement retires the old candidate's buttons; Delete discards it; Dislike keeps its
-/// source from being picked for `dislike_days`; a reply "top | bottom" to its video renders it
-/// again with those captions. The candidates live in CandidateStore, so buttons (and replies)
-/// work after a restart.
+/// track, Regenerate; Edit captions, Dislike, Delete; 🎯 Choose platforms); Publish and Retry
+/// go to PublishFlow (the targets); a replacement retires the old candidate's buttons and frees
+/// its kept files; Delete discards it; Dislike keeps its source from being picked for
+/// `dislike_days`; a reply "top | bottom" to its video renders it again with those captions.
+/// The candidates live in CandidateStore, so buttons (and replies) work after a restart.
 
 #include <optional>
 #include <stop_token>
@@ -16,6 +16,7 @@
 
 #include "commands/update_router.hpp"
 #include "config/config.hpp"
+#include "core/candidate_files.hpp"
 #include "core/candidate_store.hpp"
 #include "core/messages.hpp"
 #include "generation/generation_counts.hpp"
@@ -23,6 +24,7 @@
 #include "generation/generator.hpp"
 #include "library/dislike_store.hpp"
 #include "replies/replies.hpp"
+#include "review/publish_flow.hpp"
 
 namespace memegen::bot {
 
@@ -36,13 +38,14 @@ struct SentCandidate {
 class ReviewFlow {
   public:
     ReviewFlow(const BotConfig& config, const Messages& text, Replies& replies,
-               CandidateStore& candidates, CrashStateStore& state, DislikeStore& dislikes);
+               CandidateStore& candidates, CrashStateStore& state, DislikeStore& dislikes,
+               PublishFlow& publish, CandidateFiles& files);
 
     /// Sends `made` to `chat` with the review buttons and records it (batch `batch_id`). The
-    /// rendered files are removed either way.
+    /// rendered files are removed, or kept in `files` while a target needs them.
     SentCandidate send(const Made& made, const ChatId& chat, const std::string& batch_id);
-    /// A button press: Publish is done here; Change track, Regenerate and Regenerate all
-    /// become jobs on `queue`.
+    /// A button press: Publish and Retry go to the PublishFlow; Change track, Regenerate and
+    /// Regenerate all become jobs on `queue`.
     void on_button(const ButtonPress& press, GenerationQueue& queue);
     /// After its replacement was sent: `old` is marked replaced and loses its buttons.
     void retire(const Candidate& old);
@@ -58,7 +61,6 @@ class ReviewFlow {
                                           bool disliked = false) const;
 
   private:
-    void publish(const ButtonPress& press);
     void start_replacement(const ButtonPress& press, GenerationQueue& queue);
     void remove(const ButtonPress& press);
     void dislike(const ButtonPress& press);
@@ -72,6 +74,8 @@ class ReviewFlow {
     CandidateStore& candidates_;
     CrashStateStore& state_;
     DislikeStore& dislikes_;
+    PublishFlow& publish_;
+    CandidateFiles& files_;
 };
 
 /// Runs Change track, Regenerate and Edit captions jobs: a new candidate in the old one's place.

@@ -92,6 +92,23 @@ TEST_CASE("a button's data round-trips, and buttons sent by older versions still
     CHECK(decode_callback("x:id1") == ReviewCallback{ReviewAction::published, "id1"});
     for (const char* bad : {"", "p", "q:id1", "pp:id1", ":id1"})
         CHECK_FALSE(decode_callback(bad).has_value());
+    // Retry names the target after the id; target names may hold ':'.
+    const ReviewCallback retry{ReviewAction::retry_target, "ab3k9mzq2x",
+                               "telegram:@a_public_channel_name_of_32_chars"};
+    CHECK(encode_callback(retry).size() <= 64);
+    CHECK(decode_callback(encode_callback(retry)) == retry);
+    CHECK(decode_callback("y:id1:youtube") ==
+          ReviewCallback{ReviewAction::retry_target, "id1", "youtube"});
+    for (const char* bad : {"y:id1", "y:id1:", "y::youtube"})
+        CHECK_FALSE(decode_callback(bad).has_value());
+    // Choose platforms carries the selection as hex after the id.
+    CHECK(encode_callback({ReviewAction::toggle_target, "id1", {}, 0x5}) == "s:id1:5");
+    CHECK(decode_callback("S:id1:ff") ==
+          ReviewCallback{ReviewAction::publish_selected, "id1", {}, 0xff});
+    CHECK(decode_callback("g:id1") == ReviewCallback{ReviewAction::choose_targets, "id1"});
+    CHECK(decode_callback("c:id1") == ReviewCallback{ReviewAction::cancel_choice, "id1"});
+    for (const char* bad : {"s:id1", "s:id1:", "s:id1:zz", "S::1"})
+        CHECK_FALSE(decode_callback(bad).has_value());
 }
 
 TEST_CASE("/help, the menu and the dispatch come from one table") {
@@ -103,7 +120,8 @@ TEST_CASE("/help, the menu and the dispatch come from one table") {
         names.push_back(c.command);
     CHECK(names == std::vector<std::string>{"generate", "runscheduled", "status", "cancel",
                                             "clearhistory", "scheduleinfo", "setnext",
-                                            "rebuildschedule", "cleanup", "chatid", "help"});
+                                            "rebuildschedule", "cleanup", "chatid", "dryrun",
+                                            "history", "connect", "disconnect", "help"});
     const auto help = table.help(en);
     CHECK(help.rfind("<b>Meme bot</b>\n/generate — make one meme\n", 0) == 0);
     for (const auto& name : names)  // "/status — …", or "/setnext # time — …" with arguments

@@ -587,7 +587,12 @@ TEST_CASE("every documented environment variable overrides its key") {
     TempDir dir;
     fs::create_directories(dir / "memes");
     fs::create_directories(dir / "music");
-    const auto file = write(dir / "bot.json", kMinimal);
+    // The publishing targets configured, so that one key from the environment completes them.
+    const auto file = write(dir / "bot.json", R"({"token": "111:minimal-token", "owner_id": 42,
+        "publish": {"youtube": {"client_id": "id.apps.googleusercontent.com",
+                                "client_secret": "file-client-secret"},
+                    "x": {"consumer_key": "file-ck", "consumer_secret": "file-cs",
+                          "access_token": "file-at", "access_token_secret": "file-ats"}}})");
     // A valid value for each variable, and what to_json() then shows for the key. A new
     // variable in the table without a line here fails below.
     const std::map<std::string, std::pair<std::string, nlohmann::json>> samples = {
@@ -602,6 +607,12 @@ TEST_CASE("every documented environment variable overrides its key") {
         {"MEMEGEN_MEDIA_DIR", {(dir / "memes").string(), (dir / "memes").string()}},
         {"MEMEGEN_MUSIC_DIR", {(dir / "music").string(), (dir / "music").string()}},
         {"MEMEGEN_LOG_LEVEL", {"error", "error"}},
+        {"MEMEGEN_YOUTUBE_CLIENT_SECRET", {"GOCSPX-env-secret", "<redacted>"}},
+        {"MEMEGEN_YOUTUBE_REFRESH_TOKEN", {"1//env-refresh-token", "<redacted>"}},
+        {"MEMEGEN_X_CONSUMER_KEY", {"env-consumer-key", "<redacted>"}},
+        {"MEMEGEN_X_CONSUMER_SECRET", {"env-consumer-secret", "<redacted>"}},
+        {"MEMEGEN_X_ACCESS_TOKEN", {"env-access-token", "<redacted>"}},
+        {"MEMEGEN_X_ACCESS_TOKEN_SECRET", {"env-access-token-secret", "<redacted>"}},
     };
     std::size_t variables = 0;
     for (const auto& info : memegen::bot::config_keys()) {
@@ -727,5 +738,72 @@ TEST_CASE("the configuration check and BotApi accept exactly the same Bot API UR
             api_accepts = false;
         }
         CHECK(r.ok() == api_accepts);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// publish.*
+
+TEST_CASE("publishing targets are on when configured and named when missing") {
+    TempDir dir;
+    const auto load = [&](const std::string& publish, const Environment& env = {}) {
+        return load_config(write(dir / "bot.json", R"({"token": "111:minimal-token",
+            "owner_id": 42, "channel": "@memes_channel", "publish": )" +
+                                                       publish + "}"),
+                           env);
+    };
+    SUBCASE("the default is the channel, and listed channels join it once") {
+        const auto r = load(R"({"telegram": {"channels": ["@other_channel", "@memes_channel"]}})");
+        INFO(all_problems(r));
+        REQUIRE(r.ok());
+        CHECK(r.config.publish.default_targets == std::vector<std::string>{"telegram"});
+        CHECK(r.config.telegram_channels() ==
+              std::vector<ChatId>{"@memes_channel", "@other_channel"});
+        CHECK_FALSE(r.config.publish.youtube.enabled());
+        CHECK_FALSE(r.config.publish.x.enabled());
+    }
+    SUBCASE("a default target that is not configured is named with what to set") {
+        const auto r = load(R"({"default_targets": ["telegram", "youtube"]})");
+        const auto* p = problem_for(r, "publish.default_targets");
+        REQUIRE(p != nullptr);
+        CHECK(p->message ==
+              "target \"youtube\" is not configured (set publish.youtube.client_id and "
+              "client_secret)");
+    }
+    SUBCASE("an unknown target is named") {
+        const auto r = load(R"({"default_targets": ["tiktok"]})");
+        const auto* p = problem_for(r, "publish.default_targets");
+        REQUIRE(p != nullptr);
+        CHECK(p->message == "unknown target \"tiktok\" (known: telegram, youtube, x)");
+    }
+    SUBCASE("X keys given by halves are a problem for each missing one") {
+        const auto r = load(R"({"x": {"consumer_key": "ck-value-123"}})");
+        CHECK(problem_for(r, "publish.x.consumer_secret") != nullptr);
+        CHECK(problem_for(r, "publish.x.access_token") != nullptr);
+        CHECK(problem_for(r, "publish.x.access_token_secret") != nullptr);
+    }
+    SUBCASE("a template with an unknown placeholder is refused") {
+        const auto r = load(R"({"youtube": {"title_template": "{title} #Shorts"}})");
+        const auto* p = problem_for(r, "publish.youtube.title_template");
+        REQUIRE(p != nullptr);
+        CHECK(p->message.starts_with("has an unknown placeholder {title}"));
+    }
+    SUBCASE("secrets never appear in problems or in the dump") {
+        const auto r = load(R"({"default_targets": ["youtube", "x"],
+            "youtube": {"client_id": "cid.apps", "client_secret": "GOCSPX-file secret"},
+            "x": {"consumer_key": "ck-file-1", "consumer_secret": "cs-file-1",
+                  "access_token": "at-file-1", "access_token_secret": "ats-file-1"}})",
+                            {{"MEMEGEN_YOUTUBE_REFRESH_TOKEN", "1//refresh-from-env"}});
+        // The secret with a space is refused without being quoted.
+        const auto* p = problem_for(r, "publish.youtube.client_secret");
+        REQUIRE(p != nullptr);
+        CHECK(all_problems(r).find("GOCSPX") == std::string::npos);
+        const auto dump = to_json(r.config).dump();
+        for (const char* secret :
+             {"1//refresh-from-env", "ck-file-1", "cs-file-1", "at-file-1", "ats-file-1"}) {
+            CAPTURE(secret);
+            CHECK(dump.find(secret) == std::string::npos);
+        }
+        CHECK(r.config.publish.youtube.refresh_token == "1//refresh-from-env");
     }
 }

@@ -234,8 +234,15 @@ TEST_CASE("Publish posts to the channel once, however often it is pressed") {
     f.api.push_callback(kOwner, review["message_id"].get<std::int64_t>(), publish);
     f.api.push_callback(kOwner, review["message_id"].get<std::int64_t>(), publish);
     REQUIRE(f.api.wait_until([&] { return f.api.answered_callbacks().size() == 2; }, kWait));
+    // The post goes out from the Telegram target's worker; the report under the candidate
+    // ends with its link.
+    REQUIRE(f.wait_for_text(kOwner, "✅ Telegram"));
     const auto in_channel = f.api.sent_messages(kChannel);
     REQUIRE(in_channel.size() == 1);
+    CHECK(f.api.sent_messages(kOwner).back()["text"] ==
+          "📤 Publishing\n✅ Telegram " + std::to_string(kChannel) + ": https://t.me/c/" +
+              std::to_string(kChannel).substr(4) + "/" +
+              std::to_string(in_channel[0]["message_id"].get<std::int64_t>()));
     CHECK(in_channel[0].contains("video"));
     // Published by file_id: one upload in all.
     CHECK(f.api.call_count("sendVideo") == 2);

@@ -46,7 +46,10 @@ struct Fixture {
     memegen::CrashStateStore state{dir / "state"};
     CandidateStore candidates{dir / "candidates.json"};
     DislikeStore dislikes{dir / "dislikes.json"};
-    ReviewFlow review{config, text, replies, candidates, state, dislikes};
+    memegen::bot::publish::PublishJournal journal{dir / "state" / "publish_journal.json"};
+    CandidateFiles files{dir / "state" / "candidates"};
+    PublishFlow publish{config, text, replies, candidates, state, files, journal};
+    ReviewFlow review{config, text, replies, candidates, state, dislikes, publish, files};
     memegen::GenerationGuard guard{dir / "state"};
     GenerationQueue queue{guard, text, replies};
 
@@ -55,6 +58,7 @@ struct Fixture {
         config.channel = ChatId(kChannel);
         config.state_dir = dir / "state";
     }
+    ~Fixture() { publish.stop(); }
 
     Candidate add(const std::string& id, CandidateStatus status = CandidateStatus::review) {
         Candidate c;

@@ -14,9 +14,11 @@
 #include "commands/callback_codec.hpp"
 #include "fake_replies.hpp"
 #include "review/review_flow.hpp"
+#include "review/telegram_publisher.hpp"
 #include "temp_dir.hpp"
 
 using namespace memegen::bot;
+using namespace std::chrono_literals;
 using memegen::test::FakeReplies;
 using memegen::test::TempDir;
 using nlohmann::json;
@@ -34,12 +36,24 @@ struct Fixture {
     memegen::CrashStateStore state{dir / "state"};
     CandidateStore candidates{dir / "candidates.json"};
     DislikeStore dislikes{dir / "dislikes.json"};
-    ReviewFlow review{config, text, replies, candidates, state, dislikes};
+    memegen::bot::publish::PublishJournal journal{dir / "state" / "publish_journal.json"};
+    CandidateFiles files{dir / "state" / "candidates"};
+    PublishFlow publish{config, text, replies, candidates, state, files, journal};
+    ReviewFlow review{config, text, replies, candidates, state, dislikes, publish, files};
+    std::stop_source stop;
 
     Fixture() {
         config.owner_id = kOwner;
         config.channel = ChatId(kChannel);
         config.state_dir = dir / "state";
+    }
+    ~Fixture() { publish.stop(); }
+
+    // The targets of the configuration as it is now (Bot::add_publishers does the same).
+    void start_publishing() {
+        for (const auto& channel : config.telegram_channels())
+            publish.add(std::make_unique<TelegramChannelPublisher>(channel, replies, journal));
+        publish.start(stop.get_token());
     }
 
     Candidate add(const std::string& id, CandidateStatus status = CandidateStatus::review) {
@@ -65,10 +79,12 @@ struct Fixture {
 TEST_CASE("Publish posts a candidate once, however often it is pressed") {
     Fixture f;
     f.add("c1");
+    f.start_publishing();
     memegen::GenerationGuard guard(f.dir / "state");
     GenerationQueue queue(guard, f.text, f.replies);
     f.review.on_button(f.press(ReviewAction::publish, "c1"), queue);
     f.review.on_button(f.press(ReviewAction::publish, "c1"), queue);
+    REQUIRE(f.publish.wait_idle(10s));
 
     const auto posts = f.replies.calls("send_video_by_file_id");
     REQUIRE(posts.size() == 1);
@@ -76,10 +92,22 @@ TEST_CASE("Publish posts a candidate once, however often it is pressed") {
     CHECK(posts[0].text == "FILE-c1");
     const auto answers = f.replies.calls("answer");
     REQUIRE(answers.size() == 2);
-    CHECK(answers[0].text == f.text.published());
+    CHECK(answers[0].text == f.text.publishing(1));
     CHECK(answers[1].text == f.text.already_published());
     CHECK(f.candidates.get("c1")->status == CandidateStatus::published);
-    // The buttons become one "Published" button, which answers without posting.
+    // One report under the candidate: queued, then the link to the channel post.
+    const auto reports = f.replies.calls("say");
+    REQUIRE(reports.size() == 1);
+    CHECK(reports[0].text == "📤 <b>Publishing</b>\n⏳ Telegram -100500: queued");
+    const auto report_edits = f.replies.calls("edit_text");
+    REQUIRE(!report_edits.empty());
+    CHECK(report_edits.back().message_id == reports[0].message_id);
+    CHECK(report_edits.back().text ==
+          "📤 <b>Publishing</b>\n✅ Telegram -100500: https://t.me/c/500/" +
+              std::to_string(posts[0].message_id));
+    const auto state = f.candidates.get("c1")->targets.at("telegram:-100500");
+    CHECK(state.state == "done");
+    // The review buttons become one "Published" button, which answers without posting.
     const auto edits = f.replies.calls("edit_markup");
     REQUIRE(edits.size() == 1);
     CHECK(edits[0].message_id == 55);
@@ -90,20 +118,53 @@ TEST_CASE("Publish posts a candidate once, however often it is pressed") {
     CHECK(f.replies.calls("send_video_by_file_id").size() == 1);
 }
 
-TEST_CASE("a failed post leaves the candidate publishable and says why in an alert") {
+TEST_CASE("a failed post is a line with the cause and a Retry that posts once") {
     Fixture f;
     f.add("c1");
     f.replies.fail_videos = true;
+    f.start_publishing();
     memegen::GenerationGuard guard(f.dir / "state");
     GenerationQueue queue(guard, f.text, f.replies);
     f.review.on_button(f.press(ReviewAction::publish, "c1"), queue);
-    const auto answers = f.replies.calls("answer");
-    REQUIRE(answers.size() == 1);
-    CHECK(answers[0].alert);
-    CHECK(answers[0].text.find("wrong file") != std::string::npos);
-    CHECK(f.candidates.get("c1")->status == CandidateStatus::review);
+    REQUIRE(f.publish.wait_idle(10s));
+    const auto report = f.replies.calls("say").at(0).message_id;
+    CHECK(f.replies.calls("edit_text").back().text ==
+          "📤 <b>Publishing</b>\n❌ Telegram -100500: Bad Request: wrong file");
+    const auto keyboard = f.replies.calls("edit_markup").back();
+    CHECK(keyboard.message_id == report);
+    const auto retry = (*keyboard.markup)["inline_keyboard"][0][0];
+    CHECK(retry["text"] == "🔁 Retry Telegram -100500");
+    CHECK(retry["callback_data"] == "y:c1:telegram:-100500");
+    CHECK(f.candidates.get("c1")->status == CandidateStatus::publishing);
     REQUIRE(f.state.last_problem());
-    CHECK(f.state.last_problem()->stage == memegen::stage::send_error);
+    CHECK(f.state.last_problem()->stage == memegen::stage::publish_error);
+    CHECK(f.state.last_problem()->details["target"] == "telegram:-100500");
+
+    f.replies.fail_videos = false;
+    const auto decoded = decode_callback(retry["callback_data"].get<std::string>());
+    REQUIRE(decoded);
+    f.review.on_button({"cb-retry", ChatId(kOwner), kOwner, "@owner", *decoded}, queue);
+    REQUIRE(f.publish.wait_idle(10s));
+    f.review.on_button({"cb-retry2", ChatId(kOwner), kOwner, "@owner", *decoded}, queue);
+    CHECK(f.replies.calls("answer").back().text == f.text.retry_not_needed());
+    CHECK(f.replies.count("send_video_by_file_id", "FILE-c1") == 2);  // the failed one, then one
+    CHECK(f.candidates.get("c1")->status == CandidateStatus::published);
+}
+
+TEST_CASE("a restart in the middle of a post reports the doubt instead of posting twice") {
+    Fixture f;
+    auto c = f.add("c1", CandidateStatus::publishing);
+    c.targets["telegram:-100500"] = TargetState{"uploading", {}, {}, false, {}};
+    c.report_message_id = 77;
+    f.candidates.put(c);
+    f.journal.put("c1", "telegram:-100500", {"posting", {}, {}, 0});
+    f.start_publishing();
+    REQUIRE(f.publish.wait_idle(10s));
+    CHECK(f.replies.calls("send_video_by_file_id").empty());
+    const auto edit = f.replies.calls("edit_text").back();
+    CHECK(edit.message_id == 77);
+    CHECK(edit.text.find("❌ Telegram -100500: the bot stopped while posting") != std::string::npos);
+    CHECK(f.candidates.get("c1")->targets.at("telegram:-100500").state == "failed");
 }
 
 TEST_CASE("stale buttons and a missing channel are answered, nothing is posted") {
@@ -112,10 +173,12 @@ TEST_CASE("stale buttons and a missing channel are answered, nothing is posted")
     GenerationQueue queue(guard, f.text, f.replies);
     f.add("old", CandidateStatus::replaced);
     SUBCASE("an unknown candidate") {
+        f.start_publishing();
         f.review.on_button(f.press(ReviewAction::publish, "nosuch"), queue);
         CHECK(f.replies.calls("answer").back().text == f.text.stale_button());
     }
     SUBCASE("a replaced candidate") {
+        f.start_publishing();
         f.review.on_button(f.press(ReviewAction::publish, "old"), queue);
         CHECK(f.replies.calls("answer").back().text == f.text.stale_button());
         f.review.on_button(f.press(ReviewAction::regenerate, "old"), queue);
@@ -126,10 +189,12 @@ TEST_CASE("stale buttons and a missing channel are answered, nothing is posted")
     SUBCASE("no channel configured") {
         f.add("c1");
         f.config.channel.reset();
+        f.start_publishing();
         f.review.on_button(f.press(ReviewAction::publish, "c1"), queue);
         CHECK(f.replies.calls("answer").back().text == f.text.no_channel());
         CHECK(f.replies.calls("answer").back().alert);
     }
+    REQUIRE(f.publish.wait_idle(10s));
     CHECK(f.replies.calls("send_video_by_file_id").empty());
     CHECK_FALSE(guard.holder().has_value());  // no job was queued
 }
@@ -282,4 +347,106 @@ TEST_CASE("an unusable candidates.json is moved aside and named, and the store s
     CandidateStore reopened(file);
     CHECK(reopened.problems().empty());
     CHECK(reopened.get("fresh").has_value());
+}
+
+TEST_CASE("a dry run says what Publish would post and where, posts nothing, and persists") {
+    Fixture f;
+    f.add("c1");
+    DryRun dry_run(f.dir / "state" / "dry_run.json");
+    CHECK_FALSE(dry_run.on());
+    dry_run.set(true);
+    CHECK(DryRun(f.dir / "state" / "dry_run.json").on());  // as after a restart
+    f.publish.use_dry_run(dry_run);
+    f.start_publishing();
+    memegen::GenerationGuard guard(f.dir / "state");
+    GenerationQueue queue(guard, f.text, f.replies);
+    f.review.on_button(f.press(ReviewAction::publish, "c1"), queue);
+    REQUIRE(f.publish.wait_idle(10s));
+    CHECK(f.replies.calls("answer").back().text == f.text.dry_run_toast());
+    const auto said = f.replies.calls("say");
+    REQUIRE(said.size() == 1);
+    CHECK(said[0].text ==
+          "🧪 Dry run: nothing was posted. Publish would send <b>cat.png</b> to:\n"
+          "• Telegram -100500");
+    CHECK(f.replies.calls("send_video_by_file_id").empty());
+    CHECK(f.candidates.get("c1")->status == CandidateStatus::review);
+    CHECK(f.candidates.get("c1")->targets.empty());
+
+    dry_run.set(false);
+    f.review.on_button(f.press(ReviewAction::publish, "c1"), queue);
+    REQUIRE(f.publish.wait_idle(10s));
+    CHECK(f.replies.calls("send_video_by_file_id").size() == 1);
+}
+
+TEST_CASE("/history lists published candidates, newest first, with a link per target") {
+    Fixture f;
+    CHECK(f.publish.history_html(10) == f.text.history_empty());
+    auto c = f.add("c1", CandidateStatus::published);
+    c.track = "Artist — Song";
+    c.targets["telegram:-100500"] =
+        TargetState{"done", "https://t.me/c/500/7", {}, false, "2026-12-01T06:40:01Z"};
+    f.candidates.put(c);
+    auto older = f.add("c0", CandidateStatus::published);
+    older.media = "/memes/dog.png";
+    older.targets["telegram:-100500"] =
+        TargetState{"done", "https://t.me/c/500/3", {}, false, "2026-11-30T10:00:00Z"};
+    f.candidates.put(older);
+    f.add("c2");  // not published
+    f.start_publishing();
+    CHECK(f.publish.history_html(10) ==
+          "📜 <b>Published</b> (last 2)"
+          "\n\n🕒 2026-12-01 06:40 UTC · 🎬 cat.png · 🎵 Artist — Song\n"
+          "• <a href=\"https://t.me/c/500/7\">Telegram -100500</a>"
+          "\n\n🕒 2026-11-30 10:00 UTC · 🎬 dog.png · 🎵 —\n"
+          "• <a href=\"https://t.me/c/500/3\">Telegram -100500</a>");
+    CHECK(f.publish.history_html(1).find("dog.png") == std::string::npos);
+}
+
+TEST_CASE("Choose platforms: one toggle per target, Publish selected posts to the chosen ones") {
+    Fixture f;
+    f.add("c1");
+    f.config.publish.telegram_channels = {ChatId("@second_channel")};
+    f.config.publish.default_targets = {"telegram:-100500"};
+    f.start_publishing();
+    memegen::GenerationGuard guard(f.dir / "state");
+    GenerationQueue queue(guard, f.text, f.replies);
+    const auto keyboard = [&] { return (*f.replies.calls("edit_markup").back().markup); };
+    const auto press = [&](const json& button) {
+        const auto decoded = decode_callback(button["callback_data"].get<std::string>());
+        REQUIRE(decoded);
+        CHECK(button["callback_data"].get<std::string>().size() <= 64);
+        f.review.on_button({"cb", ChatId(kOwner), kOwner, "@owner", *decoded}, queue);
+    };
+
+    f.review.on_button(f.press(ReviewAction::choose_targets, "c1"), queue);
+    auto k = keyboard()["inline_keyboard"];
+    REQUIRE(k.size() == 3);
+    CHECK(k[0][0]["text"] == "✅ Telegram -100500");  // the default target, ticked
+    CHECK(k[1][0]["text"] == "⬜ Telegram @second_channel");
+    CHECK(k[2][0]["text"] == "📢 Publish selected");
+    CHECK(k[2][1]["text"] == "✖️ Cancel");
+
+    SUBCASE("untick all: Publish selected asks for one") {
+        press(k[0][0]);
+        k = keyboard()["inline_keyboard"];
+        CHECK(k[0][0]["text"] == "⬜ Telegram -100500");
+        press(k[2][0]);
+        CHECK(f.replies.calls("answer").back().text == f.text.choose_nothing());
+        CHECK(f.candidates.get("c1")->status == CandidateStatus::review);
+    }
+    SUBCASE("tick the second: both are posted, once each") {
+        press(k[1][0]);
+        k = keyboard()["inline_keyboard"];
+        CHECK(k[1][0]["text"] == "✅ Telegram @second_channel");
+        press(k[2][0]);
+        REQUIRE(f.publish.wait_idle(10s));
+        const auto posts = f.replies.calls("send_video_by_file_id");
+        REQUIRE(posts.size() == 2);
+        CHECK(f.candidates.get("c1")->status == CandidateStatus::published);
+    }
+    SUBCASE("Cancel brings the review buttons back") {
+        press(k[2][1]);
+        CHECK(keyboard()["inline_keyboard"][0][0]["callback_data"] == "p:c1");
+        CHECK(f.replies.calls("send_video_by_file_id").empty());
+    }
 }

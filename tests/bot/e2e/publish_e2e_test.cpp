@@ -1,0 +1,266 @@
+// Publishing end to end (issue 14): the real bot, the fake Bot API, and fake Google/YouTube
+// and X on loopback. Publish sends the review's exact MP4 to every target with the metadata
+// the templates say; the owner reads one report that ends with a link per target; a restart
+// in the middle of an upload resumes it and posts nothing twice.
+
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "../publish/fake_platforms.hpp"
+#include "bot_process.hpp"
+#include "fake_bot_api.hpp"
+#include "temp_dir.hpp"
+
+using namespace std::chrono_literals;
+using memegen::test::BotProcess;
+using memegen::test::FakeBotApi;
+using memegen::test::FakeGoogle;
+using memegen::test::FakeX;
+using memegen::test::kChannel;
+using memegen::test::kOwner;
+using memegen::test::TempDir;
+using nlohmann::json;
+
+namespace {
+
+constexpr auto kWait = 90s;
+
+std::string read_bytes(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+// The video part of a sendVideo upload.
+std::string video_bytes(const memegen::test::RecordedCall& upload) {
+    for (const auto& file : upload.files) {
+        if (file.field == "video")
+            return read_bytes(file.saved_path);
+    }
+    FAIL("no video part");
+    return {};
+}
+
+struct Fixture {
+    TempDir dir{"memegen-publish-e2e"};
+    FakeBotApi api;
+    FakeGoogle google;
+    FakeX x;
+    json config;
+
+    Fixture() {
+        memegen::test::make_libraries(dir / "media", dir / "music", 2);
+        config = memegen::test::test_config(api, dir.path());
+        config["publish"] = {{"default_targets", {"telegram", "youtube", "x"}},
+                             {"youtube",
+                              {{"client_id", "fake-client.apps.googleusercontent.com"},
+                               {"client_secret", google.client_secret},
+                               {"refresh_token", google.refresh_token},
+                               {"api_url", google.base_url()},
+                               {"oauth_url", google.base_url()},
+                               {"privacy", "unlisted"},
+                               {"title_template", "{source} meme"},
+                               {"tags", {"memes", "test"}}}},
+                             {"x",
+                              {{"consumer_key", x.consumer_key},
+                               {"consumer_secret", x.consumer_secret},
+                               {"access_token", x.access_token},
+                               {"access_token_secret", x.access_token_secret},
+                               {"api_url", x.base_url()},
+                               {"text_template", "New: {source}"}}}};
+    }
+
+    std::vector<std::string> texts() const {
+        std::vector<std::string> out;
+        for (const auto& m : api.sent_messages(kOwner)) {
+            if (m.contains("text"))
+                out.push_back(m["text"].get<std::string>());
+        }
+        return out;
+    }
+
+    // /generate, then the review message (a video) once it is there.
+    json review() {
+        api.push_message(kOwner, kOwner, "/generate");
+        REQUIRE(api.wait_until(
+            [&] {
+                const auto sent = api.sent_messages(kOwner);
+                return !sent.empty() && sent.back().contains("video");
+            },
+            kWait));
+        return api.sent_messages(kOwner).back();
+    }
+
+    void press_publish(const json& review) {
+        const auto data = review["reply_markup"]["inline_keyboard"][0][0]["callback_data"];
+        REQUIRE(data.get<std::string>().rfind("p:", 0) == 0);
+        api.push_callback(kOwner, review["message_id"].get<std::int64_t>(), data);
+    }
+
+    // The report's text once no line waits (⏳) any more.
+    std::string final_report() {
+        std::string report;
+        const bool done = api.wait_until(
+            [&] {
+                for (const auto& t : texts()) {
+                    if (t.starts_with("📤 Publishing") && t.find("⏳") == std::string::npos) {
+                        report = t;
+                        return true;
+                    }
+                }
+                return false;
+            },
+            kWait);
+        REQUIRE(done);
+        return report;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("Publish sends the reviewed MP4 to the channel, YouTube and X, with a link for each") {
+    Fixture f;
+    BotProcess bot(f.dir.path(), f.config);
+    const auto review = f.review();
+    const auto upload = f.api.calls("sendVideo").back();
+    const auto mp4 = video_bytes(upload);
+    REQUIRE(mp4.size() > 1000);
+    // Kept for the targets that upload it.
+    const auto state = f.dir / "state";
+    std::string id = review["reply_markup"]["inline_keyboard"][0][0]["callback_data"];
+    id = id.substr(2);
+    // Kept once sendVideo has answered (the bot moves it just after).
+    CHECK(f.api.wait_until(
+        [&] { return std::filesystem::exists(state / "candidates" / (id + ".mp4")); }, kWait));
+
+    f.press_publish(review);
+    const auto report = f.final_report();
+
+    // Each fake received the exact bytes and the metadata of the templates.
+    REQUIRE(f.google.sessions() == 1);
+    CHECK(f.google.session_bytes(0) == mp4);
+    const auto resource = f.google.session_resource(0);
+    const auto source = resource["snippet"]["title"].get<std::string>();
+    CHECK(source.ends_with(" meme"));
+    CHECK(resource["snippet"]["description"].get<std::string>().find("#Shorts") !=
+          std::string::npos);
+    CHECK(resource["snippet"]["tags"] == json::array({"memes", "test"}));
+    CHECK(resource["status"]["privacyStatus"] == "unlisted");
+    CHECK(resource["status"]["selfDeclaredMadeForKids"] == false);
+    CHECK(f.x.media_bytes() == mp4);
+    REQUIRE(f.x.posts().size() == 1);
+    CHECK(f.x.posts()[0]["text"] == "New: " + source.substr(0, source.size() - 5));
+    CHECK(f.x.bad_signatures() == 0);
+    const auto in_channel = f.api.sent_messages(kChannel);
+    REQUIRE(in_channel.size() == 1);
+
+    // What the owner reads: one report, a line per target in the order configured.
+    std::istringstream lines(report);
+    std::string line;
+    std::vector<std::string> got;
+    while (std::getline(lines, line))
+        got.push_back(line);
+    REQUIRE(got.size() == 4);
+    CHECK(got[0] == "📤 Publishing");
+    CHECK(got[1] == "✅ Telegram " + std::to_string(kChannel) + ": https://t.me/c/" +
+                        std::to_string(kChannel).substr(4) + "/" +
+                        std::to_string(in_channel[0]["message_id"].get<std::int64_t>()));
+    CHECK(got[2].starts_with("✅ YouTube: https://"));
+    CHECK(got[3].starts_with("✅ X: https://"));
+    int reports = 0;
+    for (const auto& t : f.texts())
+        reports += t.starts_with("📤 Publishing") ? 1 : 0;
+    CHECK(reports == 1);
+    // Every target done: the review keyboard says so and the kept video is freed.
+    REQUIRE(f.api.wait_until(
+        [&] {
+            for (const auto& m : f.api.sent_messages(kOwner)) {
+                if (m["message_id"] == review["message_id"])
+                    return m["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "x:" + id;
+            }
+            return false;
+        },
+        kWait));
+    CHECK_FALSE(std::filesystem::exists(state / "candidates" / (id + ".mp4")));
+    // No secret reached the log.
+    bot.signal(SIGTERM);
+    REQUIRE(bot.wait_exit(10s));
+    for (const auto& entry : std::filesystem::directory_iterator(f.dir.path())) {
+        if (entry.path().extension() != ".log")
+            continue;
+        const auto log = read_bytes(entry.path());
+        for (const auto& secret : {f.google.client_secret, f.google.refresh_token,
+                                   f.x.consumer_secret, f.x.access_token_secret}) {
+            CAPTURE(secret);
+            CHECK(log.find(secret) == std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("a restart in the middle of a YouTube upload resumes it and posts nothing twice") {
+    Fixture f;
+    f.config["publish"]["default_targets"] = {"telegram", "youtube"};
+    auto bot = std::make_unique<BotProcess>(f.dir.path(), f.config);
+    const auto review = f.review();
+    const auto mp4 = video_bytes(f.api.calls("sendVideo").back());
+    // The upload's chunks fail with 503 for a while: the bot backs off, then is stopped.
+    f.google.fail_next_chunks(3);
+    f.press_publish(review);
+    REQUIRE(f.api.wait_until([&] { return f.google.status_queries() >= 1; }, kWait));
+    bot->signal(SIGTERM);
+    REQUIRE(bot->wait_exit(30s));
+    bot.reset();
+    CHECK(f.google.sessions() == 1);
+
+    BotProcess again(f.dir.path(), f.config);
+    const auto report = f.final_report();
+    CHECK(report.find("✅ YouTube: https://") != std::string::npos);
+    CHECK(f.google.init_requests() == 1);  // the journal's session was resumed
+    REQUIRE(f.google.sessions() == 1);
+    CHECK(f.google.session_bytes(0) == mp4);
+    CHECK(f.api.sent_messages(kChannel).size() == 1);
+}
+
+TEST_CASE("/connect youtube sends the code, stores the token 0600; /disconnect revokes it") {
+    Fixture f;
+    f.config["publish"]["default_targets"] = {"telegram"};
+    f.config["publish"]["youtube"].erase("refresh_token");
+    f.google.script_device_polls({"authorization_pending", "ok"});
+    BotProcess bot(f.dir.path(), f.config);
+    f.api.push_message(kOwner, kOwner, "/connect youtube");
+    const auto has = [&](const std::string& part) {
+        return f.api.wait_until(
+            [&] {
+                for (const auto& t : f.texts()) {
+                    if (t.find(part) != std::string::npos)
+                        return true;
+                }
+                return false;
+            },
+            kWait);
+    };
+    REQUIRE(has("✅ YouTube is connected."));
+    const auto texts = f.texts();
+    REQUIRE(texts.size() == 2);
+    CHECK(texts[0].starts_with("🔑 Open "));
+    CHECK(texts[0].find("enter the code") != std::string::npos);
+    const auto token = f.dir / "state" / "youtube_token.json";
+    REQUIRE(std::filesystem::exists(token));
+    CHECK((std::filesystem::status(token).permissions() & std::filesystem::perms::all) ==
+          (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+
+    f.api.push_message(kOwner, kOwner, "/disconnect youtube");
+    REQUIRE(has("YouTube is disconnected"));
+    CHECK(f.google.revoked().size() == 1);
+    CHECK_FALSE(std::filesystem::exists(token));
+    f.api.push_message(kOwner, kOwner, "/connect instagram");
+    REQUIRE(has("Usage: /connect youtube"));
+}
