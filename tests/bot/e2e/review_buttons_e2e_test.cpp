@@ -127,8 +127,9 @@ bool wait_unlocked(const BotProcess& bot, int count) {
 
 // The words tesseract reads in one decoded frame, inverted first: captions are light text
 // with a dark outline, and tesseract reads dark text on light best.
-std::string ocr(const std::filesystem::path& video, const std::filesystem::path& dir) {
-    const auto picture = memegen::test::decode_frame(video, 6);
+std::string ocr_frame(const std::filesystem::path& video, int frame,
+                      const std::filesystem::path& dir) {
+    const auto picture = memegen::test::decode_frame(video, frame);
     const auto pgm = dir / "frame.pgm";
     {
         std::ofstream out(pgm, std::ios::binary);
@@ -145,6 +146,16 @@ std::string ocr(const std::filesystem::path& video, const std::filesystem::path&
         ::pclose(pipe);
     }
     return text;
+}
+
+// The words of a few frames across the first seconds: the meme and its effects are drawn from
+// a fresh seed, and one frame of a busy meme (or a flash, a shake) can hide a caption from
+// tesseract while a viewer reads it over the seconds it stays on screen.
+std::string ocr(const std::filesystem::path& video, const std::filesystem::path& dir) {
+    std::string words;
+    for (const int frame : {6, 30, 60, 90})
+        words += ocr_frame(video, frame, dir) + "\n";
+    return words;
 }
 
 std::vector<std::string> lines(const std::string& text) {

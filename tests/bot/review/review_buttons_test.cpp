@@ -123,12 +123,15 @@ TEST_CASE("the new buttons' data round-trips, and every older verb keeps its mea
     CHECK(decode_callback("x:id1") == ReviewCallback{ReviewAction::published, "id1"});
 }
 
-TEST_CASE("a candidate's keyboard has Edit captions, Dislike and Delete under the old buttons") {
+TEST_CASE(
+    "a candidate's keyboard has Edit captions, Dislike and Delete under the old buttons, then "
+    "Choose platforms") {
     Fixture f;
     const auto k = f.review.keyboard("c1");
     CHECK(button_texts(k) == std::vector<std::string>{"📢 Publish", "🎵 Change track", "🔄 Regenerate",
                                                       "✏️ Edit captions", "👎 Dislike",
-                                                      "🗑 Delete"});
+                                                      "🗑 Delete",
+                                                      f.text.button_choose_targets()});
     CHECK(k["inline_keyboard"][2][0]["callback_data"] == "e:c1");
     CHECK(k["inline_keyboard"][2][1]["callback_data"] == "l:c1");
     CHECK(k["inline_keyboard"][2][2]["callback_data"] == "d:c1");
