@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "config/owner_text.hpp"
 #include "config/timezone.hpp"
 #include "telegram/html.hpp"
 
@@ -10,14 +11,6 @@ namespace memegen::bot {
 namespace {
 
 using Clock = std::chrono::system_clock;
-
-std::string_view trimmed(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
-}
 
 // "16:30": the slot's local time as the owner writes it.
 std::string clock_of(TimePoint when) {
@@ -32,7 +25,7 @@ std::string date_and_clock(TimePoint when) {
 }  // namespace
 
 std::optional<SetNextArgument> parse_setnext_argument(std::string_view argument) {
-    argument = trimmed(argument);
+    argument = trim_blanks(argument);
     const auto space = argument.find_first_of(" \t");
     if (space == std::string_view::npos)
         return std::nullopt;
@@ -46,7 +39,7 @@ std::optional<SetNextArgument> parse_setnext_argument(std::string_view argument)
         end != number.data() + number.size()) {
         return std::nullopt;
     }
-    out.time = std::string(trimmed(argument.substr(space)));
+    out.time = std::string(trim_blanks(argument.substr(space)));
     if (out.time.empty())
         return std::nullopt;
     return out;

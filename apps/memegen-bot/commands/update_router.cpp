@@ -4,6 +4,8 @@
 
 #include <memegen/log.hpp>
 
+#include "config/owner_text.hpp"
+
 namespace memegen::bot {
 
 namespace {
@@ -18,13 +20,6 @@ constexpr std::size_t kMaxRemembered = 10000;
 
 ChatId chat_of(const nlohmann::json& message) {
     return ChatId(message.at("chat").at("id").get<std::int64_t>());
-}
-
-std::string trimmed(std::string s) {
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\n'))
-        s.pop_back();
-    const auto first = s.find_first_not_of(' ');
-    return first == std::string::npos ? std::string{} : s.substr(first);
 }
 
 ParsedUpdate parse_message(const nlohmann::json& message) {
@@ -56,7 +51,9 @@ ParsedUpdate parse_message(const nlohmann::json& message) {
     std::string name = text.substr(1, space == std::string::npos ? std::string::npos : space - 1);
     if (const auto at = name.find('@'); at != std::string::npos)
         name.resize(at);
-    std::string argument = space == std::string::npos ? "" : trimmed(text.substr(space + 1));
+    std::string argument = space == std::string::npos
+                               ? ""
+                               : std::string(trim_blanks(std::string_view(text).substr(space + 1)));
     return CommandUpdate{chat_of(message), user, who, std::move(name), std::move(argument)};
 }
 

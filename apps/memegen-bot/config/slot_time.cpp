@@ -2,18 +2,12 @@
 
 #include <charconv>
 
+#include "config/owner_text.hpp"
+
 namespace memegen::bot {
 namespace {
 
 using std::chrono::system_clock;
-
-std::string_view trimmed(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
-}
 
 // Digits only, the whole of `s`, within [lo, hi].
 std::optional<int> number(std::string_view s, int lo, int hi) {
@@ -55,7 +49,7 @@ std::optional<std::chrono::minutes> shift(std::string_view s) {
 
 SlotTime parse_slot_time(std::string_view text, system_clock::time_point current,
                          system_clock::time_point now, const TimeZone& zone) {
-    text = trimmed(text);
+    text = trim_blanks(text);
     std::optional<system_clock::time_point> when;
     if (const auto by = shift(text)) {
         when = current + *by;
@@ -63,7 +57,7 @@ SlotTime parse_slot_time(std::string_view text, system_clock::time_point current
         when = zone.to_utc(zone.date_of(now), *minutes);
     } else if (const auto space = text.find(' '); space != std::string_view::npos) {
         const auto date = LocalDate::parse(text.substr(0, space));
-        const auto minutes = clock_minutes(trimmed(text.substr(space + 1)));
+        const auto minutes = clock_minutes(trim_blanks(text.substr(space + 1)));
         if (date && minutes)
             when = zone.to_utc(*date, *minutes);
     }

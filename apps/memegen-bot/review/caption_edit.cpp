@@ -3,17 +3,11 @@
 #include <algorithm>
 #include <string>
 
+#include "config/owner_text.hpp"
+
 namespace memegen::bot {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-    constexpr std::string_view kSpace = " \t\r\n";
-    const auto first = s.find_first_not_of(kSpace);
-    if (first == std::string_view::npos)
-        return {};
-    return s.substr(first, s.find_last_not_of(kSpace) - first + 1);
-}
 
 // UTF-8 code points: every byte that does not continue a sequence starts one.
 std::size_t characters(std::string_view s) {
@@ -30,8 +24,8 @@ std::variant<EditedCaptions, CaptionEditRefusal> parse_caption_edit(std::string_
         return CaptionEditRefusal{Kind::no_separator};
     if (text.find('|', bar + 1) != std::string_view::npos)
         return CaptionEditRefusal{Kind::too_many_separators};
-    const auto top = trim(text.substr(0, bar));
-    const auto bottom = trim(text.substr(bar + 1));
+    const auto top = trim_blanks(text.substr(0, bar));
+    const auto bottom = trim_blanks(text.substr(bar + 1));
     if (const auto n = characters(top); n > kMaxEditedCaptionChars)
         return CaptionEditRefusal{Kind::too_long, false, n};
     if (const auto n = characters(bottom); n > kMaxEditedCaptionChars)

@@ -11,6 +11,7 @@
 
 #include "commands/callback_codec.hpp"
 #include "config/publish_template.hpp"
+#include "review/stale_press.hpp"
 #include "telegram/html.hpp"
 
 namespace memegen::bot {
@@ -347,12 +348,8 @@ void PublishFlow::show_report(const std::string& id) {
 void PublishFlow::publish(const ButtonPress& press) {
     const auto& id = press.callback.target;
     const auto candidate = candidates_.get(id);
-    if (!candidate || candidate->status == CandidateStatus::replaced) {
-        replies_.answer(press.id, text_.stale_button());
-        return;
-    }
-    if (candidate->status == CandidateStatus::deleted) {
-        replies_.answer(press.id, text_.already_deleted());
+    if (const auto refusal = stale_press(candidate, text_)) {
+        replies_.answer(press.id, *refusal);
         return;
     }
     const auto targets = default_targets();
@@ -476,14 +473,12 @@ nlohmann::json PublishFlow::choice_keyboard(const std::string& id, unsigned sele
 void PublishFlow::choose(const ButtonPress& press) {
     const auto& id = press.callback.target;
     const auto c = candidates_.get(id);
-    if (!c || c->status == CandidateStatus::replaced) {
-        replies_.answer(press.id, text_.stale_button());
+    if (const auto refusal = stale_press(c, text_)) {
+        replies_.answer(press.id, *refusal);
         return;
     }
     if (c->status != CandidateStatus::review) {
-        replies_.answer(press.id, c->status == CandidateStatus::deleted
-                                      ? text_.already_deleted()
-                                      : text_.already_published());
+        replies_.answer(press.id, text_.already_published());
         return;
     }
     unsigned selection = press.callback.selection;
@@ -502,8 +497,8 @@ void PublishFlow::choose(const ButtonPress& press) {
 void PublishFlow::publish_selected(const ButtonPress& press) {
     const auto& id = press.callback.target;
     const auto c = candidates_.get(id);
-    if (!c || c->status == CandidateStatus::replaced) {
-        replies_.answer(press.id, text_.stale_button());
+    if (const auto refusal = stale_press(c, text_)) {
+        replies_.answer(press.id, *refusal);
         return;
     }
     std::vector<std::string> targets;

@@ -10,6 +10,7 @@
 #include "commands/callback_codec.hpp"
 #include "config/timezone.hpp"
 #include "review/caption_edit.hpp"
+#include "review/stale_press.hpp"
 #include "telegram/html.hpp"
 
 namespace memegen::bot {
@@ -313,12 +314,8 @@ void ReviewFlow::start_replacement(const ButtonPress& press, GenerationQueue& qu
         job.label = text_.job_label(text_.what_regenerate_all(), press.who);
     } else {
         const auto candidate = candidates_.get(target);
-        if (!candidate || candidate->status == CandidateStatus::replaced) {
-            replies_.answer(press.id, text_.stale_button());
-            return;
-        }
-        if (candidate->status == CandidateStatus::deleted) {
-            replies_.answer(press.id, text_.already_deleted());
+        if (const auto refusal = stale_press(candidate, text_)) {
+            replies_.answer(press.id, *refusal);
             return;
         }
         const bool track = press.callback.action == ReviewAction::change_track;
