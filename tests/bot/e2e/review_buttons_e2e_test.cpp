@@ -125,17 +125,20 @@ bool wait_unlocked(const BotProcess& bot, int count) {
     return false;
 }
 
-// The words tesseract reads in one decoded frame, inverted first: captions are light text
-// with a dark outline, and tesseract reads dark text on light best.
-std::string ocr_frame(const std::filesystem::path& video, int frame,
+// The words tesseract reads in one decoded frame, as dark text on light (what it reads
+// best): captions are white with a dark outline, so the luma is inverted, or — where the
+// meme behind is busy — only the near-white pixels are kept, as black.
+std::string ocr_frame(const std::filesystem::path& video, int frame, bool white_only,
                       const std::filesystem::path& dir) {
     const auto picture = memegen::test::decode_frame(video, frame);
     const auto pgm = dir / "frame.pgm";
     {
         std::ofstream out(pgm, std::ios::binary);
         out << "P5\n" << picture.width << ' ' << picture.height << "\n255\n";
-        for (const auto y : picture.y)
-            out.put(static_cast<char>(255 - y));
+        for (const auto y : picture.y) {
+            const int ink = white_only ? (y >= 200 ? 0 : 255) : 255 - y;
+            out.put(static_cast<char>(ink));
+        }
     }
     const std::string command = "tesseract " + pgm.string() + " stdout --psm 11 2>/dev/null";
     std::string text;
@@ -153,8 +156,14 @@ std::string ocr_frame(const std::filesystem::path& video, int frame,
 // tesseract while a viewer reads it over the seconds it stays on screen.
 std::string ocr(const std::filesystem::path& video, const std::filesystem::path& dir) {
     std::string words;
-    for (const int frame : {6, 30, 60, 90})
-        words += ocr_frame(video, frame, dir) + "\n";
+    for (const int frame : {6, 12, 24, 48}) {
+        try {
+            words += ocr_frame(video, frame, false, dir) + "\n";
+            words += ocr_frame(video, frame, true, dir) + "\n";
+        } catch (const std::exception&) {
+            break;  // a short clip: its frames are read
+        }
+    }
     return words;
 }
 
