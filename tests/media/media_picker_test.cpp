@@ -170,3 +170,20 @@ TEST_CASE("the history survives a process killed with SIGKILL mid-sequence") {
         CHECK(after.insert(pick).second);
     }
 }
+
+TEST_CASE("a broken history is moved aside, named once, and the picks go on") {
+    TempDir dir{"memegen-picker"};
+    const auto history = dir / "history.json";
+    std::ofstream(history) << R"({"memes": "meme0.png", "music": 7})";
+    MediaPicker picker(fixed(3, 1), history, 4);
+    const auto problems = picker.problems();
+    REQUIRE(problems.size() == 1);
+    CHECK(problems[0].starts_with("history.json was unreadable (it is not a source history)"));
+    CHECK(problems[0].find("; moved aside to history.json.corrupt-") != std::string::npos);
+    CHECK(picker.pick_meme());
+    CHECK(picker.problems() == problems);  // loaded once, reported once
+    std::ifstream saved(history);
+    std::stringstream text;
+    text << saved.rdbuf();
+    CHECK(text.str().find("meme") != std::string::npos);
+}

@@ -1,12 +1,12 @@
 #include "library/media_picker.hpp"
 
 #include <algorithm>
+#include <optional>
 
-#include <memegen/crash_state_store.hpp>
-#include <memegen/detail/clock.hpp>
-#include <memegen/detail/files.hpp>
 #include <memegen/log.hpp>
 #include <nlohmann/json.hpp>
+
+#include "state/state_file.hpp"
 
 namespace memegen::bot {
 
@@ -39,34 +39,49 @@ std::vector<std::filesystem::path> MediaPicker::tracks() {
     return files_(true);
 }
 
+namespace {
+
+/// history.json's content: used memes and tracks, oldest first.
+struct History {
+    std::vector<std::string> memes;
+    std::vector<std::string> music;
+};
+
+std::optional<History> parse_history(const nlohmann::json& j) {
+    const auto list = [&](const char* key) { return !j.contains(key) || j[key].is_array(); };
+    if (!j.is_object() || !list("memes") || !list("music"))
+        return std::nullopt;
+    History h;
+    const auto strings = [&](const char* key, std::vector<std::string>& out) {
+        for (const auto& m : j.value(key, nlohmann::json::array())) {
+            if (m.is_string())
+                out.push_back(m.get<std::string>());
+        }
+    };
+    strings("memes", h.memes);
+    strings("music", h.music);
+    return h;
+}
+
+JsonStateFile history_state(const std::filesystem::path& file) {
+    return JsonStateFile(file, "a source history");
+}
+
+}  // namespace
+
 void MediaPicker::load() {
     if (loaded_)
         return;
     loaded_ = true;
-    const auto read = memegen::detail::read_state_file(history_file_);
-    std::optional<std::string> problem = read.problem;
-    if (read.text) {
-        const auto j = nlohmann::json::parse(*read.text, nullptr, false);
-        const auto list = [&](const char* key) { return !j.contains(key) || j[key].is_array(); };
-        if (!j.is_object() || !list("memes") || !list("music")) {
-            // A broken history only costs repeats; move it aside and start over.
-            problem = detail::quarantine_file(history_file_, j.is_discarded()
-                                                                 ? "it is not valid JSON"
-                                                                 : "it is not a source history");
-        } else {
-            for (const auto& m : j.value("memes", nlohmann::json::array())) {
-                if (m.is_string())
-                    used_memes_.push_back(m.get<std::string>());
-            }
-            for (const auto& m : j.value("music", nlohmann::json::array())) {
-                if (m.is_string())
-                    used_tracks_.push_back(m.get<std::string>());
-            }
-        }
+    // A broken history only costs repeats: JsonStateFile moves it aside and we start over.
+    auto loaded = history_state(history_file_).load(parse_history);
+    if (loaded.value) {
+        used_memes_ = std::move(loaded.value->memes);
+        used_tracks_ = std::move(loaded.value->music);
     }
-    if (problem) {
-        log_warning("{}; the source history starts afresh", *problem);
-        problems_.push_back(*problem);
+    if (loaded.problem) {
+        log_warning("{}; the source history starts afresh", *loaded.problem);
+        problems_.push_back(*loaded.problem);
     }
 }
 
@@ -79,7 +94,7 @@ std::vector<std::string> MediaPicker::problems() {
 void MediaPicker::save() {
     const nlohmann::json j = {{"memes", used_memes_}, {"music", used_tracks_}};
     try {
-        detail::write_file_atomically(history_file_, j.dump(1) + "\n");
+        history_state(history_file_).save(j, 1);
     } catch (const std::exception& e) {
         log_error("cannot save the source history: {}", e.what());
     }
