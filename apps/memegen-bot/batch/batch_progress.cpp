@@ -1,12 +1,20 @@
 #include "batch/batch_progress.hpp"
 
-#include <memegen/detail/files.hpp>
 #include <memegen/log.hpp>
 #include <nlohmann/json.hpp>
 
+#include "state/state_file.hpp"
 #include "telegram/html.hpp"
 
 namespace memegen::bot {
+
+namespace {
+
+JsonStateFile batch_record(const std::filesystem::path& file) {
+    return JsonStateFile(file, "a batch record");
+}
+
+}  // namespace
 
 BatchProgress::BatchProgress(Replies& replies, const Messages& text,
                              std::filesystem::path record_file, ChatId chat, std::string label,
@@ -32,7 +40,7 @@ void BatchProgress::write_record() const {
                                  {"failed", failed}};
         if (message_id_)
             record["message_id"] = *message_id_;
-        memegen::detail::write_file_atomically(record_file_, record.dump(2) + "\n");
+        batch_record(record_file_).save(record);
     } catch (const std::exception& e) {
         log_warning("cannot record the running batch: {}", e.what());
     }
@@ -74,40 +82,39 @@ void BatchProgress::end(const std::string& text, bool keep_record) {
 
 namespace {
 
-bool is_batch_record(const nlohmann::json& j) {
+/// What batch.json tells the next start.
+struct Interrupted {
+    std::string label;
+    int made = 0;
+    int total = 0;
+};
+
+std::optional<Interrupted> parse_record(const nlohmann::json& j) {
     const auto is_int = [&](const char* key) {
         return j.contains(key) && j[key].is_number_integer();
     };
-    return j.is_object() && j.contains("label") && j["label"].is_string() && j.contains("chat") &&
-           j["chat"].is_string() && is_int("total") && is_int("made") && is_int("failed") &&
-           (!j.contains("message_id") || j["message_id"].is_number_integer());
+    if (!j.is_object() || !j.contains("label") || !j["label"].is_string() || !j.contains("chat") ||
+        !j["chat"].is_string() || !is_int("total") || !is_int("made") || !is_int("failed") ||
+        (j.contains("message_id") && !j["message_id"].is_number_integer()))
+        return std::nullopt;
+    return Interrupted{j["label"].get<std::string>(), j["made"].get<int>(), j["total"].get<int>()};
 }
 
 }  // namespace
 
 void report_interrupted_batch(const std::filesystem::path& record_file, Replies& replies,
                               const Messages& text, const ChatId& owner, CrashStateStore& state) {
-    const auto read = memegen::detail::read_state_file(record_file);
-    std::optional<std::string> problem = read.problem;
-    if (read.text) {
-        const auto j = nlohmann::json::parse(*read.text, nullptr, false);
-        if (!is_batch_record(j)) {
-            problem = memegen::detail::quarantine_file(
-                record_file,
-                j.is_discarded() ? "it is not valid JSON" : "it is not a batch record");
-        } else {
-            const auto label = j["label"].get<std::string>();
-            const auto made = j["made"].get<int>();
-            const auto total = j["total"].get<int>();
-            log_warning("the batch '{}' was interrupted ({} of {} made)", label, made, total);
-            replies.say(owner, text.batch_interrupted(escape_html(label), made, total));
-            std::error_code ec;
-            std::filesystem::remove(record_file, ec);
-        }
+    const auto loaded = batch_record(record_file).load(parse_record);
+    if (loaded.value) {
+        const auto& [label, made, total] = *loaded.value;
+        log_warning("the batch '{}' was interrupted ({} of {} made)", label, made, total);
+        replies.say(owner, text.batch_interrupted(escape_html(label), made, total));
+        std::error_code ec;
+        std::filesystem::remove(record_file, ec);
     }
-    if (problem) {
-        log_warning("{}", *problem);
-        state.note_problem(stage::state_corrupt, *problem, {{"file", "batch.json"}});
+    if (loaded.problem) {
+        log_warning("{}", *loaded.problem);
+        state.note_problem(stage::state_corrupt, *loaded.problem, {{"file", "batch.json"}});
     }
 }
 
