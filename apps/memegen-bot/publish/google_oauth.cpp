@@ -2,12 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 #include <memegen/detail/files.hpp>
 
 #include "memegen/log.hpp"
 #include "publish/http.hpp"
+#include "state/state_file.hpp"
 
 namespace memegen::bot::publish {
 
@@ -18,6 +21,19 @@ namespace {
 
 constexpr std::string_view kTarget = "youtube";
 constexpr std::string_view kDeviceGrant = "urn:ietf:params:oauth:grant-type:device_code";
+
+/// The token file holds the refresh token: private to the bot's user.
+JsonStateFile token_state(const std::filesystem::path& file) {
+    return JsonStateFile(file, "a token file", 0600);
+}
+
+/// The stored refresh token. Checks types instead of letting nlohmann throw: a parse
+/// exception's text goes into the problem text, and must never quote the secret.
+std::optional<std::string> parse_token(const json& stored) {
+    if (!stored.is_object() || !stored.value("refresh_token", json()).is_string())
+        return std::nullopt;
+    return stored["refresh_token"].get<std::string>();
+}
 
 }  // namespace
 
@@ -32,19 +48,11 @@ struct GoogleOAuth::TokenAnswer {
 GoogleOAuth::GoogleOAuth(GoogleOAuthConfig config) : config_(std::move(config)) {
     memegen::register_secret(config_.client_secret);
     if (!config_.token_file.empty()) {
-        const auto read = memegen::detail::read_state_file(config_.token_file);
-        if (read.problem)
-            memegen::log_warning("YouTube authorization: {}", *read.problem);
-        if (read.text) {
-            const json stored = json::parse(*read.text, nullptr, false);
-            if (stored.is_object() && stored.value("refresh_token", json()).is_string()) {
-                refresh_token_ = stored["refresh_token"].get<std::string>();
-            } else {
-                memegen::log_warning(
-                    "YouTube authorization: {}",
-                    memegen::detail::quarantine_file(config_.token_file, "not a token file"));
-            }
-        }
+        auto loaded = token_state(config_.token_file).load(parse_token);
+        if (loaded.problem)
+            memegen::log_warning("YouTube authorization: {}", *loaded.problem);
+        if (loaded.value)
+            refresh_token_ = std::move(*loaded.value);
     }
     if (refresh_token_.empty())
         refresh_token_ = config_.refresh_token;
@@ -162,7 +170,7 @@ void GoogleOAuth::store_refresh_token_locked(const std::string& token) {
     if (config_.token_file.has_parent_path())
         memegen::detail::ensure_private_directory(config_.token_file.parent_path());
     const json doc = {{"refresh_token", token}, {"scope", config_.scope}};
-    memegen::detail::write_file_atomically(config_.token_file, doc.dump() + "\n", 0600);
+    token_state(config_.token_file).save(doc, -1);
 }
 
 bool GoogleOAuth::connected() const {

@@ -167,6 +167,37 @@ TEST_CASE("the device flow waits through pending and slow_down and stores the re
     }
 }
 
+TEST_CASE(
+    "a broken token file is moved aside and named, never quoted; the configured token serves") {
+    FakeGoogle google;
+    TempDir dir("publish-oauth");
+    const auto file = dir / "state" / "youtube_token.json";
+    std::filesystem::create_directories(file.parent_path());
+    const std::string secret = "1//stored-refresh-secret";
+    std::string reason;
+    SUBCASE("cut short") {
+        std::ofstream(file) << R"({"refresh_token": ")" << secret;
+        reason = "(it is not valid JSON)";
+    }
+    SUBCASE("the token of the wrong type") {
+        std::ofstream(file) << R"({"refresh_token": [")" << secret << R"("]})";
+        reason = "(it is not a token file)";
+    }
+    std::vector<std::string> lines;
+    memegen::set_log_sink(
+        [&](memegen::LogLevel, std::string_view line) { lines.emplace_back(line); });
+    auto config = oauth_config(google, dir);
+    config.refresh_token = google.refresh_token;
+    GoogleOAuth oauth(config);
+    memegen::set_log_sink({});
+    CHECK(oauth.connected());
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].find("YouTube authorization: youtube_token.json was unreadable " + reason +
+                        "; moved aside to youtube_token.json.corrupt-") != std::string::npos);
+    CHECK(lines[0].find("stored-refresh-secret") == std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(file));
+}
+
 TEST_CASE("a YouTube upload arrives byte for byte with the requested metadata") {
     FakeGoogle google;
     TempDir dir("publish-youtube");
