@@ -48,14 +48,7 @@ struct Fixture {
     }
 
     // Texts of the messages the bot sent to `chat`, in order.
-    std::vector<std::string> texts(std::int64_t chat) const {
-        std::vector<std::string> out;
-        for (const auto& m : api.sent_messages(chat)) {
-            if (m.contains("text"))
-                out.push_back(m["text"].get<std::string>());
-        }
-        return out;
-    }
+    std::vector<std::string> texts(std::int64_t chat) const { return api.sent_texts(chat); }
 
     bool wait_for_text(std::int64_t chat, const std::string& needle,
                        std::chrono::milliseconds timeout = kWait) const {

@@ -106,14 +106,7 @@ struct Fixture {
 
     std::filesystem::path state() const { return dir / "state"; }
 
-    std::vector<std::string> texts(std::int64_t chat) const {
-        std::vector<std::string> out;
-        for (const auto& m : api.sent_messages(chat)) {
-            if (m.contains("text"))
-                out.push_back(m["text"].get<std::string>());
-        }
-        return out;
-    }
+    std::vector<std::string> texts(std::int64_t chat) const { return api.sent_texts(chat); }
 
     bool wait_for_text(std::int64_t chat, const std::string& needle, std::size_t after = 0) const {
         return api.wait_until(

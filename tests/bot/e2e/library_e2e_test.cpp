@@ -40,14 +40,7 @@ struct Fixture {
         config = memegen::test::test_config(api, dir.path());
     }
 
-    std::vector<std::string> texts(std::int64_t chat) const {
-        std::vector<std::string> out;
-        for (const auto& m : api.sent_messages(chat)) {
-            if (m.contains("text"))
-                out.push_back(m["text"].get<std::string>());
-        }
-        return out;
-    }
+    std::vector<std::string> texts(std::int64_t chat) const { return api.sent_texts(chat); }
 
     // The first message to `chat` containing `needle` (waits for it); "" on timeout.
     std::string wait_for_text(std::int64_t chat, const std::string& needle) const {

@@ -106,14 +106,7 @@ struct Fixture {
 
     std::filesystem::path schedule_file() const { return dir / "state" / "schedule.json"; }
 
-    std::vector<std::string> texts(std::int64_t chat) const {
-        std::vector<std::string> out;
-        for (const auto& m : api.sent_messages(chat)) {
-            if (m.contains("text"))
-                out.push_back(m["text"].get<std::string>());
-        }
-        return out;
-    }
+    std::vector<std::string> texts(std::int64_t chat) const { return api.sent_texts(chat); }
 
     // The `n`th message (from 1) to `chat`, once it has come.
     std::string message(std::int64_t chat, std::size_t n) const {

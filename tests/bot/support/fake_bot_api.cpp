@@ -1255,6 +1255,15 @@ std::vector<json> FakeBotApi::sent_messages(std::int64_t chat_id) const {
     return out;
 }
 
+std::vector<std::string> FakeBotApi::sent_texts(std::int64_t chat_id) const {
+    std::vector<std::string> out;
+    for (const auto& m : sent_messages(chat_id)) {
+        if (m.contains("text"))
+            out.push_back(m["text"].get<std::string>());
+    }
+    return out;
+}
+
 std::vector<json> FakeBotApi::all_sent_messages() const {
     std::lock_guard lock(impl_->mutex);
     std::vector<json> out;

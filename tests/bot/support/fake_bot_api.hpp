@@ -223,6 +223,9 @@ class FakeBotApi {
 
     /// Messages the bot sent to `chat_id` (current state, edits applied), oldest first.
     [[nodiscard]] std::vector<nlohmann::json> sent_messages(std::int64_t chat_id) const;
+    /// The texts of the text messages the bot sent to `chat_id` (edits applied), oldest first:
+    /// what a person in that chat reads.
+    [[nodiscard]] std::vector<std::string> sent_texts(std::int64_t chat_id) const;
     /// Every message the bot sent, oldest first.
     [[nodiscard]] std::vector<nlohmann::json> all_sent_messages() const;
     /// The message with `message_id`, if the bot sent it.
