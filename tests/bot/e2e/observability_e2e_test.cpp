@@ -107,7 +107,14 @@ TEST_CASE("the metrics endpoint counts a /generate and a scraper sees it") {
     CHECK(page.at("memegen_generation_guard_held") == 0);
     CHECK(page.at("memegen_generations_total{trigger=\"command\",result=\"ok\"}") == 0);
     CHECK(page.at("process_resident_memory_bytes") > 1e6);
-    CHECK(page.at("process_resident_memory_bytes") < 100e6);  // the bot; renders are children
+    // The bot itself, idle: renders are children. Under AddressSanitizer its shadow memory and
+    // quarantine count in RSS too (114 MB idle with the publish and housekeeping threads).
+#if defined(__SANITIZE_ADDRESS__)
+    constexpr double kIdleBound = 300e6;
+#else
+    constexpr double kIdleBound = 100e6;
+#endif
+    CHECK(page.at("process_resident_memory_bytes") < kIdleBound);
 
     api.push_message(kOwner, kOwner, "/generate");
     REQUIRE(api.wait_for_calls("sendVideo", 1, kWait));
