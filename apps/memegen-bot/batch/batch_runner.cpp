@@ -20,14 +20,16 @@ void remove_rendered(const std::vector<Made>& made) {
 }  // namespace
 
 BatchRunner::BatchRunner(const BotConfig& config, const Messages& text, Replies& replies,
-                         Generator& generator, ReviewFlow& review, CandidateStore& candidates,
-                         CrashStateStore& state, ResourceMonitor& monitor, GenerationCounts& counts,
+                         Generator& generator, ReviewFlow& review, PublishFlow& publish,
+                         CandidateStore& candidates, CrashStateStore& state,
+                         ResourceMonitor& monitor, GenerationCounts& counts,
                          ScheduledRuns& schedule, std::stop_token bot_stop)
     : config_(config),
       text_(text),
       replies_(replies),
       generator_(generator),
       review_(review),
+      publish_(publish),
       candidates_(candidates),
       state_(state),
       monitor_(monitor),
@@ -130,10 +132,10 @@ void BatchRunner::run_scheduled(Job& job, std::stop_token stop) {
     progress.show(true);
     const auto harvest = make_all(job, progress, stop);
     bool any_sent = false;
-    if (config_.auto_publish && config_.channel && !harvest.made.empty() &&
+    if (config_.auto_publish && publish_.has_targets() && !harvest.made.empty() &&
         !stop.stop_requested()) {
         progress.end(progress.counts_text(), false);
-        any_sent = auto_publish(job, harvest);
+        any_sent = auto_publish(job, harvest, batch_id);
     } else if (!stop.stop_requested()) {
         // The progress message becomes the intro of the candidates below it.
         progress.end(harvest.made.empty()
@@ -179,25 +181,20 @@ BatchRunner::Harvest BatchRunner::make_all(Job& job, BatchProgress& progress,
     return out;
 }
 
-bool BatchRunner::auto_publish(Job& job, const Harvest& harvest) {
-    const auto& first = harvest.made.front().result;
-    VideoUpload upload;
-    upload.chat_id = *config_.channel;
-    upload.video = first.output;
-    upload.filename = "meme.mp4";
-    upload.width = first.width;
-    upload.height = first.height;
-    upload.duration = static_cast<int>(first.duration_seconds + 0.5);
-    if (std::filesystem::exists(first.thumbnail))
-        upload.thumbnail = first.thumbnail;
-    const auto outcome = replies_.send_video(upload);
-    if (outcome.sent) {
-        counts_.finished(job, true);
-    } else {
-        state_.record_problem(stage::send_error, outcome.error, {{"label", job.label}});
-    }
+// The first good meme goes out without waiting for review, through the same targets and
+// per-target lines as the Publish button, so the owner sees what was posted where (and can
+// Retry a failed target); the rest of the batch is dropped.
+bool BatchRunner::auto_publish(Job& job, const Harvest& harvest, const std::string& batch_id) {
+    const auto sent = review_.send(harvest.made.front(), job.chat, batch_id);
+    counts_.finished(job, sent.candidate.has_value());
     remove_rendered(harvest.made);
-    return outcome.sent.has_value();
+    if (!sent.candidate) {
+        if (!sent.failure_html.empty())
+            replies_.say(job.chat, sent.failure_html);
+        return false;
+    }
+    publish_.publish_now(sent.candidate->id);
+    return true;
 }
 
 bool BatchRunner::send_for_review(Job& job, const Harvest& harvest, const std::string& batch_id) {

@@ -2,7 +2,8 @@
 /// \file batch_runner.hpp
 /// Jobs that make several memes: /generate [N] (each meme sent as it is made) and scheduled
 /// batches (/runscheduled, a daily slot, Regenerate all: all made first, then sent under one
-/// intro, or the first one posted to the channel when auto_publish is on).
+/// intro; with auto_publish on, the first one is sent and at once published to the Publish
+/// button's targets, the rest dropped).
 
 #include <stop_token>
 #include <string>
@@ -19,6 +20,7 @@
 #include "generation/generation_counts.hpp"
 #include "generation/generator.hpp"
 #include "replies/replies.hpp"
+#include "review/publish_flow.hpp"
 #include "review/review_flow.hpp"
 
 namespace memegen::bot {
@@ -27,9 +29,9 @@ namespace memegen::bot {
 class BatchRunner {
   public:
     BatchRunner(const BotConfig& config, const Messages& text, Replies& replies,
-                Generator& generator, ReviewFlow& review, CandidateStore& candidates,
-                CrashStateStore& state, ResourceMonitor& monitor, GenerationCounts& counts,
-                ScheduledRuns& schedule, std::stop_token bot_stop);
+                Generator& generator, ReviewFlow& review, PublishFlow& publish,
+                CandidateStore& candidates, CrashStateStore& state, ResourceMonitor& monitor,
+                GenerationCounts& counts, ScheduledRuns& schedule, std::stop_token bot_stop);
 
     /// /generate [N]; `stop` is the job's.
     void run_generate(Job& job, std::stop_token stop);
@@ -49,7 +51,7 @@ class BatchRunner {
     void end_generate(Job& job, BatchProgress& progress, bool batch,
                       std::chrono::steady_clock::time_point started, std::stop_token stop);
     Harvest make_all(Job& job, BatchProgress& progress, std::stop_token stop);
-    bool auto_publish(Job& job, const Harvest& harvest);
+    bool auto_publish(Job& job, const Harvest& harvest, const std::string& batch_id);
     bool send_for_review(Job& job, const Harvest& harvest, const std::string& batch_id);
     void end_scheduled_stopped(Job& job, BatchProgress& progress, const Harvest& harvest,
                                bool any_sent);
@@ -60,6 +62,7 @@ class BatchRunner {
     Replies& replies_;
     Generator& generator_;
     ReviewFlow& review_;
+    PublishFlow& publish_;
     CandidateStore& candidates_;
     CrashStateStore& state_;
     ResourceMonitor& monitor_;

@@ -231,8 +231,9 @@ std::vector<ConfigField> schedule_and_path_keys() {
         choice({.key = "language", .doc = "Language of the bot's replies."}, M(language),
                std::vector<std::pair<S, Language>>{{"en", Language::en}, {"ru", Language::ru}}),
         boolean({.key = "auto_publish",
-                 .doc = "Publish the first good candidate of a scheduled "
-                        "job without waiting for review."},
+                 .doc = "Publish the first good candidate of a scheduled job to "
+                        "publish.default_targets without waiting for review (the owner "
+                        "still sees it, with a line per target)."},
                 M(auto_publish)),
         path({.key = "state_dir",
               .doc = "State files: schedule.json, offset.json, "

@@ -65,8 +65,6 @@ void to_json(nlohmann::json& j, const Candidate& c) {
         }
         j["targets"] = std::move(targets);
     }
-    if (c.report_message_id != 0)
-        j["report_message_id"] = c.report_message_id;
 }
 
 void from_json(const nlohmann::json& j, Candidate& c) {
@@ -107,7 +105,6 @@ void from_json(const nlohmann::json& j, Candidate& c) {
             c.targets[name] = std::move(state);
         }
     }
-    c.report_message_id = j.value("report_message_id", std::int64_t{0});
 }
 
 CandidateStore::CandidateStore(std::filesystem::path file)

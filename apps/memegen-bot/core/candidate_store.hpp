@@ -73,7 +73,6 @@ struct Candidate {
     std::optional<EditedCaptions> captions;  ///< set once the owner edited the captions
     std::string track;                       ///< the track's label as shown ("artist — title")
     std::map<std::string, TargetState> targets;  ///< per publishing target, by target name
-    std::int64_t report_message_id = 0;          ///< the message with one line per target
 };
 
 void to_json(nlohmann::json& j, const Candidate& c);

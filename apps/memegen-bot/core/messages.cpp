@@ -682,9 +682,6 @@ std::string Messages::publishing(int targets) const {
         return fmt::format("📤 Публикую: целей — {}", targets);
     return fmt::format("📤 Publishing to {} {}", targets, targets == 1 ? "target" : "targets");
 }
-std::string Messages::publish_report_title() const {
-    return ru() ? "📤 <b>Публикация</b>" : "📤 <b>Publishing</b>";
-}
 std::string Messages::publish_queued(std::string_view label_html) const {
     return ru() ? fmt::format("⏳ {}: в очереди", label_html)
                 : fmt::format("⏳ {}: queued", label_html);

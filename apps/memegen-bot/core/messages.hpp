@@ -185,11 +185,10 @@ struct Messages {
                                              std::string_view date, std::string_view clock,
                                              int distance, int max_distance) const;
 
-    // Publishing to targets (review/publish_flow): the toast, the report's lines, Retry.
+    // Publishing to targets (review/publish_flow): the toast, the per-target lines, Retry.
     /// The toast of Publish: the post is on its way to `targets` targets.
     [[nodiscard]] std::string publishing(int targets) const;
-    /// The report message under a candidate: its first line, then one line per target.
-    [[nodiscard]] std::string publish_report_title() const;
+    /// One line per target, added to the review message's caption.
     [[nodiscard]] std::string publish_queued(std::string_view label_html) const;
     [[nodiscard]] std::string publish_progress(std::string_view label_html, int percent) const;
     [[nodiscard]] std::string publish_done(std::string_view label_html,

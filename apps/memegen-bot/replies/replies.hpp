@@ -46,6 +46,9 @@ class Replies {
     /// Replaces a message's text.
     virtual void edit_text(const ChatId& chat, std::int64_t message_id,
                            const std::string& html) = 0;
+    /// Replaces a video's caption and its keyboard in one edit (nullopt: no keyboard).
+    virtual void edit_caption(const ChatId& chat, std::int64_t message_id, const std::string& html,
+                              const std::optional<nlohmann::json>& markup) = 0;
     /// Replaces (or with nullopt removes) a message's inline keyboard.
     virtual void edit_markup(const ChatId& chat, std::int64_t message_id,
                              const std::optional<nlohmann::json>& markup) = 0;

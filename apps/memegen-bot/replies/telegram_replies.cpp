@@ -89,6 +89,16 @@ void TelegramReplies::edit_text(const ChatId& chat, std::int64_t message_id,
     }
 }
 
+void TelegramReplies::edit_caption(const ChatId& chat, std::int64_t message_id,
+                                   const std::string& html,
+                                   const std::optional<nlohmann::json>& markup) {
+    try {
+        api_.edit_message_caption(chat, message_id, html, markup, stop_);
+    } catch (const std::exception& e) {
+        note_error(e, "editMessageCaption");
+    }
+}
+
 void TelegramReplies::edit_markup(const ChatId& chat, std::int64_t message_id,
                                   const std::optional<nlohmann::json>& markup) {
     try {

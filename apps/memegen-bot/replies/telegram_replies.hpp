@@ -25,6 +25,8 @@ class TelegramReplies final : public Replies {
     void answer(const std::string& callback_id, const std::string& text = {},
                 bool alert = false) override;
     void edit_text(const ChatId& chat, std::int64_t message_id, const std::string& html) override;
+    void edit_caption(const ChatId& chat, std::int64_t message_id, const std::string& html,
+                      const std::optional<nlohmann::json>& markup) override;
     void edit_markup(const ChatId& chat, std::int64_t message_id,
                      const std::optional<nlohmann::json>& markup) override;
     void chat_action(const ChatId& chat, std::string_view action) override;

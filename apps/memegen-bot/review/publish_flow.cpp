@@ -249,13 +249,12 @@ void PublishFlow::run_one(Worker& w, const std::string& id, const std::stop_toke
     finish(id);
 }
 
-// After a target ended: the report shows it; once every target is done the candidate is
-// published (its review buttons become one "Published" button) and its kept files go.
+// After a target ended: once every target is done the candidate is published and its kept
+// files go; the review message shows the new state either way.
 void PublishFlow::finish(const std::string& id) {
-    show_report(id);
-    bool all_done = true;
     bool file_needed = false;
     const auto c = candidates_.update(id, [&](Candidate& c) {
+        bool all_done = true;
         for (const auto& [target, t] : c.targets) {
             if (t.state != "done") {
                 all_done = false;
@@ -272,29 +271,21 @@ void PublishFlow::finish(const std::string& id) {
                              .count();
         return true;
     });
-    if (!c)
-        return;
-    if (!file_needed)
+    if (c && !file_needed)
         files_.release(id);
-    if (all_done) {
-        replies_.edit_markup(
-            c->chat, c->message_id,
-            nlohmann::json{
-                {"inline_keyboard",
-                 {{{{"text", text_.button_published()},
-                    {"callback_data", encode_callback({ReviewAction::published, id})}}}}}});
-    }
+    show_report(id);
 }
 
-std::string PublishFlow::report_html(const Candidate& c) {
-    std::string out = text_.publish_report_title();
+std::string PublishFlow::target_lines(const Candidate& c) {
+    std::string out;
     for (const auto& w : workers_) {
         const auto it = c.targets.find(w->name);
         if (it == c.targets.end())
             continue;
         const auto& t = it->second;
         const auto label = escape_html(w->publisher->label());
-        out += "\n";
+        if (!out.empty())
+            out += "\n";
         if (t.state == "done") {
             out += text_.publish_done(label, escape_html(t.url));
         } else if (t.state == "failed") {
@@ -317,10 +308,29 @@ std::string PublishFlow::report_html(const Candidate& c) {
                 percent >= 0 ? text_.publish_progress(label, percent) : text_.publish_queued(label);
         }
     }
-    return truncate_html(out, 4096);
+    return out;
 }
 
-std::optional<nlohmann::json> PublishFlow::report_keyboard(const Candidate& c) const {
+std::string PublishFlow::caption_html(const Candidate& c) {
+    // A caption holds 1024 characters: the target lines come first (a long failure reason is
+    // cut, its whole text is in /status and the log), the review caption gets what is left.
+    const auto lines = truncate_html(target_lines(c), kMaxCaptionLength / 2);
+    if (lines.empty())
+        return c.caption;
+    const auto room = kMaxCaptionLength - html_text_length(lines) - 2;
+    const auto head = truncate_html(c.caption, room);
+    return head.empty() ? lines : head + "\n\n" + lines;
+}
+
+// Failed targets get a Retry each; once every target is done the review buttons are one
+// "Published" button; while uploads run there is nothing to press.
+std::optional<nlohmann::json> PublishFlow::review_keyboard(const Candidate& c) const {
+    if (c.status == CandidateStatus::published) {
+        return nlohmann::json{
+            {"inline_keyboard",
+             {{{{"text", text_.button_published()},
+                {"callback_data", encode_callback({ReviewAction::published, c.id})}}}}}};
+    }
     auto rows = nlohmann::json::array();
     for (const auto& w : workers_) {
         const auto it = c.targets.find(w->name);
@@ -338,11 +348,9 @@ std::optional<nlohmann::json> PublishFlow::report_keyboard(const Candidate& c) c
 void PublishFlow::show_report(const std::string& id) {
     std::lock_guard lock(report_mutex_);
     const auto c = candidates_.get(id);
-    if (!c || c->report_message_id == 0)
+    if (!c || c->message_id == 0)
         return;
-    replies_.edit_text(c->chat, c->report_message_id, report_html(*c));
-    if (const auto keyboard = report_keyboard(*c))
-        replies_.edit_markup(c->chat, c->report_message_id, keyboard);
+    replies_.edit_caption(c->chat, c->message_id, caption_html(*c), review_keyboard(*c));
 }
 
 void PublishFlow::publish(const ButtonPress& press) {
@@ -357,44 +365,48 @@ void PublishFlow::publish(const ButtonPress& press) {
         replies_.answer(press.id, text_.no_channel(), true);
         return;
     }
-    start_publishing(press, *candidate, targets);
+    start_publishing(press.id, *candidate, targets);
 }
 
-void PublishFlow::start_publishing(const ButtonPress& press, const Candidate& candidate,
+void PublishFlow::publish_now(const std::string& id) {
+    const auto candidate = candidates_.get(id);
+    const auto targets = default_targets();
+    if (!candidate || targets.empty())
+        return;
+    log_info("auto_publish: publishing candidate {} without review", id);
+    start_publishing(std::nullopt, *candidate, targets);
+}
+
+void PublishFlow::start_publishing(const std::optional<std::string>& press_id,
+                                   const Candidate& candidate,
                                    const std::vector<std::string>& targets) {
     const auto& id = candidate.id;
     if (dry_run_ != nullptr && dry_run_->on()) {
-        answer_dry_run(press, candidate, targets);
+        answer_dry_run(press_id, candidate, targets);
         return;
     }
     // review → publishing happens once, so a double press cannot post twice.
     if (!candidates_.transition(id, CandidateStatus::review, CandidateStatus::publishing)) {
-        replies_.answer(press.id, text_.already_published());
+        if (press_id)
+            replies_.answer(*press_id, text_.already_published());
         return;
     }
-    auto c = candidates_.update(id, [&](Candidate& c) {
+    candidates_.update(id, [&](Candidate& c) {
         for (const auto& t : targets) {
             if (c.targets.count(t) == 0)
                 c.targets[t] = TargetState{"queued", {}, {}, false, {}};
         }
         return true;
     });
-    replies_.answer(press.id, text_.publishing(static_cast<int>(targets.size())));
-    {
-        std::lock_guard lock(report_mutex_);
-        if (const auto sent = replies_.say(c->chat, report_html(*c))) {
-            candidates_.update(id, [&](Candidate& c) {
-                c.report_message_id = *sent;
-                return true;
-            });
-        }
-    }
+    if (press_id)
+        replies_.answer(*press_id, text_.publishing(static_cast<int>(targets.size())));
+    show_report(id);
     for (const auto& t : targets)
         enqueue(t, id);
 }
 
 // What Publish would do, said in the review chat; no state changes.
-void PublishFlow::answer_dry_run(const ButtonPress& press, const Candidate& c,
+void PublishFlow::answer_dry_run(const std::optional<std::string>& press_id, const Candidate& c,
                                  const std::vector<std::string>& targets) {
     std::string lines;
     for (const auto& target : targets) {
@@ -404,7 +416,8 @@ void PublishFlow::answer_dry_run(const ButtonPress& press, const Candidate& c,
             lines += "\n";
         lines += text_.dry_run_target(escape_html(w->publisher->label()), what);
     }
-    replies_.answer(press.id, text_.dry_run_toast());
+    if (press_id)
+        replies_.answer(*press_id, text_.dry_run_toast());
     replies_.say(c.chat,
                  text_.dry_run_report(escape_html(fs::path(c.media).filename().string()), lines));
 }
@@ -510,7 +523,7 @@ void PublishFlow::publish_selected(const ButtonPress& press) {
         replies_.answer(press.id, text_.choose_nothing(), true);
         return;
     }
-    start_publishing(press, *c, targets);
+    start_publishing(press.id, *c, targets);
 }
 
 void PublishFlow::retry(const ButtonPress& press) {

@@ -7,8 +7,9 @@
 /// target. Per-target state lives in candidates.json (queued → uploading → done | failed): a
 /// target is published at most once per candidate, and what a stopped run left queued or
 /// uploading is taken up again at start (the publishers' journal resumes or refuses to post
-/// twice). One report message under the candidate shows a line per target (⏳, ✅ + link,
-/// ❌ + reason) with a Retry button per failed target.
+/// twice). The review message itself shows the outcome: its caption gains a line per target
+/// (⏳ queued or % uploaded, ✅ + link, ❌ + reason) and its keyboard a Retry button per failed
+/// target, then one "Published" button once every target is done.
 /// Error idiom: publishers never throw (publisher.hpp); a failure becomes the target's line
 /// and a publish_error problem naming target and cause.
 
@@ -54,8 +55,13 @@ class PublishFlow {
     /// Stops the workers (an upload in flight ends as a resumable stop) and joins them.
     void stop();
 
+    /// True when the Publish button has somewhere to go (publish.default_targets).
+    [[nodiscard]] bool has_targets() const { return !default_targets().empty(); }
     /// The Publish button of candidate press.callback.target.
     void publish(const ButtonPress& press);
+    /// Publishes candidate `id` (in review) to the default targets as if Publish were pressed:
+    /// auto_publish. Under /dryrun it only says what it would post.
+    void publish_now(const std::string& id);
     /// A Retry button: press.callback.platform again for press.callback.target.
     void retry(const ButtonPress& press);
     /// 🎯 Choose platforms, a toggle, and Publish selected (the review keyboard is edited in
@@ -81,13 +87,16 @@ class PublishFlow {
     void run_one(Worker& w, const std::string& candidate_id, const std::stop_token& stop);
     [[nodiscard]] publish::PublishItem item_of(const Candidate& c, const Worker& w) const;
     void finish(const std::string& candidate_id);
+    /// Edits the review message: its caption with one line per target, its keyboard.
     void show_report(const std::string& candidate_id);
-    [[nodiscard]] std::string report_html(const Candidate& c);
-    [[nodiscard]] std::optional<nlohmann::json> report_keyboard(const Candidate& c) const;
-    void start_publishing(const ButtonPress& press, const Candidate& c,
+    [[nodiscard]] std::string target_lines(const Candidate& c);
+    [[nodiscard]] std::string caption_html(const Candidate& c);
+    [[nodiscard]] std::optional<nlohmann::json> review_keyboard(const Candidate& c) const;
+    // `press_id`: the button press to answer; none for publish_now.
+    void start_publishing(const std::optional<std::string>& press_id, const Candidate& c,
                           const std::vector<std::string>& targets);
     [[nodiscard]] nlohmann::json choice_keyboard(const std::string& id, unsigned selection) const;
-    void answer_dry_run(const ButtonPress& press, const Candidate& c,
+    void answer_dry_run(const std::optional<std::string>& press_id, const Candidate& c,
                         const std::vector<std::string>& targets);
 
     const BotConfig& config_;
@@ -100,7 +109,7 @@ class PublishFlow {
     std::vector<std::unique_ptr<Worker>> workers_;
     const DryRun* dry_run_ = nullptr;
 
-    std::mutex report_mutex_;  // one report edit at a time, rendered from the newest state
+    std::mutex report_mutex_;  // one caption edit at a time, rendered from the newest state
     std::mutex progress_mutex_;
     std::map<std::pair<std::string, std::string>, int> progress_;  // (candidate, target) → %
     std::mutex idle_mutex_;

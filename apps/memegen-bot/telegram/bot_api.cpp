@@ -395,6 +395,18 @@ json BotApi::edit_message_text(const ChatId& chat_id, std::int64_t message_id,
     return call("editMessageText", params, stop);
 }
 
+json BotApi::edit_message_caption(const ChatId& chat_id, std::int64_t message_id,
+                                  std::string_view caption, const std::optional<json>& reply_markup,
+                                  std::stop_token stop) const {
+    json params = {{"chat_id", chat_id.to_json()},
+                   {"message_id", message_id},
+                   {"caption", sanitize_utf8(caption)},
+                   {"parse_mode", "HTML"}};
+    if (reply_markup)
+        params["reply_markup"] = *reply_markup;
+    return call("editMessageCaption", params, stop);
+}
+
 json BotApi::edit_message_reply_markup(const ChatId& chat_id, std::int64_t message_id,
                                        const std::optional<json>& reply_markup,
                                        std::stop_token stop) const {

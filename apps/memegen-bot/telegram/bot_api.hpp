@@ -105,6 +105,14 @@ class BotApi {
                                      std::string_view text, const MessageOptions& options = {},
                                      std::stop_token stop = {}) const;
 
+    /// editMessageCaption (a video's caption, HTML); the keyboard becomes `reply_markup`, or
+    /// goes when it is empty (Telegram drops a keyboard an edit does not repeat). Throws with
+    /// is_not_modified() if nothing changed.
+    nlohmann::json edit_message_caption(const ChatId& chat_id, std::int64_t message_id,
+                                        std::string_view caption,
+                                        const std::optional<nlohmann::json>& reply_markup,
+                                        std::stop_token stop = {}) const;
+
     /// editMessageReplyMarkup; an empty `reply_markup` removes the keyboard.
     nlohmann::json edit_message_reply_markup(const ChatId& chat_id, std::int64_t message_id,
                                              const std::optional<nlohmann::json>& reply_markup,

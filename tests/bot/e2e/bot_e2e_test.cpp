@@ -227,14 +227,20 @@ TEST_CASE("Publish posts to the channel once, however often it is pressed") {
     f.api.push_callback(kOwner, review["message_id"].get<std::int64_t>(), publish);
     f.api.push_callback(kOwner, review["message_id"].get<std::int64_t>(), publish);
     REQUIRE(f.api.wait_until([&] { return f.api.answered_callbacks().size() == 2; }, kWait));
-    // The post goes out from the Telegram target's worker; the report under the candidate
-    // ends with its link.
-    REQUIRE(f.wait_for_text(kOwner, "✅ Telegram"));
+    // The post goes out from the Telegram target's worker; the candidate's caption ends with
+    // its link.
+    const auto review_id = review["message_id"].get<std::int64_t>();
+    REQUIRE(f.api.wait_until(
+        [&] {
+            return f.api.message(review_id)->value("caption", std::string{}).find("✅ Telegram") !=
+                   std::string::npos;
+        },
+        kWait));
     const auto in_channel = f.api.sent_messages(kChannel);
     REQUIRE(in_channel.size() == 1);
-    CHECK(f.api.sent_messages(kOwner).back()["text"] ==
-          "📤 Publishing\n✅ Telegram " + std::to_string(kChannel) + ": https://t.me/c/" +
-              std::to_string(kChannel).substr(4) + "/" +
+    CHECK(f.api.message(review_id)->value("caption", std::string{}) ==
+          review["caption"].get<std::string>() + "\n\n✅ Telegram " + std::to_string(kChannel) +
+              ": https://t.me/c/" + std::to_string(kChannel).substr(4) + "/" +
               std::to_string(in_channel[0]["message_id"].get<std::int64_t>()));
     CHECK(in_channel[0].contains("video"));
     // Published by file_id: one upload in all.

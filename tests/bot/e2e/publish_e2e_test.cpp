@@ -1,7 +1,7 @@
 // Publishing end to end (issue 14): the real bot, the fake Bot API, and fake Google/YouTube
 // and X on loopback. Publish sends the review's exact MP4 to every target with the metadata
-// the templates say; the owner reads one report that ends with a link per target; a restart
-// in the middle of an upload resumes it and posts nothing twice.
+// the templates say; the review message itself ends with a line and a link per target; a
+// restart in the middle of an upload resumes it and posts nothing twice.
 
 #include <doctest/doctest.h>
 
@@ -105,22 +105,22 @@ struct Fixture {
         api.push_callback(kOwner, review["message_id"].get<std::int64_t>(), data);
     }
 
-    // The report's text once no line waits (⏳) any more.
-    std::string final_report() {
-        std::string report;
+    // The review message's caption once every target has its outcome (✅ or ❌, no ⏳ left).
+    std::string final_caption(const json& review) {
+        std::string caption;
         const bool done = api.wait_until(
             [&] {
-                for (const auto& t : texts()) {
-                    if (t.starts_with("📤 Publishing") && t.find("⏳") == std::string::npos) {
-                        report = t;
-                        return true;
-                    }
-                }
-                return false;
+                const auto m = api.message(review["message_id"].get<std::int64_t>());
+                caption = m ? m->value("caption", std::string{}) : std::string{};
+                const auto lines = caption.rfind("\n\n");
+                return lines != std::string::npos &&
+                       caption.find("⏳", lines) == std::string::npos &&
+                       (caption.find("✅", lines) != std::string::npos ||
+                        caption.find("❌", lines) != std::string::npos);
             },
             kWait);
         REQUIRE(done);
-        return report;
+        return caption;
     }
 };
 
@@ -141,8 +141,9 @@ TEST_CASE("Publish sends the reviewed MP4 to the channel, YouTube and X, with a 
     CHECK(f.api.wait_until(
         [&] { return std::filesystem::exists(state / "candidates" / (id + ".mp4")); }, kWait));
 
+    const auto messages_before = f.api.call_count("sendMessage");
     f.press_publish(review);
-    const auto report = f.final_report();
+    const auto caption = f.final_caption(review);
 
     // Each fake received the exact bytes and the metadata of the templates.
     REQUIRE(f.google.sessions() == 1);
@@ -162,23 +163,21 @@ TEST_CASE("Publish sends the reviewed MP4 to the channel, YouTube and X, with a 
     const auto in_channel = f.api.sent_messages(kChannel);
     REQUIRE(in_channel.size() == 1);
 
-    // What the owner reads: one report, a line per target in the order configured.
-    std::istringstream lines(report);
+    // What the owner reads: the review caption as it was, then a line per target in the order
+    // configured, in the review message itself; no other message.
+    CHECK(caption.starts_with(review["caption"].get<std::string>() + "\n\n"));
+    std::istringstream lines(caption.substr(caption.rfind("\n\n") + 2));
     std::string line;
     std::vector<std::string> got;
     while (std::getline(lines, line))
         got.push_back(line);
-    REQUIRE(got.size() == 4);
-    CHECK(got[0] == "📤 Publishing");
-    CHECK(got[1] == "✅ Telegram " + std::to_string(kChannel) + ": https://t.me/c/" +
+    REQUIRE(got.size() == 3);
+    CHECK(got[0] == "✅ Telegram " + std::to_string(kChannel) + ": https://t.me/c/" +
                         std::to_string(kChannel).substr(4) + "/" +
                         std::to_string(in_channel[0]["message_id"].get<std::int64_t>()));
-    CHECK(got[2].starts_with("✅ YouTube: https://"));
-    CHECK(got[3].starts_with("✅ X: https://"));
-    int reports = 0;
-    for (const auto& t : f.texts())
-        reports += t.starts_with("📤 Publishing") ? 1 : 0;
-    CHECK(reports == 1);
+    CHECK(got[1].starts_with("✅ YouTube: https://"));
+    CHECK(got[2].starts_with("✅ X: https://"));
+    CHECK(f.api.call_count("sendMessage") == messages_before);
     // Every target done: the review keyboard says so and the kept video is freed.
     REQUIRE(f.api.wait_until(
         [&] {
@@ -221,12 +220,50 @@ TEST_CASE("a restart in the middle of a YouTube upload resumes it and posts noth
     CHECK(f.google.sessions() == 1);
 
     BotProcess again(f.dir.path(), f.config);
-    const auto report = f.final_report();
-    CHECK(report.find("✅ YouTube: https://") != std::string::npos);
+    const auto caption = f.final_caption(review);
+    CHECK(caption.find("✅ YouTube: https://") != std::string::npos);
     CHECK(f.google.init_requests() == 1);  // the journal's session was resumed
     REQUIRE(f.google.sessions() == 1);
     CHECK(f.google.session_bytes(0) == mp4);
     CHECK(f.api.sent_messages(kChannel).size() == 1);
+}
+
+TEST_CASE("auto_publish sends a scheduled batch's first meme to the targets, lines under it") {
+    Fixture f;
+    f.config["auto_publish"] = true;
+    f.config["candidates"] = 2;
+    f.config["publish"]["default_targets"] = {"telegram", "youtube"};
+    BotProcess bot(f.dir.path(), f.config);
+    f.api.push_message(kOwner, kOwner, "/runscheduled");
+    json review;
+    REQUIRE(f.api.wait_until(
+        [&] {
+            for (const auto& m : f.api.sent_messages(kOwner)) {
+                if (m.contains("video"))
+                    review = m;
+            }
+            return !review.is_null();
+        },
+        kWait));
+    const auto caption = f.final_caption(review);
+
+    // The owner sees the one meme that went out, with where it went; the other was dropped.
+    int videos = 0;
+    for (const auto& m : f.api.sent_messages(kOwner))
+        videos += m.contains("video") ? 1 : 0;
+    CHECK(videos == 1);
+    const auto in_channel = f.api.sent_messages(kChannel);
+    REQUIRE(in_channel.size() == 1);
+    CHECK(caption.find("\n\n✅ Telegram " + std::to_string(kChannel) + ": https://t.me/c/") !=
+          std::string::npos);
+    CHECK(caption.find("\n✅ YouTube: https://") != std::string::npos);
+    REQUIRE(f.google.sessions() == 1);
+    CHECK(f.google.session_bytes(0) == video_bytes(f.api.calls("sendVideo").front()));
+    // Published: the keyboard is one "Published" button, nothing left to press twice.
+    const auto keyboard =
+        f.api.message(review["message_id"].get<std::int64_t>())->at("reply_markup");
+    REQUIRE(keyboard["inline_keyboard"].size() == 1);
+    CHECK(keyboard["inline_keyboard"][0][0]["callback_data"].get<std::string>().starts_with("x:"));
 }
 
 TEST_CASE("/connect youtube sends the code, stores the token 0600; /disconnect revokes it") {

@@ -15,6 +15,7 @@
 #include "fake_replies.hpp"
 #include "review/review_flow.hpp"
 #include "review/telegram_publisher.hpp"
+#include "telegram/html.hpp"
 #include "temp_dir.hpp"
 
 using namespace memegen::bot;
@@ -63,6 +64,7 @@ struct Fixture {
         c.media = "/memes/cat.png";
         c.chat = ChatId(kOwner);
         c.message_id = 55;
+        c.caption = "🎬 cat.png";
         c.file_id = "FILE-" + id;
         c.status = status;
         candidates.put(c);
@@ -95,27 +97,41 @@ TEST_CASE("Publish posts a candidate once, however often it is pressed") {
     CHECK(answers[0].text == f.text.publishing(1));
     CHECK(answers[1].text == f.text.already_published());
     CHECK(f.candidates.get("c1")->status == CandidateStatus::published);
-    // One report under the candidate: queued, then the link to the channel post.
-    const auto reports = f.replies.calls("say");
-    REQUIRE(reports.size() == 1);
-    CHECK(reports[0].text == "📤 <b>Publishing</b>\n⏳ Telegram -100500: queued");
-    const auto report_edits = f.replies.calls("edit_text");
-    REQUIRE(!report_edits.empty());
-    CHECK(report_edits.back().message_id == reports[0].message_id);
-    CHECK(report_edits.back().text ==
-          "📤 <b>Publishing</b>\n✅ Telegram -100500: https://t.me/c/500/" +
-              std::to_string(posts[0].message_id));
+    // The review message itself gains a line per target: queued, then the link to the post;
+    // no other message is sent.
+    CHECK(f.replies.calls("say").empty());
+    const auto edits = f.replies.calls("edit_caption");
+    REQUIRE(edits.size() >= 2);
+    CHECK(edits.front().message_id == 55);
+    CHECK(edits.front().text == "🎬 cat.png\n\n⏳ Telegram -100500: queued");
+    CHECK_FALSE(edits.front().markup.has_value());  // nothing to press while it uploads
+    CHECK(edits.back().message_id == 55);
+    CHECK(edits.back().text == "🎬 cat.png\n\n✅ Telegram -100500: https://t.me/c/500/" +
+                                   std::to_string(posts[0].message_id));
     const auto state = f.candidates.get("c1")->targets.at("telegram:-100500");
     CHECK(state.state == "done");
     // The review buttons become one "Published" button, which answers without posting.
-    const auto edits = f.replies.calls("edit_markup");
-    REQUIRE(edits.size() == 1);
-    CHECK(edits[0].message_id == 55);
-    const auto data = (*edits[0].markup)["inline_keyboard"][0][0]["callback_data"];
+    const auto data = (*edits.back().markup)["inline_keyboard"][0][0]["callback_data"];
     CHECK(data == "x:c1");
     f.review.on_button(f.press(ReviewAction::published, "c1"), queue);
     CHECK(f.replies.calls("answer").back().text == f.text.already_published());
     CHECK(f.replies.calls("send_video_by_file_id").size() == 1);
+}
+
+TEST_CASE("the target lines fit a full caption: the caption is cut, the lines are whole") {
+    Fixture f;
+    auto c = f.add("c1");
+    c.caption = "🎬 " + std::string(1100, 'a');
+    f.candidates.put(c);
+    f.start_publishing();
+    memegen::GenerationGuard guard(f.dir / "state");
+    GenerationQueue queue(guard, f.text, f.replies);
+    f.review.on_button(f.press(ReviewAction::publish, "c1"), queue);
+    REQUIRE(f.publish.wait_idle(10s));
+    const auto caption = f.replies.calls("edit_caption").back().text;
+    CHECK(html_text_length(caption) <= kMaxCaptionLength);
+    CHECK(caption.starts_with("🎬 aaa"));
+    CHECK(caption.find("…\n\n✅ Telegram -100500: https://t.me/c/500/") != std::string::npos);
 }
 
 TEST_CASE("a failed post is a line with the cause and a Retry that posts once") {
@@ -127,12 +143,10 @@ TEST_CASE("a failed post is a line with the cause and a Retry that posts once") 
     GenerationQueue queue(guard, f.text, f.replies);
     f.review.on_button(f.press(ReviewAction::publish, "c1"), queue);
     REQUIRE(f.publish.wait_idle(10s));
-    const auto report = f.replies.calls("say").at(0).message_id;
-    CHECK(f.replies.calls("edit_text").back().text ==
-          "📤 <b>Publishing</b>\n❌ Telegram -100500: Bad Request: wrong file");
-    const auto keyboard = f.replies.calls("edit_markup").back();
-    CHECK(keyboard.message_id == report);
-    const auto retry = (*keyboard.markup)["inline_keyboard"][0][0];
+    const auto edit = f.replies.calls("edit_caption").back();
+    CHECK(edit.message_id == 55);
+    CHECK(edit.text == "🎬 cat.png\n\n❌ Telegram -100500: Bad Request: wrong file");
+    const auto retry = (*edit.markup)["inline_keyboard"][0][0];
     CHECK(retry["text"] == "🔁 Retry Telegram -100500");
     CHECK(retry["callback_data"] == "y:c1:telegram:-100500");
     CHECK(f.candidates.get("c1")->status == CandidateStatus::publishing);
@@ -155,14 +169,13 @@ TEST_CASE("a restart in the middle of a post reports the doubt instead of postin
     Fixture f;
     auto c = f.add("c1", CandidateStatus::publishing);
     c.targets["telegram:-100500"] = TargetState{"uploading", {}, {}, false, {}};
-    c.report_message_id = 77;
     f.candidates.put(c);
     f.journal.put("c1", "telegram:-100500", {"posting", {}, {}, 0});
     f.start_publishing();
     REQUIRE(f.publish.wait_idle(10s));
     CHECK(f.replies.calls("send_video_by_file_id").empty());
-    const auto edit = f.replies.calls("edit_text").back();
-    CHECK(edit.message_id == 77);
+    const auto edit = f.replies.calls("edit_caption").back();
+    CHECK(edit.message_id == 55);
     CHECK(edit.text.find("❌ Telegram -100500: the bot stopped while posting") != std::string::npos);
     CHECK(f.candidates.get("c1")->targets.at("telegram:-100500").state == "failed");
 }

@@ -654,6 +654,42 @@ struct FakeBotApi::Impl {
         return stored.message;
     }
 
+    json edit_message_caption(const json& p) {
+        const auto caption = string_param(p, "caption");
+        const auto parse_mode = string_param(p, "parse_mode");
+        const auto markup = reply_markup_param(p);
+        const std::string plain = caption ? parsed_text(*caption, parse_mode) : std::string{};
+        if (utf16_units(plain) > 1024)
+            bad_request("message caption is too long");
+        std::lock_guard lock(mutex);
+        StoredMessage& stored = find_message_locked(p, "message to edit not found");
+        if (stored.message.contains("text"))
+            bad_request("there is no caption in the message to edit");
+        const json old_markup = stored.message.value("reply_markup", json());
+        const json new_markup = markup ? *markup : json();
+        if (plain == stored.message.value("caption", std::string{}) &&
+            caption.value_or("") == stored.raw_text && old_markup == new_markup) {
+            bad_request(
+                "message is not modified: specified new message content and reply markup are "
+                "exactly the same as a current content and reply markup of the message");
+        }
+        if (plain.empty()) {
+            stored.message.erase("caption");
+        } else {
+            stored.message["caption"] = plain;
+        }
+        stored.raw_text = caption.value_or("");
+        stored.parse_mode = parse_mode;
+        if (markup) {
+            stored.message["reply_markup"] = *markup;
+        } else {
+            stored.message.erase("reply_markup");
+        }
+        stored.message["edit_date"] = unix_now();
+        touch();
+        return stored.message;
+    }
+
     json edit_message_reply_markup(const json& p) {
         const auto markup = reply_markup_param(p);
         std::lock_guard lock(mutex);
@@ -945,6 +981,8 @@ struct FakeBotApi::Impl {
                     result = send_message(params);
                 } else if (m == "editmessagetext") {
                     result = edit_message_text(params);
+                } else if (m == "editmessagecaption") {
+                    result = edit_message_caption(params);
                 } else if (m == "editmessagereplymarkup") {
                     result = edit_message_reply_markup(params);
                 } else if (m == "sendchataction") {

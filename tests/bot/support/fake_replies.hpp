@@ -18,8 +18,9 @@ namespace memegen::test {
 
 /// Every Replies call as a row: what was done, where, and with what.
 struct ReplyCall {
-    std::string kind;  ///< say, answer, edit_text, edit_markup, chat_action, send_video,
-                       ///< send_video_by_file_id, say_while_stopping, edit_while_stopping
+    std::string
+        kind;  ///< say, answer, edit_text, edit_caption, edit_markup, chat_action, send_video,
+               ///< send_video_by_file_id, say_while_stopping, edit_while_stopping
     std::string chat;  ///< ChatId::to_string(), or the callback id for answer
     std::string text;  ///< the HTML, the answer's text, the action, or the file id
     std::optional<nlohmann::json> markup;
@@ -47,6 +48,12 @@ class FakeReplies : public memegen::bot::Replies {
     }
     void edit_text(const ChatId& chat, std::int64_t message_id, const std::string& html) override {
         ReplyCall c{"edit_text", chat.to_string(), html, std::nullopt};
+        c.message_id = message_id;
+        record(c);
+    }
+    void edit_caption(const ChatId& chat, std::int64_t message_id, const std::string& html,
+                      const std::optional<nlohmann::json>& markup) override {
+        ReplyCall c{"edit_caption", chat.to_string(), html, markup};
         c.message_id = message_id;
         record(c);
     }
