@@ -52,15 +52,12 @@ std::string check_effects(const std::string& text) {
     return {};
 }
 
-// x264's presets, checked here: an unknown one would otherwise reach the encoder and end the
-// render with x264's own log lines.
+// Checked here, not only by the renderer: the option's error then names the option.
 std::string check_preset(const std::string& text) {
-    static constexpr std::string_view kPresets[] = {"ultrafast", "superfast", "veryfast", "faster",
-                                                    "fast",      "medium",    "slow",     "slower",
-                                                    "veryslow",  "placebo"};
-    if (std::find(std::begin(kPresets), std::end(kPresets), text) != std::end(kPresets))
+    if (memegen::is_x264_preset(text))
         return {};
-    return fmt::format("unknown preset '{}' (one of {})", text, fmt::join(kPresets, ", "));
+    return fmt::format("unknown preset '{}' (one of {})", text,
+                       fmt::join(memegen::kX264Presets, ", "));
 }
 
 std::string effect_names() {

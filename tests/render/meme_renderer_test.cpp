@@ -672,6 +672,14 @@ TEST_CASE("bad input is refused with a MediaError naming the file and the cause,
     refuse(fixtures().unknown_codec, "unsupported video codec");
     write_huge_png(in / "huge.png", 30000);
     refuse(in / "huge.png", "limit");
+    SUBCASE("an unknown x264 preset is refused before anything is written") {
+        auto unknown = o;
+        unknown.preset = "turbo";
+        CHECK_THROWS_WITH_AS((void)renderer.render(fixtures().still, out / "bad.mp4", unknown),
+                             doctest::Contains("preset 'turbo' is not an x264 preset"),
+                             memegen::MediaError);
+        CHECK(memegen::test::entries(out.path()).empty());
+    }
     SUBCASE("the pixel limit is checked on the header, before decoding") {
         write_huge_png(in / "big.png", 4000);  // 16 Mpx: a legal size, above a 10 Mpx limit
         auto limited = o;

@@ -45,6 +45,18 @@ inline constexpr Effect kAllEffects[] = {
     Effect::margins, Effect::crop, Effect::transparency, Effect::boomerang, Effect::sepia,
 };
 
+/// x264's presets, fastest first; RenderOptions::preset names one of them.
+inline constexpr std::string_view kX264Presets[] = {
+    "ultrafast", "superfast", "veryfast", "faster",   "fast",
+    "medium",    "slow",      "slower",   "veryslow", "placebo",
+};
+
+/// True when `name` is one of kX264Presets.
+[[nodiscard]] constexpr bool is_x264_preset(std::string_view name) noexcept {
+    return std::find(std::begin(kX264Presets), std::end(kX264Presets), name) !=
+           std::end(kX264Presets);
+}
+
 /// The snake_case name of an effect ("black_and_white").
 [[nodiscard]] constexpr std::string_view to_string(Effect effect) noexcept {
     switch (effect) {
@@ -229,7 +241,7 @@ struct RenderOptions {
     Captions captions;        ///< optional text
     std::filesystem::path font = kDefaultFont;  ///< TrueType/OpenType font for captions
     int crf = 23;                               ///< x264 constant rate factor (0–51)
-    std::string preset = "veryfast";            ///< x264 preset
+    std::string preset = "veryfast";            ///< one of kX264Presets
     int encoder_threads = 2;  ///< x264 sliced threads; fixed so the output is reproducible
     std::uint64_t max_output_bytes = 50ull * 1000 * 1000;  ///< Telegram's upload limit
     std::int64_t max_input_pixels = 50'000'000;  ///< inputs larger than this are refused unread

@@ -138,6 +138,8 @@ void validate(const RenderOptions& o) {
         bad("fps " + std::to_string(o.fps) + " is outside 1-60");
     if (o.crf < 0 || o.crf > 51)
         bad("crf " + std::to_string(o.crf) + " is outside 0-51");
+    if (!is_x264_preset(o.preset))
+        bad("preset '" + o.preset + "' is not an x264 preset (ultrafast ... placebo)");
     if (o.variant_group < 0 || o.variant_group > 4) {
         bad("variant group " + std::to_string(o.variant_group) + " is outside 0-4");
     }

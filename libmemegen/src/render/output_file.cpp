@@ -6,12 +6,14 @@ extern "C" {
 #include <libavutil/opt.h>
 }
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <memory>
 #include <string>
 
 #include "memegen/error.hpp"
+#include "memegen/render_options.hpp"
 
 namespace memegen::detail {
 namespace {
@@ -29,11 +31,9 @@ struct FileCloser {
 }  // namespace
 
 bool is_slow_preset(std::string_view preset) noexcept {
-    for (const std::string_view slow : {"medium", "slow", "slower", "veryslow", "placebo"}) {
-        if (preset == slow)
-            return true;
-    }
-    return false;
+    const auto* const medium =
+        std::find(std::begin(kX264Presets), std::end(kX264Presets), "medium");
+    return std::find(medium, std::end(kX264Presets), preset) != std::end(kX264Presets);
 }
 
 OutputFile::OutputFile(std::filesystem::path file, std::filesystem::path display_name,
