@@ -29,13 +29,11 @@ using memegen::test::kAdmin;
 using memegen::test::kChannel;
 using memegen::test::kOwner;
 using memegen::test::kStranger;
+using memegen::test::kWait;
 using memegen::test::TempDir;
 using nlohmann::json;
 
 namespace {
-
-// Long enough for a slow sanitizer build on a busy 2-core machine; never a timing claim.
-constexpr auto kWait = 90s;
 
 struct Fixture {
     TempDir dir{"memegen-e2e"};

@@ -29,6 +29,10 @@ extern char** environ;
 
 namespace memegen::test {
 
+/// How long a test waits for what the bot should do: long enough for a sanitizer build on a
+/// busy 2-core machine. Every wait ends on the event, so this is never a timing claim.
+inline constexpr auto kWait = std::chrono::seconds(120);
+
 inline constexpr std::int64_t kOwner = 1001;
 inline constexpr std::int64_t kAdmin = 1002;
 inline constexpr std::int64_t kStranger = 6666;

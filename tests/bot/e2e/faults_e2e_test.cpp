@@ -26,13 +26,11 @@ using namespace std::chrono_literals;
 using memegen::test::BotProcess;
 using memegen::test::FakeBotApi;
 using memegen::test::kOwner;
+using memegen::test::kWait;
 using memegen::test::TempDir;
 using nlohmann::json;
 
 namespace {
-
-// Long enough for a slow sanitizer build on a busy 2-core machine; never a timing claim.
-constexpr auto kWait = 90s;
 
 std::string read_text(const std::filesystem::path& file) {
     std::ifstream in(file, std::ios::binary);

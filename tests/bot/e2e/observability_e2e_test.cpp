@@ -25,13 +25,12 @@ using memegen::test::BotProcess;
 using memegen::test::FakeBotApi;
 using memegen::test::FakeReddit;
 using memegen::test::kOwner;
+using memegen::test::kWait;
 using memegen::test::TempDir;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr auto kWait = 90s;  // a slow sanitizer build on a busy machine; not a timing claim
 
 // A port that was free a moment ago (bind to 0, read it, close).
 int free_port() {

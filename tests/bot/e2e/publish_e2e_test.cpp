@@ -25,12 +25,11 @@ using memegen::test::FakeGoogle;
 using memegen::test::FakeX;
 using memegen::test::kChannel;
 using memegen::test::kOwner;
+using memegen::test::kWait;
 using memegen::test::TempDir;
 using nlohmann::json;
 
 namespace {
-
-constexpr auto kWait = 90s;
 
 std::string read_bytes(const std::filesystem::path& file) {
     std::ifstream in(file, std::ios::binary);

@@ -26,13 +26,11 @@ using memegen::test::BotProcess;
 using memegen::test::FakeBotApi;
 using memegen::test::kChannel;
 using memegen::test::kOwner;
+using memegen::test::kWait;
 using memegen::test::TempDir;
 using nlohmann::json;
 
 namespace {
-
-// Long enough for a slow sanitizer build on a busy 2-core machine; never a timing claim.
-constexpr auto kWait = 90s;
 
 struct Fixture {
     TempDir dir{"memegen-buttons-e2e"};

@@ -34,14 +34,12 @@ using memegen::test::FakeBotApi;
 using memegen::test::kAdmin;
 using memegen::test::kOwner;
 using memegen::test::kStranger;
+using memegen::test::kWait;
 using memegen::test::TempDir;
 using nlohmann::json;
 using Clock = std::chrono::system_clock;
 
 namespace {
-
-// Long enough for a slow sanitizer build on a busy 2-core machine; never a timing claim.
-constexpr auto kWait = 120s;
 
 // The zone's offset from UTC, in hours: local noon now.
 int noon_offset_hours() {
