@@ -634,24 +634,11 @@ struct FakeBotApi::Impl {
         StoredMessage& stored = find_message_locked(p, "message to edit not found");
         if (!stored.message.contains("text"))
             bad_request("there is no text in the message to edit");
-        const json old_markup = stored.message.value("reply_markup", json());
-        const json new_markup = markup ? *markup : json();
-        if (plain == stored.message["text"].get<std::string>() && old_markup == new_markup) {
-            bad_request(
-                "message is not modified: specified new message content and reply markup are "
-                "exactly the same as a current content and reply markup of the message");
-        }
+        refuse_unchanged_locked(stored, plain == stored.message["text"].get<std::string>(), markup);
         stored.message["text"] = plain;
         stored.raw_text = *text;
         stored.parse_mode = parse_mode;
-        if (markup) {
-            stored.message["reply_markup"] = *markup;
-        } else {
-            stored.message.erase("reply_markup");
-        }
-        stored.message["edit_date"] = unix_now();
-        touch();
-        return stored.message;
+        return stamp_edit_locked(stored, markup);
     }
 
     json edit_message_caption(const json& p) {
@@ -665,14 +652,10 @@ struct FakeBotApi::Impl {
         StoredMessage& stored = find_message_locked(p, "message to edit not found");
         if (stored.message.contains("text"))
             bad_request("there is no caption in the message to edit");
-        const json old_markup = stored.message.value("reply_markup", json());
-        const json new_markup = markup ? *markup : json();
-        if (plain == stored.message.value("caption", std::string{}) &&
-            caption.value_or("") == stored.raw_text && old_markup == new_markup) {
-            bad_request(
-                "message is not modified: specified new message content and reply markup are "
-                "exactly the same as a current content and reply markup of the message");
-        }
+        refuse_unchanged_locked(stored,
+                                plain == stored.message.value("caption", std::string{}) &&
+                                    caption.value_or("") == stored.raw_text,
+                                markup);
         if (plain.empty()) {
             stored.message.erase("caption");
         } else {
@@ -680,27 +663,32 @@ struct FakeBotApi::Impl {
         }
         stored.raw_text = caption.value_or("");
         stored.parse_mode = parse_mode;
-        if (markup) {
-            stored.message["reply_markup"] = *markup;
-        } else {
-            stored.message.erase("reply_markup");
-        }
-        stored.message["edit_date"] = unix_now();
-        touch();
-        return stored.message;
+        return stamp_edit_locked(stored, markup);
     }
 
     json edit_message_reply_markup(const json& p) {
         const auto markup = reply_markup_param(p);
         std::lock_guard lock(mutex);
         StoredMessage& stored = find_message_locked(p, "message to edit not found");
+        refuse_unchanged_locked(stored, true, markup);
+        return stamp_edit_locked(stored, markup);
+    }
+
+    // Telegram refuses an edit that leaves the content (`same_content`) and the keyboard as
+    // they are.
+    static void refuse_unchanged_locked(const StoredMessage& stored, bool same_content,
+                                        const std::optional<json>& markup) {
         const json old_markup = stored.message.value("reply_markup", json());
         const json new_markup = markup ? *markup : json();
-        if (old_markup == new_markup) {
+        if (same_content && old_markup == new_markup) {
             bad_request(
                 "message is not modified: specified new message content and reply markup are "
                 "exactly the same as a current content and reply markup of the message");
         }
+    }
+
+    // The keyboard of an edited message is the edit's own: one it does not repeat is gone.
+    json stamp_edit_locked(StoredMessage& stored, const std::optional<json>& markup) {
         if (markup) {
             stored.message["reply_markup"] = *markup;
         } else {

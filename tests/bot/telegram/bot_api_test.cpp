@@ -21,6 +21,7 @@
 using namespace std::chrono_literals;
 using memegen::bot::BotApi;
 using memegen::bot::TelegramError;
+using memegen::test::catch_telegram_error;
 using memegen::test::FakeBotApi;
 using memegen::test::fast_options;
 using memegen::test::Fault;
@@ -31,17 +32,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr std::int64_t kUser = 4242;
-
-template <typename F>
-TelegramError catch_telegram_error(F&& f) {
-    try {
-        f();
-    } catch (const TelegramError& e) {
-        return e;
-    }
-    FAIL("expected a TelegramError");
-    throw std::logic_error("unreachable");
-}
 
 /// Collects log lines for the lifetime of the object.
 class LogCapture {

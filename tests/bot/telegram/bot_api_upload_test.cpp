@@ -17,6 +17,7 @@ using namespace std::chrono_literals;
 using memegen::bot::BotApi;
 using memegen::bot::TelegramError;
 using memegen::bot::VideoUpload;
+using memegen::test::catch_telegram_error;
 using memegen::test::FakeBotApi;
 using memegen::test::fast_options;
 using memegen::test::Fault;
@@ -116,6 +117,24 @@ TEST_CASE("send_video streams the file as multipart with Content-Length and all 
         REQUIRE(calls.size() == 2);
         CHECK(calls[1].files.empty());
         CHECK(calls[1].content_type.rfind("application/json", 0) == 0);
+    }
+    SUBCASE("and its caption and keyboard are edited together; an unchanged edit is refused") {
+        const auto id = message["message_id"].get<std::int64_t>();
+        const json retry = {{"inline_keyboard", {{{{"text", "Retry"}, {"callback_data", "y"}}}}}};
+        const json edited = client.edit_message_caption(
+            kChat, id, "<b>Meme</b> of the day\n\n❌ YouTube: quota", retry);
+        CHECK(edited["caption"] == "Meme of the day\n\n❌ YouTube: quota");
+        CHECK(api.message(id)->at("reply_markup") == retry);
+        const auto same = catch_telegram_error([&] {
+            client.edit_message_caption(kChat, id, "<b>Meme</b> of the day\n\n❌ YouTube: quota",
+                                        retry);
+        });
+        CHECK(same.is_not_modified());
+        client.edit_message_caption(kChat, id, "<b>Meme</b>", std::nullopt);
+        CHECK_FALSE(api.message(id)->contains("reply_markup"));  // an edit without one drops it
+        const auto too_long = catch_telegram_error(
+            [&] { client.edit_message_caption(kChat, id, std::string(1025, 'a'), std::nullopt); });
+        CHECK(too_long.description().find("caption is too long") != std::string::npos);
     }
 }
 

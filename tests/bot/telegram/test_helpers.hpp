@@ -1,8 +1,11 @@
 #pragma once
 // Shared setup of the Telegram client tests: a client aimed at the fake server with fast,
-// deterministic retry settings.
+// deterministic retry settings, and catching the error a call must throw.
 
 #include <chrono>
+#include <stdexcept>
+
+#include <doctest/doctest.h>
 
 #include "fake_bot_api.hpp"
 #include "telegram/bot_api.hpp"
@@ -22,6 +25,18 @@ inline bot::BotApiOptions fast_options(const FakeBotApi& api) {
     o.retry.initial_backoff = std::chrono::milliseconds(20);
     o.retry.max_backoff = std::chrono::milliseconds(200);
     return o;
+}
+
+/// The TelegramError `f` throws; a test failure when it throws none.
+template <typename F>
+bot::TelegramError catch_telegram_error(F&& f) {
+    try {
+        f();
+    } catch (const bot::TelegramError& e) {
+        return e;
+    }
+    FAIL("expected a TelegramError");
+    throw std::logic_error("unreachable");
 }
 
 }  // namespace memegen::test
