@@ -1,7 +1,7 @@
 // memegen-status: what /status would say, read from the bot's state directory — whether or not
 // the bot is running. For the operator at a shell (or a monitoring script with --json) when
 // Telegram is not at hand: memory, who holds the generation guard, the last problem, the
-// schedule and today's generations.
+// failed publications, the schedule and today's generations.
 //
 // Errors: a usage or config problem is printed and ends with exit 2; a state directory that
 // cannot be read, exit 1.

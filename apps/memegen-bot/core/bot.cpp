@@ -10,6 +10,7 @@
 #include "library/disliked_memes.hpp"
 #include "library/published_memes.hpp"
 #include "observability/metrics_page.hpp"
+#include "observability/publish_failures.hpp"
 #include "publish/x_publisher.hpp"
 #include "publish/youtube_publisher.hpp"
 #include "review/telegram_publisher.hpp"
@@ -505,6 +506,7 @@ StatusReport Bot::live_status() {
     for (const auto& d : dislikes_.active(r.now))
         r.disliked.push_back(std::filesystem::path(d.media).filename().string());
     r.dry_run = dry_run_.on();
+    r.failed_publications = publish_failures(candidates_.all());
     return r;
 }
 

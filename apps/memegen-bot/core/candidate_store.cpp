@@ -11,6 +11,13 @@ namespace memegen::bot {
 
 namespace {
 constexpr std::size_t kKeep = 500;
+constexpr std::string_view kContent = "a list of review candidates";
+
+// from_json's at()/get()/value() throw type_error on a field of the wrong type, and an unknown
+// status throws too: either makes the whole file the wrong shape.
+std::optional<std::vector<Candidate>> parse_candidates(const nlohmann::json& j) {
+    return j.at("candidates").get<std::vector<Candidate>>();
+}
 
 constexpr std::pair<CandidateStatus, std::string_view> kStatusNames[] = {
     {CandidateStatus::review, "review"},       {CandidateStatus::publishing, "publishing"},
@@ -108,16 +115,16 @@ void from_json(const nlohmann::json& j, Candidate& c) {
 }
 
 CandidateStore::CandidateStore(std::filesystem::path file)
-    : file_(std::move(file), "a list of review candidates") {
+    : file_(std::move(file), std::string(kContent)) {
     load();
 }
 
+std::optional<std::vector<Candidate>> CandidateStore::read(const std::filesystem::path& file) {
+    return JsonStateFile(file, std::string(kContent)).peek(parse_candidates);
+}
+
 void CandidateStore::load() {
-    auto loaded = file_.load([](const nlohmann::json& j) -> std::optional<std::vector<Candidate>> {
-        // from_json's at()/get()/value() throw type_error on a field of the wrong type, and an
-        // unknown status throws too: either makes the whole file the wrong shape.
-        return j.at("candidates").get<std::vector<Candidate>>();
-    });
+    auto loaded = file_.load(parse_candidates);
     if (loaded.problem) {
         log_warning("{}: old review buttons will answer as stale", *loaded.problem);
         problems_.push_back(*loaded.problem);

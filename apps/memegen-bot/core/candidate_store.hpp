@@ -83,6 +83,11 @@ class CandidateStore {
   public:
     explicit CandidateStore(std::filesystem::path file);
 
+    /// The candidates in `file`, oldest first, read without changing anything (memegen-status);
+    /// nullopt when it is missing or unusable. Never throws.
+    [[nodiscard]] static std::optional<std::vector<Candidate>> read(
+        const std::filesystem::path& file);
+
     /// Adds or replaces `candidate` and saves.
     void put(const Candidate& candidate);
     /// The candidate with `id`, if known.

@@ -402,6 +402,28 @@ std::string Messages::status_generations_today(int done, int failed) const {
     return ru() ? fmt::format("🎬 Генераций сегодня: {} успешно / {} с ошибкой", done, failed)
                 : fmt::format("🎬 Generations today: {} done / {} failed", done, failed);
 }
+std::string Messages::status_publish_failures(std::size_t count) const {
+    return ru() ? fmt::format("\n📤 Неудачные публикации ({}):\n", count)
+                : fmt::format("\n📤 Failed publications ({}):\n", count);
+}
+std::string Messages::status_publish_failure(std::string_view label_html,
+                                             std::string_view media_html,
+                                             std::string_view reason_html) const {
+    return fmt::format("  ❌ {} · {}: {}", label_html, media_html, reason_html);
+}
+std::string Messages::status_reconnect(std::string_view command) const {
+    return ru() ? fmt::format(
+                      " — авторизация истекла или отозвана: отправьте {}, затем нажмите "
+                      "«Повторить»",
+                      command)
+                : fmt::format(
+                      " — the authorization expired or was revoked: send {}, then press "
+                      "Retry",
+                      command);
+}
+std::string Messages::status_publish_failures_more(std::size_t more) const {
+    return ru() ? fmt::format("  … и ещё {}\n", more) : fmt::format("  … and {} more\n", more);
+}
 
 // ---- Schedule and housekeeping commands (issue 13) ----
 

@@ -131,6 +131,16 @@ struct Messages {
     [[nodiscard]] std::string status_slot(std::string_view english) const;
     [[nodiscard]] std::string status_schedule_disabled() const;
     [[nodiscard]] std::string status_generations_today(int done, int failed) const;
+    /// Failed publications (observability/publish_failures): the heading with their number,
+    /// then a line each, label, file name and reason escaped — the line's end is the caller's,
+    /// after status_reconnect() or publish_reconnect() — then how many were left out.
+    [[nodiscard]] std::string status_publish_failures(std::size_t count) const;
+    [[nodiscard]] std::string status_publish_failure(std::string_view label_html,
+                                                     std::string_view media_html,
+                                                     std::string_view reason_html) const;
+    /// Appended to a failure whose authorization is gone and `command` connects again.
+    [[nodiscard]] std::string status_reconnect(std::string_view command) const;
+    [[nodiscard]] std::string status_publish_failures_more(std::size_t more) const;
 
     // ---- Schedule and housekeeping commands (issue 13) ----
 

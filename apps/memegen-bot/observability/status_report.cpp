@@ -1,5 +1,7 @@
 #include "observability/status_report.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include <memegen/detail/clock.hpp>
@@ -15,6 +17,11 @@ namespace memegen::bot {
 using nlohmann::json;
 
 namespace {
+
+// Failed publications shown in the message; the rest are counted ("and 3 more"), and JSON has
+// them all. Five lines keep /status one screen long.
+constexpr std::size_t kShownFailures = 5;
+constexpr std::size_t kReasonUnits = 300;  // a reason may quote a platform's long answer
 
 // "idle at 2026-11-21T08:00:00+00:00": the last state the stopped bot wrote.
 std::string last_state_lines(const StatusReport& r, const Messages& text) {
@@ -86,6 +93,22 @@ std::string status_html(const StatusReport& r, Language language) {
                                    truncate_html(escape_html(r.last_problem->error), 600),
                                    escape_html(r.last_problem->timestamp));
     }
+    if (const auto& failed = r.failed_publications; !failed.empty()) {
+        out += text.status_publish_failures(failed.size());
+        const auto shown = std::min(failed.size(), kShownFailures);
+        for (std::size_t i = 0; i < shown; ++i) {
+            const auto& f = failed[i];
+            out += text.status_publish_failure(escape_html(f.label), escape_html(f.media),
+                                               truncate_html(escape_html(f.reason), kReasonUnits));
+            if (f.needs_reauth) {
+                out += f.reconnect.empty() ? text.publish_reconnect()
+                                           : text.status_reconnect(escape_html(f.reconnect));
+            }
+            out += "\n";
+        }
+        if (shown < failed.size())
+            out += text.status_publish_failures_more(failed.size() - shown);
+    }
     if (r.library) {
         const auto& l = *r.library;
         out += text.status_library(l.memes, l.tracks);
@@ -151,7 +174,8 @@ json to_json(const StatusReport& r) {
                                            {"rejected", r.library->rejected}}
                                     : json(nullptr)},
               {"state", nullptr},
-              {"disliked", r.disliked}};
+              {"disliked", r.disliked},
+              {"failed_publications", json::array()}};
     if (r.library)
         j["library"]["near_duplicates_today"] = r.library->near_duplicates_today;
     if (r.guard) {
@@ -165,6 +189,15 @@ json to_json(const StatusReport& r) {
             j["schedule"]["today"].push_back(
                 {{"when", detail::local_timestamp(slot.when)}, {"status", to_string(slot.status)}});
         }
+    }
+    for (const auto& f : r.failed_publications) {
+        j["failed_publications"].push_back({{"candidate", f.candidate},
+                                            {"target", f.target},
+                                            {"label", f.label},
+                                            {"media", f.media},
+                                            {"reason", f.reason},
+                                            {"needs_reauth", f.needs_reauth},
+                                            {"reconnect", f.reconnect}});
     }
     if (r.state) {
         j["state"] = {{"state", r.state->state},
@@ -201,6 +234,8 @@ StatusReport read_status_report(const std::filesystem::path& state_dir, TimePoin
         r.next_slot = saved->next_slot();
         r.today = saved->plan_for_day_of(now);
     }
+    if (const auto candidates = CandidateStore::read(state_dir / "candidates.json"))
+        r.failed_publications = publish_failures(*candidates);
     if (const auto stats = DailyStats::read(state_dir / "stats.json")) {
         r.last_render_peak_bytes = stats->last_render_peak_bytes;
         if (stats->date == local_date_of(now).to_string()) {

@@ -1,9 +1,9 @@
 #pragma once
 /// \file status_report.hpp
-/// StatusReport: what `/status` tells — memory, the guard, the last problem, the schedule and
-/// today's generations — as data, so the bot (live figures) and memegen-status (a state
-/// directory, bot stopped or not) say the same thing in the same words, as Telegram HTML,
-/// plain text or JSON.
+/// StatusReport: what `/status` tells — memory, the guard, the last problem, the failed
+/// publications, the schedule and today's generations — as data, so the bot (live figures) and
+/// memegen-status (a state directory, bot stopped or not) say the same thing in the same words, as
+/// Telegram HTML, plain text or JSON.
 
 #include <nlohmann/json.hpp>
 
@@ -20,6 +20,7 @@
 
 #include "config/config.hpp"
 #include "config/schedule.hpp"
+#include "observability/publish_failures.hpp"
 
 namespace memegen::bot {
 
@@ -50,6 +51,9 @@ struct StatusReport {
     std::optional<StateRecord> state;          ///< generation_state.json (memegen-status)
     std::vector<std::string> disliked;         ///< sources under 👎, by file name (issue 13)
     std::optional<bool> dry_run;               ///< /dryrun (live report only)
+    /// Publications that failed and wait for a Retry, newest candidate first (all of them; the
+    /// message shows the first few).
+    std::vector<PublishFailure> failed_publications;
 };
 
 /// The /status message: Telegram HTML in the bot's language (the seed's layout and emoji).
@@ -62,7 +66,8 @@ struct StatusReport {
 [[nodiscard]] nlohmann::json to_json(const StatusReport& report);
 
 /// Builds a report from a state directory alone, changing nothing in it: the guard's holder
-/// (from its lock file), the last problem, generation_state.json, schedule.json and stats.json.
+/// (from its lock file), the last problem, generation_state.json, schedule.json, stats.json and
+/// candidates.json (the failed publications).
 /// `memory` is the bot's process when generation_state.json names a pid that is still that
 /// process (pid and start time match). Throws memegen::StateError if `state_dir` is not a
 /// directory.

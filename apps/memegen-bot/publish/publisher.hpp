@@ -46,6 +46,16 @@ struct PublishOutcome {
     bool resumed = false;       ///< continued an upload that a previous run had started
 };
 
+/// What people read for the target named `target`, also where no Publisher is at hand
+/// (memegen-status): "youtube" → "YouTube", "x" → "X", "<platform>:<account>" → the
+/// platform's label and the account ("telegram:@memes" → "Telegram @memes"); an unknown name
+/// as it is.
+[[nodiscard]] std::string target_label(std::string_view target);
+
+/// The reason in an outcome's `error`: the text after "[memegen.publish] <target>: ", which
+/// a line naming the target need not repeat; any other text as it is.
+[[nodiscard]] std::string_view reason_of(std::string_view error) noexcept;
+
 /// Transport settings every target shares.
 struct HttpSettings {
     std::string ca_file;  ///< PEM bundle; empty: the system's (ca-certificates)
@@ -64,8 +74,8 @@ class Publisher {
     virtual ~Publisher() = default;
     /// The target's stable name ("youtube", "x"): config key, journal key, button label.
     [[nodiscard]] virtual std::string_view target() const = 0;
-    /// What people read for this target ("YouTube", "Telegram @memes").
-    [[nodiscard]] virtual std::string label() const { return std::string(target()); }
+    /// What people read for this target ("YouTube", "Telegram @memes"): target_label().
+    [[nodiscard]] virtual std::string label() const { return target_label(target()); }
     /// False for targets that post without the file (Telegram re-sends by file_id), so the
     /// candidate's MP4 is kept only while a target that uploads it may still need it.
     [[nodiscard]] virtual bool needs_video_file() const { return true; }

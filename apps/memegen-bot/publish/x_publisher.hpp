@@ -42,7 +42,6 @@ class XPublisher final : public Publisher {
     XPublisher(XConfig config, PublishJournal& journal);
 
     [[nodiscard]] std::string_view target() const override { return "x"; }
-    [[nodiscard]] std::string label() const override { return "X"; }
     [[nodiscard]] std::string preview(const PublishItem& item) const override {
         return item.caption;
     }

@@ -40,7 +40,6 @@ class YouTubePublisher final : public Publisher {
     YouTubePublisher(YouTubeConfig config, GoogleOAuth& oauth, PublishJournal& journal);
 
     [[nodiscard]] std::string_view target() const override { return "youtube"; }
-    [[nodiscard]] std::string label() const override { return "YouTube"; }
     [[nodiscard]] std::string preview(const PublishItem& item) const override { return item.title; }
     PublishOutcome publish(const PublishItem& item, std::stop_token stop,
                            const ProgressCallback& progress) override;

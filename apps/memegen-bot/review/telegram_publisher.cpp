@@ -27,10 +27,6 @@ TelegramChannelPublisher::TelegramChannelPublisher(ChatId channel, Replies& repl
       replies_(replies),
       journal_(journal) {}
 
-std::string TelegramChannelPublisher::label() const {
-    return "Telegram " + channel_.to_string();
-}
-
 publish::PublishOutcome TelegramChannelPublisher::publish(const publish::PublishItem& item,
                                                           std::stop_token,
                                                           const publish::ProgressCallback&) {

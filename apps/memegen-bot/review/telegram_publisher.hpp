@@ -29,7 +29,6 @@ class TelegramChannelPublisher final : public publish::Publisher {
     TelegramChannelPublisher(ChatId channel, Replies& replies, publish::PublishJournal& journal);
 
     [[nodiscard]] std::string_view target() const override { return name_; }
-    [[nodiscard]] std::string label() const override;
     [[nodiscard]] bool needs_video_file() const override { return false; }
     publish::PublishOutcome publish(const publish::PublishItem& item, std::stop_token stop,
                                     const publish::ProgressCallback& progress) override;

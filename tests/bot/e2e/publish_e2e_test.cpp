@@ -300,3 +300,78 @@ TEST_CASE("/connect youtube sends the code, stores the token 0600; /disconnect r
     f.api.push_message(kOwner, kOwner, "/connect instagram");
     REQUIRE(has("Usage: /connect youtube"));
 }
+
+TEST_CASE("/status lists the targets that failed until a Retry posts, with how to reconnect") {
+    Fixture f;
+    f.config["publish"]["default_targets"] = {"youtube", "x"};
+    f.config["publish"]["youtube"]["refresh_token"] = "revoked-refresh-token";  // invalid_grant
+    f.x.rate_limit_next_post(3600);  // longer than X's target waits: a failure, then a Retry
+    BotProcess bot(f.dir.path(), f.config);
+    const auto review = f.review();
+    f.press_publish(review);
+    const auto report = f.final_report();
+    REQUIRE(report.find("❌ YouTube: ") != std::string::npos);
+    REQUIRE(report.find("❌ X: rate limited") != std::string::npos);
+
+    // The meme's file name, as candidates.json knows it.
+    const std::string id =
+        review["reply_markup"]["inline_keyboard"][0][0]["callback_data"].get<std::string>().substr(
+            2);
+    const auto candidates = json::parse(read_bytes(f.dir / "state" / "candidates.json"));
+    std::string media;
+    for (const auto& c : candidates["candidates"]) {
+        if (c["id"] == id)
+            media = std::filesystem::path(c["media"].get<std::string>()).filename().string();
+    }
+    REQUIRE_FALSE(media.empty());
+
+    const auto status = [&] {
+        const auto before = f.api.sent_texts(kOwner).size();
+        f.api.push_message(kOwner, kOwner, "/status");
+        REQUIRE(f.api.wait_until(
+            [&] {
+                const auto texts = f.api.sent_texts(kOwner);
+                return texts.size() > before && texts.back().starts_with("📊 System status");
+            },
+            kWait));
+        return f.api.sent_texts(kOwner).back();
+    };
+    const auto youtube_line = "  ❌ YouTube · " + media +
+                              ": Google refused the stored authorization (revoked or expired): "
+                              "send /connect youtube — the authorization expired or was "
+                              "revoked: send /connect youtube, then press Retry\n";
+    // One candidate's targets by name: X before YouTube.
+    const auto first = status();
+    CAPTURE(first);
+    const auto x_line = "  ❌ X · " + media + ": rate limited during ";
+    const auto x_at = first.find("\n📤 Failed publications (2):\n" + x_line);
+    REQUIRE(x_at != std::string::npos);
+    CHECK(first.find("\n" + youtube_line, x_at) != std::string::npos);
+
+    // Retry X: the post goes out, and /status lists YouTube alone.
+    const auto report_message = [&] {
+        for (const auto& m : f.api.sent_messages(kOwner)) {
+            if (m.contains("text") && m["text"].get<std::string>().starts_with("📤 Publishing"))
+                return m;
+        }
+        FAIL("no report");
+        return json{};
+    }();
+    std::string retry_x;
+    for (const auto& row : report_message["reply_markup"]["inline_keyboard"]) {
+        if (row[0]["text"] == "🔁 Retry X")
+            retry_x = row[0]["callback_data"].get<std::string>();
+    }
+    REQUIRE_FALSE(retry_x.empty());
+    f.api.push_callback(kOwner, report_message["message_id"].get<std::int64_t>(), retry_x);
+    REQUIRE(f.api.wait_until(
+        [&] {
+            const auto m = f.api.message(report_message["message_id"].get<std::int64_t>());
+            return m && m->value("text", "").find("✅ X: https://") != std::string::npos;
+        },
+        kWait));
+    CHECK(f.x.posts().size() == 1);
+    const auto second = status();
+    CHECK(second.find("\n📤 Failed publications (1):\n" + youtube_line + "\n") != std::string::npos);
+    CHECK(second.find("❌ X") == std::string::npos);
+}

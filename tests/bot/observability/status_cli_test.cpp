@@ -42,7 +42,7 @@ TEST_CASE("memegen-status prints /status from a state directory, as text or JSON
         return more;
     };
 
-    SUBCASE("text: the last problem, the guard, today's count") {
+    SUBCASE("text: the last problem, the guard, today's count, no failed publications") {
         const auto run = run_status(state);
         CHECK(run.status == 0);
         CHECK(run.output.find("System status") != std::string::npos);
@@ -50,6 +50,7 @@ TEST_CASE("memegen-status prints /status from a state directory, as text or JSON
         CHECK(run.output.find("Telegram said 502 Bad Gateway") != std::string::npos);
         CHECK(run.output.find("Generation: FREE") != std::string::npos);
         CHECK(run.output.find("Generations today: 0 done / 0 failed") != std::string::npos);
+        CHECK(run.output.find("Failed publications") == std::string::npos);
     }
 
     SUBCASE("Russian") {
@@ -65,6 +66,79 @@ TEST_CASE("memegen-status prints /status from a state directory, as text or JSON
         CHECK(j["last_problem"]["stage"] == "send_error");
         CHECK(j["guard"].is_null());
         CHECK(j["generations_today"]["done"] == 0);
+        CHECK(j["failed_publications"] == nlohmann::json::array());
+    }
+
+    SUBCASE("the failed publications of candidates.json, the file untouched") {
+        // As the bot writes it: YouTube's authorization gone for one meme, X failed and the
+        // channel done for another, and a deleted candidate's failure that waits for no one.
+        const auto failed = [](const char* error, bool needs_reauth) {
+            return nlohmann::json{{"state", "failed"},
+                                  {"url", ""},
+                                  {"error", error},
+                                  {"needs_reauth", needs_reauth},
+                                  {"at", ""}};
+        };
+        const nlohmann::json candidates = {
+            {"candidates",
+             {{{"id", "c1"},
+               {"media", "/lib/frog.png"},
+               {"status", "publishing"},
+               {"targets",
+                {{"x", failed("[memegen.publish] x: HTTP 503", false)},
+                 {"telegram:@memes",
+                  {{"state", "done"}, {"url", "https://t.me/memes/4"}, {"at", "2026-03-01"}}}}}},
+              {{"id", "c2"},
+               {"media", "/lib/cat.mp4"},
+               {"status", "publishing"},
+               {"targets",
+                {{"youtube", failed("[memegen.publish] youtube: not connected: send /connect "
+                                    "youtube",
+                                    true)}}}},
+              {{"id", "c3"},
+               {"media", "/lib/gone.png"},
+               {"status", "deleted"},
+               {"targets",
+                {{"telegram:@memes", failed("[memegen.publish] telegram:@memes: "
+                                            "wrong file",
+                                            false)}}}}}}};
+        const auto file = dir / "candidates.json";
+        std::FILE* f = std::fopen(file.c_str(), "w");
+        REQUIRE(f);
+        std::fputs(candidates.dump(2).c_str(), f);
+        std::fclose(f);
+
+        const auto text = run_status(state);
+        CHECK(text.status == 0);
+        CHECK(text.output.find("📤 Failed publications (2):\n"
+                               "  ❌ YouTube · cat.mp4: not connected: send /connect youtube — "
+                               "the authorization expired or was revoked: send /connect "
+                               "youtube, then press Retry\n"
+                               "  ❌ X · frog.png: HTTP 503\n") != std::string::npos);
+        CHECK(text.output.find("gone.png") == std::string::npos);
+        const auto ru = run_status(with({"--language", "ru"}));
+        CHECK(ru.output.find("📤 Неудачные публикации (2):\n"
+                             "  ❌ YouTube · cat.mp4: not connected: send /connect youtube — "
+                             "авторизация истекла или отозвана: отправьте /connect youtube, "
+                             "затем нажмите «Повторить»\n"
+                             "  ❌ X · frog.png: HTTP 503\n") != std::string::npos);
+        const auto json = run_status(with({"--json"}));
+        REQUIRE(json.status == 0);
+        const auto list = nlohmann::json::parse(json.output)["failed_publications"];
+        REQUIRE(list.size() == 2);
+        CHECK(list[0]["label"] == "YouTube");
+        CHECK(list[0]["needs_reauth"] == true);
+        CHECK(list[0]["reconnect"] == "/connect youtube");
+        CHECK(list[1]["target"] == "x");
+        CHECK(list[1]["reason"] == "HTTP 503");
+        // Read, not rewritten: still the bytes written above.
+        std::FILE* again = std::fopen(file.c_str(), "r");
+        REQUIRE(again);
+        std::string kept;
+        for (int c = std::fgetc(again); c != EOF; c = std::fgetc(again))
+            kept += static_cast<char>(c);
+        std::fclose(again);
+        CHECK(kept == candidates.dump(2));
     }
 
     SUBCASE("a directory that does not exist: exit 1, named") {

@@ -3,7 +3,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
+#include <vector>
 
 #include <memegen/crash_state_store.hpp>
 #include <memegen/detail/clock.hpp>
@@ -12,8 +14,12 @@
 
 #include "config/schedule.hpp"
 #include "config/timezone.hpp"
+#include "core/candidate_store.hpp"
+#include "core/messages.hpp"
 #include "observability/daily_stats.hpp"
+#include "observability/publish_failures.hpp"
 #include "observability/status_report.hpp"
+#include "publish/publisher.hpp"
 #include "temp_dir.hpp"
 
 using namespace memegen;
@@ -46,6 +52,46 @@ StatusReport busy_report() {
 
 void write(const fs::path& file, const std::string& text) {
     std::ofstream(file, std::ios::binary) << text;
+}
+
+// A candidate of `status` with `targets` as Publish and Retry leave them in candidates.json.
+Candidate candidate(std::string id, std::string media, CandidateStatus status,
+                    std::map<std::string, TargetState> targets) {
+    Candidate c;
+    c.id = std::move(id);
+    c.media = std::move(media);
+    c.status = status;
+    c.targets = std::move(targets);
+    return c;
+}
+
+TargetState failed(std::string error, bool needs_reauth = false) {
+    return TargetState{"failed", "", std::move(error), needs_reauth, ""};
+}
+
+const TargetState kDone{"done", "https://t.me/c/500/7", "", false, "2026-03-01T11:00:00Z"};
+const std::string kRevoked =
+    "[memegen.publish] youtube: Google refused the stored authorization (revoked or expired): "
+    "send /connect youtube";
+
+// Oldest first, as the store keeps them: X failed and the channel done for "frog"; YouTube's
+// authorization gone for "cat & dog"; failures of a deleted and a replaced candidate, and a
+// target a Retry has queued again, which are not waiting for the owner any more.
+std::vector<Candidate> candidates_with_failures() {
+    return {
+        candidate("c1", "/lib/memes/frog.png", CandidateStatus::publishing,
+                  {{"telegram:-100500", kDone},
+                   {"x", failed("[memegen.publish] x: X answered HTTP 503 <Service Unavailable> "
+                                "after 5 attempts")}}),
+        candidate("c2", "/lib/memes/cat & dog.mp4", CandidateStatus::publishing,
+                  {{"youtube", failed(kRevoked, true)}}),
+        candidate("c3", "/lib/memes/gone.gif", CandidateStatus::deleted,
+                  {{"youtube", failed("[memegen.publish] youtube: HTTP 403 quotaExceeded")}}),
+        candidate("c4", "/lib/memes/old.png", CandidateStatus::replaced,
+                  {{"x", failed("[memegen.publish] x: HTTP 503")}}),
+        candidate("c5", "/lib/memes/again.png", CandidateStatus::publishing,
+                  {{"youtube", TargetState{"queued", "", "", false, ""}}, {"x", kDone}}),
+    };
 }
 
 }  // namespace
@@ -228,6 +274,31 @@ TEST_CASE("read_status_report reads a state directory without changing it") {
         CHECK(contains(status_text(r, Language::en), "bot not running"));
     }
 
+    SUBCASE("the failed publications from candidates.json, the file untouched") {
+        {
+            CandidateStore store(dir / "candidates.json");
+            for (const auto& c : candidates_with_failures())
+                store.put(c);
+        }
+        const auto before = fs::last_write_time(dir / "candidates.json");
+        const auto r = read_status_report(dir.path(), now);
+        CHECK(fs::last_write_time(dir / "candidates.json") == before);
+        REQUIRE(r.failed_publications.size() == 2);
+        CHECK(r.failed_publications[0].label == "YouTube");
+        CHECK(r.failed_publications[1].label == "X");
+        CHECK(contains(status_text(r, Language::en),
+                       "  ❌ X · frog.png: X answered HTTP 503 <Service Unavailable> after 5 "
+                       "attempts\n"));
+    }
+
+    SUBCASE("an unusable candidates.json lists nothing and stays where it is") {
+        write(dir / "candidates.json", "{not json");
+        const auto r = read_status_report(dir.path(), now);
+        CHECK(r.failed_publications.empty());
+        CHECK(fs::exists(dir / "candidates.json"));
+        CHECK(fs::file_size(dir / "candidates.json") == 9);
+    }
+
     SUBCASE("a missing directory is an error naming it") {
         try {
             static_cast<void>(read_status_report(dir / "nope", now));
@@ -277,6 +348,7 @@ TEST_CASE("The /status message, word for word, in both languages") {
           std::pair{870, SlotStatus::pending}}) {
         full.today->slots.push_back({midnight + std::chrono::minutes(minutes), status});
     }
+    full.failed_publications = publish_failures(candidates_with_failures());
     auto stopped = busy_report();
     stopped.memory.reset();
     stopped.guard.reset();
@@ -303,6 +375,13 @@ TEST_CASE("The /status message, word for word, in both languages") {
               "  Error: bad media: x &amp; y\n"
               "  Time: 2026-03-01T11:30:00+00:00\n"
               "\n"
+              "📤 Failed publications (2):\n"
+              "  ❌ YouTube · cat &amp; dog.mp4: Google refused the stored authorization (revoked "
+              "or expired): send /connect youtube — the authorization expired or was revoked: "
+              "send /connect youtube, then press Retry\n"
+              "  ❌ X · frog.png: X answered HTTP 503 &lt;Service Unavailable&gt; after 5 "
+              "attempts\n"
+              "\n"
               "📚 Library: 12 memes, 3 tracks, 2 being checked, 1 rejected\n"
               "\n"
               "⏰ Next generation in 2 h 30 min (14:30:00)\n"
@@ -326,6 +405,13 @@ TEST_CASE("The /status message, word for word, in both languages") {
               "  Этап: render_error\n"
               "  Ошибка: bad media: x &amp; y\n"
               "  Время: 2026-03-01T11:30:00+00:00\n"
+              "\n"
+              "📤 Неудачные публикации (2):\n"
+              "  ❌ YouTube · cat &amp; dog.mp4: Google refused the stored authorization (revoked "
+              "or expired): send /connect youtube — авторизация истекла или отозвана: отправьте "
+              "/connect youtube, затем нажмите «Повторить»\n"
+              "  ❌ X · frog.png: X answered HTTP 503 &lt;Service Unavailable&gt; after 5 "
+              "attempts\n"
               "\n"
               "📚 Медиатека: мемов 12, треков 3, на проверке 2, отклонено 1\n"
               "\n"
@@ -383,4 +469,114 @@ TEST_CASE("/status counts today's near-duplicates under the library, only when t
     CHECK(contains(status_html(r, Language::ru),
                    "📚 Медиатека: мемов 5, треков 2\n  Отклонено похожих сегодня: 3\n"));
     CHECK(to_json(r)["library"]["near_duplicates_today"] == 3);
+}
+
+TEST_CASE("/status lists the failed publications that wait for the owner, at most five") {
+    SUBCASE("one per failed target of a candidate still under review, newest first") {
+        const auto failures = publish_failures(candidates_with_failures());
+        REQUIRE(failures.size() == 2);
+        CHECK(failures[0].candidate == "c2");
+        CHECK(failures[0].target == "youtube");
+        CHECK(failures[0].label == "YouTube");
+        CHECK(failures[0].media == "cat & dog.mp4");
+        CHECK(failures[0].reason ==
+              "Google refused the stored authorization (revoked or expired): send /connect "
+              "youtube");
+        CHECK(failures[0].needs_reauth);
+        CHECK(failures[0].reconnect == "/connect youtube");
+        CHECK(failures[1].candidate == "c1");
+        CHECK(failures[1].label == "X");
+        CHECK(failures[1].media == "frog.png");
+        CHECK_FALSE(failures[1].needs_reauth);
+        CHECK(failures[1].reconnect.empty());
+    }
+
+    SUBCASE("a Retry that succeeded takes the line away") {
+        auto candidates = candidates_with_failures();
+        candidates[0].targets["x"] = kDone;
+        const auto failures = publish_failures(candidates);
+        REQUIRE(failures.size() == 1);
+        CHECK(failures[0].target == "youtube");
+    }
+
+    SUBCASE("X's keys refused: the catalogue's reconnect text, no command") {
+        StatusReport r;
+        r.failed_publications = publish_failures({candidate(
+            "c9", "a.png", CandidateStatus::publishing,
+            {{"x", failed("[memegen.publish] x: X refused the app's keys during the upload "
+                          "(HTTP 401)",
+                          true)}})});
+        const Messages en{Language::en};
+        const Messages ru{Language::ru};
+        CHECK(contains(status_html(r, Language::en),
+                       "\n📤 Failed publications (1):\n  ❌ X · a.png: X refused the app's keys "
+                       "during the upload (HTTP 401)" +
+                           en.publish_reconnect() + "\n"));
+        CHECK(contains(status_html(r, Language::ru),
+                       "\n📤 Неудачные публикации (1):\n  ❌ X · a.png: X refused the app's keys "
+                       "during the upload (HTTP 401)" +
+                           ru.publish_reconnect() + "\n"));
+    }
+
+    SUBCASE("labels of every target name, also without a publisher at hand") {
+        CHECK(publish::target_label("youtube") == "YouTube");
+        CHECK(publish::target_label("x") == "X");
+        CHECK(publish::target_label("telegram:@memes") == "Telegram @memes");
+        CHECK(publish::target_label("telegram:-100500") == "Telegram -100500");
+        CHECK(publish::target_label("vimeo") == "vimeo");
+        CHECK(publish::reason_of("[memegen.publish] telegram:@memes: wrong file") == "wrong file");
+        CHECK(publish::reason_of("not a publish error: x") == "not a publish error: x");
+    }
+
+    SUBCASE("seven failures: five lines and how many more; JSON has them all") {
+        std::vector<Candidate> many;
+        for (int i = 1; i <= 7; ++i) {
+            many.push_back(candidate("c" + std::to_string(i), "m" + std::to_string(i) + ".png",
+                                     CandidateStatus::publishing,
+                                     {{"youtube", failed("[memegen.publish] youtube: HTTP 500")}}));
+        }
+        StatusReport r;
+        r.failed_publications = publish_failures(many);
+        const auto html = status_html(r, Language::en);
+        CHECK(contains(html,
+                       "\n📤 Failed publications (7):\n"
+                       "  ❌ YouTube · m7.png: HTTP 500\n"
+                       "  ❌ YouTube · m6.png: HTTP 500\n"
+                       "  ❌ YouTube · m5.png: HTTP 500\n"
+                       "  ❌ YouTube · m4.png: HTTP 500\n"
+                       "  ❌ YouTube · m3.png: HTTP 500\n"
+                       "  … and 2 more\n"));
+        CHECK_FALSE(contains(html, "m2.png"));
+        CHECK(contains(status_html(r, Language::ru),
+                       "  ❌ YouTube · m3.png: HTTP 500\n  … и ещё 2\n"));
+        const auto j = to_json(r);
+        REQUIRE(j["failed_publications"].size() == 7);
+        CHECK(j["failed_publications"][6]["media"] == "m1.png");
+    }
+
+    SUBCASE("none: no heading, an empty list in JSON") {
+        StatusReport r;
+        r.failed_publications = publish_failures({candidate(
+            "c1", "a.png", CandidateStatus::published, {{"youtube", kDone}, {"x", kDone}})});
+        CHECK_FALSE(contains(status_html(r, Language::en), "📤"));
+        CHECK(to_json(r)["failed_publications"] == nlohmann::json::array());
+    }
+
+    SUBCASE("JSON: target, label, file, reason and how to reconnect") {
+        StatusReport r;
+        r.failed_publications = publish_failures(candidates_with_failures());
+        const auto j = to_json(r)["failed_publications"];
+        REQUIRE(j.size() == 2);
+        CHECK(j[0] == nlohmann::json{{"candidate", "c2"},
+                                     {"target", "youtube"},
+                                     {"label", "YouTube"},
+                                     {"media", "cat & dog.mp4"},
+                                     {"reason",
+                                      "Google refused the stored authorization (revoked or "
+                                      "expired): send /connect youtube"},
+                                     {"needs_reauth", true},
+                                     {"reconnect", "/connect youtube"}});
+        CHECK(j[1]["target"] == "x");
+        CHECK(j[1]["needs_reauth"] == false);
+    }
 }
