@@ -411,16 +411,6 @@ std::string Messages::status_publish_failure(std::string_view label_html,
                                              std::string_view reason_html) const {
     return fmt::format("  ❌ {} · {}: {}", label_html, media_html, reason_html);
 }
-std::string Messages::status_reconnect(std::string_view command) const {
-    return ru() ? fmt::format(
-                      " — авторизация истекла или отозвана: отправьте {}, затем нажмите "
-                      "«Повторить»",
-                      command)
-                : fmt::format(
-                      " — the authorization expired or was revoked: send {}, then press "
-                      "Retry",
-                      command);
-}
 std::string Messages::status_publish_failures_more(std::size_t more) const {
     return ru() ? fmt::format("  … и ещё {}\n", more) : fmt::format("  … and {} more\n", more);
 }
@@ -721,11 +711,15 @@ std::string Messages::publish_failed(std::string_view label_html,
                                      std::string_view reason_html) const {
     return fmt::format("❌ {}: {}", label_html, reason_html);
 }
-std::string Messages::publish_reconnect() const {
-    return ru() ? " — авторизация истекла или отозвана: подключите аккаунт заново (README, "
-                  "«Publishing»), затем нажмите «Повторить»"
-                : " — the authorization expired or was revoked: reconnect the account (README, "
-                  "\"Publishing\"), then press Retry";
+std::string Messages::reconnect_hint(std::string_view command_html) const {
+    if (command_html.empty()) {
+        return ru() ? " — ключи отклонены: впишите новые в конфигурацию (README, «Publishing»), "
+                      "перезапустите бота и нажмите «Повторить»"
+                    : " — the keys were refused: put new ones in the configuration (README, "
+                      "\"Publishing\"), restart the bot, then press Retry";
+    }
+    return ru() ? fmt::format(" — отправьте {}, затем нажмите «Повторить»", command_html)
+                : fmt::format(" — send {}, then press Retry", command_html);
 }
 std::string Messages::button_retry(std::string_view label) const {
     return ru() ? fmt::format("🔁 Повторить: {}", label) : fmt::format("🔁 Retry {}", label);

@@ -133,13 +133,11 @@ struct Messages {
     [[nodiscard]] std::string status_generations_today(int done, int failed) const;
     /// Failed publications (observability/publish_failures): the heading with their number,
     /// then a line each, label, file name and reason escaped — the line's end is the caller's,
-    /// after status_reconnect() or publish_reconnect() — then how many were left out.
+    /// after reconnect_hint() — then how many were left out.
     [[nodiscard]] std::string status_publish_failures(std::size_t count) const;
     [[nodiscard]] std::string status_publish_failure(std::string_view label_html,
                                                      std::string_view media_html,
                                                      std::string_view reason_html) const;
-    /// Appended to a failure whose authorization is gone and `command` connects again.
-    [[nodiscard]] std::string status_reconnect(std::string_view command) const;
     [[nodiscard]] std::string status_publish_failures_more(std::size_t more) const;
 
     // ---- Schedule and housekeeping commands (issue 13) ----
@@ -205,8 +203,9 @@ struct Messages {
                                            std::string_view url_html) const;
     [[nodiscard]] std::string publish_failed(std::string_view label_html,
                                              std::string_view reason_html) const;
-    /// Appended to a failure whose authorization is gone.
-    [[nodiscard]] std::string publish_reconnect() const;
+    /// Appended to a failure whose authorization is gone (the review caption's line, /status):
+    /// `command_html` connects the account again; empty when its keys are in the config (X).
+    [[nodiscard]] std::string reconnect_hint(std::string_view command_html) const;
     [[nodiscard]] std::string button_retry(std::string_view label) const;
     /// A Retry of a target that is not failed (done, or on its way).
     [[nodiscard]] std::string retry_not_needed() const;

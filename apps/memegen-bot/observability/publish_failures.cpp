@@ -6,15 +6,6 @@
 
 namespace memegen::bot {
 
-namespace {
-
-// /connect (review/account_connect) connects YouTube only; X's keys come from the config.
-std::string reconnect_command(const std::string& target) {
-    return target == "youtube" ? "/connect youtube" : std::string{};
-}
-
-}  // namespace
-
 std::vector<PublishFailure> publish_failures(const std::vector<Candidate>& candidates) {
     std::vector<PublishFailure> out;
     for (auto c = candidates.rbegin(); c != candidates.rend(); ++c) {
@@ -31,7 +22,7 @@ std::vector<PublishFailure> publish_failures(const std::vector<Candidate>& candi
             f.reason = std::string(publish::reason_of(t.error));
             f.needs_reauth = t.needs_reauth;
             if (t.needs_reauth)
-                f.reconnect = reconnect_command(target);
+                f.reconnect = publish::reconnect_command(target);
             out.push_back(std::move(f));
         }
     }

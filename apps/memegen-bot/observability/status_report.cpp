@@ -101,8 +101,7 @@ std::string status_html(const StatusReport& r, Language language) {
             out += text.status_publish_failure(escape_html(f.label), escape_html(f.media),
                                                truncate_html(escape_html(f.reason), kReasonUnits));
             if (f.needs_reauth) {
-                out += f.reconnect.empty() ? text.publish_reconnect()
-                                           : text.status_reconnect(escape_html(f.reconnect));
+                out += text.reconnect_hint(escape_html(f.reconnect));
             }
             out += "\n";
         }

@@ -197,7 +197,7 @@ std::string GoogleOAuth::refresh_access_token(const std::stop_token& stop) {
 
 std::string GoogleOAuth::refresh_locked(const std::stop_token& stop) {
     if (refresh_token_.empty())
-        throw PublishError(kTarget, "not connected: send /connect youtube", false, true);
+        throw PublishError(kTarget, "not connected", false, true);
     ++refreshes_;
     const std::string form = "/token?client_id=" + detail::form_encode(config_.client_id) +
                              "&client_secret=" + detail::form_encode(config_.client_secret) +
@@ -210,9 +210,7 @@ std::string GoogleOAuth::refresh_locked(const std::stop_token& stop) {
             "refreshing the access token: " + detail::describe(*a.transport, config_.oauth_url),
             !detail::is_tls_trust_failure(*a.transport));
     if (a.error == "invalid_grant")
-        throw PublishError(kTarget,
-                           "Google refused the stored authorization (revoked or expired): send "
-                           "/connect youtube",
+        throw PublishError(kTarget, "Google refused the stored authorization (revoked or expired)",
                            false, true);
     if (a.status != 200 || !a.body.is_object() || !a.body.value("access_token", json()).is_string())
         throw PublishError(

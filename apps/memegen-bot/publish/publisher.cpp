@@ -8,6 +8,11 @@
 
 namespace memegen::bot::publish {
 
+std::string reconnect_command(std::string_view target) {
+    // Google's device flow can be run from the chat; X's user-context keys cannot.
+    return target == "youtube" ? "/connect youtube" : std::string{};
+}
+
 std::string target_label(std::string_view target) {
     static constexpr std::pair<std::string_view, std::string_view> kPlatforms[] = {
         {"telegram", "Telegram"}, {"x", "X"}, {"youtube", "YouTube"}};

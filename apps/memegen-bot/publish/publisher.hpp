@@ -52,6 +52,10 @@ struct PublishOutcome {
 /// as it is.
 [[nodiscard]] std::string target_label(std::string_view target);
 
+/// The command that connects `target`'s account again ("/connect youtube", see
+/// review/account_connect); empty for a target whose keys are in the configuration (X).
+[[nodiscard]] std::string reconnect_command(std::string_view target);
+
 /// The reason in an outcome's `error`: the text after "[memegen.publish] <target>: ", which
 /// a line naming the target need not repeat; any other text as it is.
 [[nodiscard]] std::string_view reason_of(std::string_view error) noexcept;

@@ -157,8 +157,7 @@ PublishOutcome YouTubePublisher::run(const PublishItem& item, const std::stop_to
                 return a;
             if (refreshed)
                 throw PublishError(kTarget,
-                                   "YouTube refused a freshly refreshed access token (HTTP 401): "
-                                   "send /connect youtube",
+                                   "YouTube refused a freshly refreshed access token (HTTP 401)",
                                    false, true);
             refreshed = true;
             (void)oauth_.refresh_access_token(stop);

@@ -289,14 +289,9 @@ std::string PublishFlow::target_lines(const Candidate& c) {
         if (t.state == "done") {
             out += text_.publish_done(label, escape_html(t.url));
         } else if (t.state == "failed") {
-            auto reason = t.error;
-            // "[memegen.publish] youtube: quota exceeded" → "quota exceeded": the line names it.
-            if (const auto colon = reason.find(": ");
-                reason.starts_with("[memegen.publish]") && colon != std::string::npos)
-                reason = reason.substr(colon + 2);
-            out += text_.publish_failed(label, escape_html(reason));
+            out += text_.publish_failed(label, escape_html(publish::reason_of(t.error)));
             if (t.needs_reauth)
-                out += text_.publish_reconnect();
+                out += text_.reconnect_hint(escape_html(publish::reconnect_command(w->name)));
         } else {
             int percent = -1;
             {

@@ -309,9 +309,9 @@ TEST_CASE("/status lists the targets that failed until a Retry posts, with how t
     BotProcess bot(f.dir.path(), f.config);
     const auto review = f.review();
     f.press_publish(review);
-    const auto report = f.final_report();
-    REQUIRE(report.find("❌ YouTube: ") != std::string::npos);
-    REQUIRE(report.find("❌ X: rate limited") != std::string::npos);
+    const auto caption = f.final_caption(review);
+    REQUIRE(caption.find("❌ YouTube: ") != std::string::npos);
+    REQUIRE(caption.find("❌ X: rate limited") != std::string::npos);
 
     // The meme's file name, as candidates.json knows it.
     const std::string id =
@@ -337,9 +337,8 @@ TEST_CASE("/status lists the targets that failed until a Retry posts, with how t
         return f.api.sent_texts(kOwner).back();
     };
     const auto youtube_line = "  ❌ YouTube · " + media +
-                              ": Google refused the stored authorization (revoked or expired): "
-                              "send /connect youtube — the authorization expired or was "
-                              "revoked: send /connect youtube, then press Retry\n";
+                              ": Google refused the stored authorization (revoked or expired) "
+                              "— send /connect youtube, then press Retry\n";
     // One candidate's targets by name: X before YouTube.
     const auto first = status();
     CAPTURE(first);
@@ -348,26 +347,20 @@ TEST_CASE("/status lists the targets that failed until a Retry posts, with how t
     REQUIRE(x_at != std::string::npos);
     CHECK(first.find("\n" + youtube_line, x_at) != std::string::npos);
 
-    // Retry X: the post goes out, and /status lists YouTube alone.
-    const auto report_message = [&] {
-        for (const auto& m : f.api.sent_messages(kOwner)) {
-            if (m.contains("text") && m["text"].get<std::string>().starts_with("📤 Publishing"))
-                return m;
-        }
-        FAIL("no report");
-        return json{};
-    }();
+    // Retry X under the review message: the post goes out, and /status lists YouTube alone.
+    const auto review_id = review["message_id"].get<std::int64_t>();
+    const auto keyboard = f.api.message(review_id)->at("reply_markup");
     std::string retry_x;
-    for (const auto& row : report_message["reply_markup"]["inline_keyboard"]) {
+    for (const auto& row : keyboard["inline_keyboard"]) {
         if (row[0]["text"] == "🔁 Retry X")
             retry_x = row[0]["callback_data"].get<std::string>();
     }
     REQUIRE_FALSE(retry_x.empty());
-    f.api.push_callback(kOwner, report_message["message_id"].get<std::int64_t>(), retry_x);
+    f.api.push_callback(kOwner, review_id, retry_x);
     REQUIRE(f.api.wait_until(
         [&] {
-            const auto m = f.api.message(report_message["message_id"].get<std::int64_t>());
-            return m && m->value("text", "").find("✅ X: https://") != std::string::npos;
+            return f.api.message(review_id)->value("caption", "").find("✅ X: https://") !=
+                   std::string::npos;
         },
         kWait));
     CHECK(f.x.posts().size() == 1);

@@ -92,9 +92,7 @@ TEST_CASE("memegen-status prints /status from a state directory, as text or JSON
                {"media", "/lib/cat.mp4"},
                {"status", "publishing"},
                {"targets",
-                {{"youtube", failed("[memegen.publish] youtube: not connected: send /connect "
-                                    "youtube",
-                                    true)}}}},
+                {{"youtube", failed("[memegen.publish] youtube: not connected", true)}}}},
               {{"id", "c3"},
                {"media", "/lib/gone.png"},
                {"status", "deleted"},
@@ -111,15 +109,13 @@ TEST_CASE("memegen-status prints /status from a state directory, as text or JSON
         const auto text = run_status(state);
         CHECK(text.status == 0);
         CHECK(text.output.find("📤 Failed publications (2):\n"
-                               "  ❌ YouTube · cat.mp4: not connected: send /connect youtube — "
-                               "the authorization expired or was revoked: send /connect "
-                               "youtube, then press Retry\n"
+                               "  ❌ YouTube · cat.mp4: not connected — send /connect youtube, "
+                               "then press Retry\n"
                                "  ❌ X · frog.png: HTTP 503\n") != std::string::npos);
         CHECK(text.output.find("gone.png") == std::string::npos);
         const auto ru = run_status(with({"--language", "ru"}));
         CHECK(ru.output.find("📤 Неудачные публикации (2):\n"
-                             "  ❌ YouTube · cat.mp4: not connected: send /connect youtube — "
-                             "авторизация истекла или отозвана: отправьте /connect youtube, "
+                             "  ❌ YouTube · cat.mp4: not connected — отправьте /connect youtube, "
                              "затем нажмите «Повторить»\n"
                              "  ❌ X · frog.png: HTTP 503\n") != std::string::npos);
         const auto json = run_status(with({"--json"}));

@@ -71,8 +71,7 @@ TargetState failed(std::string error, bool needs_reauth = false) {
 
 const TargetState kDone{"done", "https://t.me/c/500/7", "", false, "2026-03-01T11:00:00Z"};
 const std::string kRevoked =
-    "[memegen.publish] youtube: Google refused the stored authorization (revoked or expired): "
-    "send /connect youtube";
+    "[memegen.publish] youtube: Google refused the stored authorization (revoked or expired)";
 
 // Oldest first, as the store keeps them: X failed and the channel done for "frog"; YouTube's
 // authorization gone for "cat & dog"; failures of a deleted and a replaced candidate, and a
@@ -377,8 +376,7 @@ TEST_CASE("The /status message, word for word, in both languages") {
               "\n"
               "📤 Failed publications (2):\n"
               "  ❌ YouTube · cat &amp; dog.mp4: Google refused the stored authorization (revoked "
-              "or expired): send /connect youtube — the authorization expired or was revoked: "
-              "send /connect youtube, then press Retry\n"
+              "or expired) — send /connect youtube, then press Retry\n"
               "  ❌ X · frog.png: X answered HTTP 503 &lt;Service Unavailable&gt; after 5 "
               "attempts\n"
               "\n"
@@ -408,8 +406,7 @@ TEST_CASE("The /status message, word for word, in both languages") {
               "\n"
               "📤 Неудачные публикации (2):\n"
               "  ❌ YouTube · cat &amp; dog.mp4: Google refused the stored authorization (revoked "
-              "or expired): send /connect youtube — авторизация истекла или отозвана: отправьте "
-              "/connect youtube, затем нажмите «Повторить»\n"
+              "or expired) — отправьте /connect youtube, затем нажмите «Повторить»\n"
               "  ❌ X · frog.png: X answered HTTP 503 &lt;Service Unavailable&gt; after 5 "
               "attempts\n"
               "\n"
@@ -479,9 +476,7 @@ TEST_CASE("/status lists the failed publications that wait for the owner, at mos
         CHECK(failures[0].target == "youtube");
         CHECK(failures[0].label == "YouTube");
         CHECK(failures[0].media == "cat & dog.mp4");
-        CHECK(failures[0].reason ==
-              "Google refused the stored authorization (revoked or expired): send /connect "
-              "youtube");
+        CHECK(failures[0].reason == "Google refused the stored authorization (revoked or expired)");
         CHECK(failures[0].needs_reauth);
         CHECK(failures[0].reconnect == "/connect youtube");
         CHECK(failures[1].candidate == "c1");
@@ -506,16 +501,16 @@ TEST_CASE("/status lists the failed publications that wait for the owner, at mos
             {{"x", failed("[memegen.publish] x: X refused the app's keys during the upload "
                           "(HTTP 401)",
                           true)}})});
-        const Messages en{Language::en};
-        const Messages ru{Language::ru};
         CHECK(contains(status_html(r, Language::en),
                        "\n📤 Failed publications (1):\n  ❌ X · a.png: X refused the app's keys "
-                       "during the upload (HTTP 401)" +
-                           en.publish_reconnect() + "\n"));
+                       "during the upload (HTTP 401) — the keys were refused: put new ones in "
+                       "the configuration (README, \"Publishing\"), restart the bot, then press "
+                       "Retry\n"));
         CHECK(contains(status_html(r, Language::ru),
                        "\n📤 Неудачные публикации (1):\n  ❌ X · a.png: X refused the app's keys "
-                       "during the upload (HTTP 401)" +
-                           ru.publish_reconnect() + "\n"));
+                       "during the upload (HTTP 401) — ключи отклонены: впишите новые в "
+                       "конфигурацию (README, «Publishing»), перезапустите бота и нажмите "
+                       "«Повторить»\n"));
     }
 
     SUBCASE("labels of every target name, also without a publisher at hand") {
@@ -573,7 +568,7 @@ TEST_CASE("/status lists the failed publications that wait for the owner, at mos
                                      {"media", "cat & dog.mp4"},
                                      {"reason",
                                       "Google refused the stored authorization (revoked or "
-                                      "expired): send /connect youtube"},
+                                      "expired)"},
                                      {"needs_reauth", true},
                                      {"reconnect", "/connect youtube"}});
         CHECK(j[1]["target"] == "x");
