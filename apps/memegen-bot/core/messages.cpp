@@ -708,6 +708,12 @@ std::string Messages::publish_reconnect() const {
                 : " — the authorization expired or was revoked: reconnect the account (README, "
                   "\"Publishing\"), then press Retry";
 }
+std::string Messages::publish_note(std::string_view note_html) const {
+    // The note is the publisher's text, English in both languages like a ❌ line's reason.
+    if (note_html.empty())
+        return {};
+    return fmt::format(" — ⚠️ {}", note_html);
+}
 std::string Messages::button_retry(std::string_view label) const {
     return ru() ? fmt::format("🔁 Повторить: {}", label) : fmt::format("🔁 Retry {}", label);
 }

@@ -198,6 +198,8 @@ struct Messages {
                                              std::string_view reason_html) const;
     /// Appended to a failure whose authorization is gone.
     [[nodiscard]] std::string publish_reconnect() const;
+    /// Appended to a ✅ line: what went wrong beside the post (a thumbnail); "" for no note.
+    [[nodiscard]] std::string publish_note(std::string_view note_html) const;
     [[nodiscard]] std::string button_retry(std::string_view label) const;
     /// A Retry of a target that is not failed (done, or on its way).
     [[nodiscard]] std::string retry_not_needed() const;
