@@ -229,9 +229,13 @@ TEST_CASE("a restart in the middle of a YouTube upload resumes it and posts noth
     bot.reset();
     CHECK(f.google.sessions() == 1);
 
+    // A channel that may not set custom thumbnails: the video is published all the same.
+    f.google.forbid_next_thumbnail("forbidden");
     BotProcess again(f.dir.path(), f.config);
     const auto report = f.final_report();
-    CHECK(report.find("✅ YouTube: https://") != std::string::npos);
+    CHECK(report.find(
+              "✅ YouTube: https://youtube.com/shorts/vids0 — ⚠️ thumbnail not set: HTTP "
+              "403 forbidden (") != std::string::npos);
     CHECK(f.google.init_requests() == 1);  // the journal's session was resumed
     REQUIRE(f.google.sessions() == 1);
     CHECK(f.google.session_bytes(0) == mp4);
