@@ -16,6 +16,11 @@ void LoopbackServer::start() {
     if (port_ <= 0)
         throw std::runtime_error("fake server: cannot bind 127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // cpp-httplib 0.11's stop() does nothing before listening has begun, and the destructor's
+    // join would then wait forever (seen under load with a test that sends no request).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!server_.is_running() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 LoopbackServer::~LoopbackServer() {
