@@ -247,11 +247,12 @@ std::string YouTubePublisher::set_thumbnail(const std::string& video_id, const P
             if (!detail::sleep_for(wait, stop))
                 throw stopped();
         }
-    } catch (const PublishError& e) {
-        // A stop leaves the journal at "thumbnail": the next start sets it.
+    } catch (const std::exception& e) {
+        // A stop leaves the journal at "thumbnail": the next start sets it. Anything else (the
+        // authorization failed, the token file could not be written) costs only the thumbnail.
         if (stop.stop_requested())
             throw;
-        return note(reason_of(e.what()));  // the authorization failed (already redacted)
+        return note(reason_of(e.what()));
     }
 }
 

@@ -376,6 +376,13 @@ TEST_CASE(
         for (const auto& secret : {google.refresh_token, google.client_secret})
             CHECK(lines[0].find(secret) == std::string::npos);
     }
+    SUBCASE("an image YouTube cannot read (400 invalidImage) is not retried") {
+        with_thumbnail.thumbnail = demo_mp4();  // not a JPEG
+        const auto o = YouTubePublisher(config, oauth, journal).publish(with_thumbnail, {}, {});
+        REQUIRE_MESSAGE(o.ok, o.error);
+        CHECK(o.note == "thumbnail not set: HTTP 400 invalidImage (YouTube cannot read the image)");
+        CHECK(google.thumbnail_requests() == 1);
+    }
     SUBCASE("a 500 is retried") {
         google.fail_next_thumbnails(1);
         const auto o = YouTubePublisher(config, oauth, journal).publish(with_thumbnail, {}, {});
