@@ -127,6 +127,7 @@ struct YouTubeSettings {
     std::string title_template = "{source}";
     std::string description_template = "{source}\n🎵 {track}\n\n#Shorts";
     std::vector<std::string> tags{"shorts", "memes"};
+    bool thumbnail = true;  ///< thumbnails.set with the candidate's JPEG after the upload
 
     /// True when the target is configured (a client id).
     [[nodiscard]] bool enabled() const noexcept { return !client_id.empty(); }

@@ -594,6 +594,11 @@ std::vector<ConfigField> publish_keys() {
                .doc = "Video description; same placeholders; keep #Shorts."},
               M(publish.youtube.description_template)),
         string_list({.key = "publish.youtube.tags", .doc = "Video tags."}, M(publish.youtube.tags)),
+        boolean({.key = "publish.youtube.thumbnail",
+                 .doc = "Set the candidate's JPEG as the video's thumbnail after the upload "
+                        "(thumbnails.set, 50 quota units); a failure leaves the video up with a "
+                        "note."},
+                M(publish.youtube.thumbnail)),
         section({.key = "publish.x",
                  .doc = "The X target (keys below); on when the four OAuth 1.0a keys are set."}),
         secret({.key = "publish.x.consumer_key",

@@ -141,6 +141,7 @@ void Bot::add_publishers() {
             yt.api_url = p.youtube.api_url;
             yt.privacy = p.youtube.privacy;
             yt.made_for_kids = p.youtube.made_for_kids;
+            yt.thumbnail = p.youtube.thumbnail;
             publish_.add(std::make_unique<publish::YouTubePublisher>(yt, *google_, journal_));
         }
         if (p.x.enabled()) {

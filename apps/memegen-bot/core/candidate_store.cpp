@@ -69,6 +69,8 @@ void to_json(nlohmann::json& j, const Candidate& c) {
                              {"error", t.error},
                              {"needs_reauth", t.needs_reauth},
                              {"at", t.at}};
+            if (!t.note.empty())
+                targets[name]["note"] = t.note;
         }
         j["targets"] = std::move(targets);
     }
@@ -109,6 +111,7 @@ void from_json(const nlohmann::json& j, Candidate& c) {
             state.error = t.value("error", std::string{});
             state.needs_reauth = t.value("needs_reauth", false);
             state.at = t.value("at", std::string{});
+            state.note = t.value("note", std::string{});
             c.targets[name] = std::move(state);
         }
     }

@@ -49,6 +49,9 @@ struct TargetState {
     std::string error;          ///< failed: the redacted reason
     bool needs_reauth = false;  ///< failed because the authorization is gone
     std::string at;             ///< done: when, ISO 8601 UTC
+    /// done: what went wrong beside the post ("thumbnail not set: ..."). A default, so the
+    /// five-value initializers elsewhere stay complete.
+    std::string note = {};
 
     friend bool operator==(const TargetState&, const TargetState&) = default;
 };

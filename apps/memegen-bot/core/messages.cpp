@@ -721,6 +721,12 @@ std::string Messages::reconnect_hint(std::string_view command_html) const {
     return ru() ? fmt::format(" — отправьте {}, затем нажмите «Повторить»", command_html)
                 : fmt::format(" — send {}, then press Retry", command_html);
 }
+std::string Messages::publish_note(std::string_view note_html) const {
+    // The note is the publisher's text, English in both languages like a ❌ line's reason.
+    if (note_html.empty())
+        return {};
+    return fmt::format(" — ⚠️ {}", note_html);
+}
 std::string Messages::button_retry(std::string_view label) const {
     return ru() ? fmt::format("🔁 Повторить: {}", label) : fmt::format("🔁 Retry {}", label);
 }

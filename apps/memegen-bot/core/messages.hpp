@@ -206,6 +206,8 @@ struct Messages {
     /// Appended to a failure whose authorization is gone (the review caption's line, /status):
     /// `command_html` connects the account again; empty when its keys are in the config (X).
     [[nodiscard]] std::string reconnect_hint(std::string_view command_html) const;
+    /// Appended to a ✅ line: what went wrong beside the post (a thumbnail); "" for no note.
+    [[nodiscard]] std::string publish_note(std::string_view note_html) const;
     [[nodiscard]] std::string button_retry(std::string_view label) const;
     /// A Retry of a target that is not failed (done, or on its way).
     [[nodiscard]] std::string retry_not_needed() const;

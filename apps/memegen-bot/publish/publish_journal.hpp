@@ -21,9 +21,11 @@ namespace memegen::bot::publish {
 /// One candidate's progress on one target.
 struct JournalEntry {
     /// "uploading": bytes are on their way (session/media id set); "posting": the final,
-    /// not idempotent request was sent and its answer is not known; "done": published.
+    /// not idempotent request was sent and its answer is not known; "thumbnail": the YouTube
+    /// video is up (url set), its thumbnail not yet; "done": published.
     std::string state;
-    std::string session;            ///< YouTube: the resumable session URI; X: the media id
+    /// YouTube: the resumable session URI, then ("thumbnail") the video id; X: the media id.
+    std::string session;
     std::string url;                ///< done: where it can be seen
     std::uint64_t total_bytes = 0;  ///< size of the file the session was opened for
 };

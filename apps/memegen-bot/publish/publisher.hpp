@@ -44,6 +44,9 @@ struct PublishOutcome {
     bool retryable = false;     ///< a later Retry may succeed (network, 5xx, rate limit)
     bool needs_reauth = false;  ///< the authorization is gone: the owner must reconnect
     bool resumed = false;       ///< continued an upload that a previous run had started
+    /// ok only: what went wrong beside the post, redacted ("thumbnail not set: ..."); empty
+    /// when nothing did.
+    std::string note;
 };
 
 /// What people read for the target named `target`, also where no Publisher is at hand

@@ -1,5 +1,7 @@
 #include "publish/youtube_publisher.hpp"
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -17,6 +19,8 @@ namespace {
 
 constexpr std::string_view kTarget = "youtube";
 constexpr std::uint64_t kChunkUnit = 256 * 1024;
+/// thumbnails.set takes an image of at most 2 MB.
+constexpr std::uint64_t kMaxThumbnailBytes = 2ull * 1024 * 1024;
 
 /// One HTTP exchange as the upload loop needs it.
 struct Answer {
@@ -53,6 +57,16 @@ Answer exchange(const std::string& url, const char* method, httplib::Headers hea
     a.headers = result->headers;
     a.body = result->body;
     return a;
+}
+
+std::string describe_status(const Answer& a) {
+    return a.transport ? detail::describe(*a.transport, "YouTube")
+                       : fmt::format("HTTP {} {}", a.status, detail::body_excerpt(a.body));
+}
+
+/// The wait before the next try after `failures` failed ones: doubles up to 16x.
+std::chrono::milliseconds backoff(const YouTubeConfig& config, int failures) {
+    return config.retry_backoff * (1 << std::min(failures - 1, 4));
 }
 
 /// The next byte YouTube wants after a 308: "Range: bytes=0-N" means N+1; no Range means 0.
@@ -95,6 +109,35 @@ std::string forbidden_text(const std::string& body) {
                        message.empty() ? "" : ": " + message, hint);
 }
 
+/// Why YouTube refused a thumbnail, for the owner's note: the reason and what it usually means.
+std::string thumbnail_refusal(const Answer& a) {
+    const auto [reason, message] = google_error(a.body);
+    std::string hint;
+    if (reason == "quotaExceeded" || reason == "dailyLimitExceeded")
+        hint = " (the project's daily API quota is spent)";
+    else if (a.status == 403)
+        hint =
+            " (the account may not set custom thumbnails: the channel must be verified, "
+            "youtube.com/verify)";
+    else if (reason == "invalidImage")
+        hint = " (YouTube cannot read the image)";
+    else if (a.status == 413 || reason == "mediaBodyTooLarge")
+        hint = " (the image is over YouTube's size limit)";
+    else if (a.status == 404)
+        hint = " (YouTube does not know the video)";
+    const std::string what =
+        !reason.empty() ? reason : detail::body_excerpt(message.empty() ? a.body : message, 80);
+    return fmt::format("HTTP {} {}{}", a.status, what, hint);
+}
+
+/// "[memegen.publish] youtube: <reason>" → "<reason>": the note names the target already.
+std::string reason_of(std::string_view what) {
+    const auto colon = what.find(": ");
+    if (what.starts_with("[memegen.publish]") && colon != std::string_view::npos)
+        what.remove_prefix(colon + 2);
+    return std::string(what);
+}
+
 }  // namespace
 
 YouTubePublisher::YouTubePublisher(YouTubeConfig config, GoogleOAuth& oauth,
@@ -123,13 +166,100 @@ std::string YouTubePublisher::video_resource(const PublishItem& item) const {
 
 PublishOutcome YouTubePublisher::publish(const PublishItem& item, std::stop_token stop,
                                          const ProgressCallback& progress) {
-    return outcome_of(kTarget, [&] { return run(item, stop, progress); });
+    return outcome_of(kTarget, [&] {
+        auto o = run(item, stop, progress);
+        // The video is up; the journal says whether its thumbnail is still to be set.
+        const auto entry = journal_.find(item.candidate_id, kTarget);
+        if (!entry || entry->state != "thumbnail")
+            return o;
+        o.note = set_thumbnail(entry->session, item, stop);
+        try {
+            journal_.put(item.candidate_id, kTarget, {"done", "", entry->url, entry->total_bytes});
+        } catch (const std::exception& e) {
+            // The video stays published: a restart would only set the thumbnail once more.
+            memegen::log_warning("[memegen.publish] youtube: {}", e.what());
+        }
+        return o;
+    });
+}
+
+std::string YouTubePublisher::set_thumbnail(const std::string& video_id, const PublishItem& item,
+                                            const std::stop_token& stop) {
+    if (!config_.thumbnail || item.thumbnail.empty())
+        return {};
+    const auto note = [&](const std::string& reason) {
+        std::string text = memegen::redact("thumbnail not set: " + reason);
+        memegen::log_warning("[memegen.publish] youtube: video {}: {}", video_id, text);
+        return text;
+    };
+    const std::string name = item.thumbnail.filename().string();
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(item.thumbnail, ec);
+    if (ec)
+        return note(fmt::format("cannot read '{}' ({})", name, ec.message()));
+    if (size > kMaxThumbnailBytes)
+        return note(fmt::format("'{}' is {} bytes, over YouTube's limit of {} (2 MB)", name, size,
+                                kMaxThumbnailBytes));
+    std::string image(size, '\0');
+    std::ifstream file(item.thumbnail, std::ios::binary);
+    if (!file || !file.read(image.data(), static_cast<std::streamsize>(size)))
+        return note(fmt::format("cannot read '{}'", name));
+
+    const std::string url = config_.api_url + "/upload/youtube/v3/thumbnails/set?videoId=" +
+                            detail::form_encode(video_id);
+    const auto stopped = [] {
+        return PublishError(kTarget, "stopped before the thumbnail was set", true);
+    };
+    bool refreshed = false;
+    int failures = 0;
+    try {
+        for (;;) {
+            if (stop.stop_requested())
+                throw stopped();
+            const Answer a =
+                exchange(url, "POST", {{"Authorization", "Bearer " + oauth_.access_token(stop)}},
+                         image, "image/jpeg", config_.http, stop);
+            if (a.status == 200) {
+                memegen::log_info("[memegen.publish] youtube: thumbnail of {} set", video_id);
+                return {};
+            }
+            if (a.status == 401) {
+                if (refreshed)
+                    return note(
+                        "YouTube refused a freshly refreshed access token (HTTP 401): send "
+                        "/connect youtube");
+                refreshed = true;
+                (void)oauth_.refresh_access_token(stop);
+                continue;
+            }
+            // Setting a thumbnail twice is harmless, so a dropped connection or a 5xx is
+            // retried; a 4xx would be answered the same again.
+            if (!a.transport && a.status < 500)
+                return note(thumbnail_refusal(a));
+            if (stop.stop_requested())
+                throw stopped();
+            const std::string why = describe_status(a);
+            if (++failures >= config_.max_attempts)
+                return note(fmt::format("{} (after {} attempts)", why, failures));
+            const auto wait = backoff(config_, failures);
+            memegen::log_warning("[memegen.publish] youtube: thumbnail of {}: {}; retry in {} ms",
+                                 video_id, why, wait.count());
+            if (!detail::sleep_for(wait, stop))
+                throw stopped();
+        }
+    } catch (const std::exception& e) {
+        // A stop leaves the journal at "thumbnail": the next start sets it. Anything else (the
+        // authorization failed, the token file could not be written) costs only the thumbnail.
+        if (stop.stop_requested())
+            throw;
+        return note(reason_of(e.what()));
+    }
 }
 
 PublishOutcome YouTubePublisher::run(const PublishItem& item, const std::stop_token& stop,
                                      const ProgressCallback& progress) {
     const auto existing = journal_.find(item.candidate_id, kTarget);
-    if (existing && existing->state == "done") {
+    if (existing && (existing->state == "done" || existing->state == "thumbnail")) {
         PublishOutcome o;
         o.ok = true;
         o.url = existing->url;
@@ -171,25 +301,26 @@ PublishOutcome YouTubePublisher::run(const PublishItem& item, const std::stop_to
         if (++failures >= config_.max_attempts)
             throw PublishError(kTarget,
                                fmt::format("{} (after {} attempts)", last_failure, failures), true);
-        const auto wait = config_.retry_backoff * (1 << std::min(failures - 1, 4));
+        const auto wait = backoff(config_, failures);
         memegen::log_warning("[memegen.publish] youtube: {}; retry in {} ms", last_failure,
                              wait.count());
         if (!detail::sleep_for(wait, stop))
             throw PublishError(kTarget, "stopped while waiting to retry: " + last_failure, true);
-    };
-    const auto describe_status = [](const Answer& a) {
-        return a.transport ? detail::describe(*a.transport, "YouTube")
-                           : fmt::format("HTTP {} {}", a.status, detail::body_excerpt(a.body));
     };
     const auto finished = [&](const Answer& a) {
         const json video = json::parse(a.body, nullptr, false);
         if (!video.is_object() || !video.value("id", json()).is_string())
             throw PublishError(
                 kTarget, "the upload ended without a video id: " + detail::body_excerpt(a.body));
+        const std::string id = video["id"].get<std::string>();
         PublishOutcome o;
         o.ok = true;
-        o.url = "https://youtube.com/shorts/" + video["id"].get<std::string>();
-        journal_.put(item.candidate_id, kTarget, {"done", "", o.url, total});
+        o.url = "https://youtube.com/shorts/" + id;
+        // "thumbnail": the video exists, so a restart must not upload it again (see publish()).
+        const bool thumbnail_next = config_.thumbnail && !item.thumbnail.empty();
+        journal_.put(item.candidate_id, kTarget,
+                     thumbnail_next ? JournalEntry{"thumbnail", id, o.url, total}
+                                    : JournalEntry{"done", "", o.url, total});
         if (progress)
             progress(total, total);
         return o;

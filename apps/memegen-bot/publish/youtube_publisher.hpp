@@ -8,6 +8,12 @@
 /// finds the session in the journal and resumes it, so a candidate never becomes two videos.
 /// A 401 refreshes the access token once; a 403 (quotaExceeded, forbidden, ...) ends at once
 /// with the reason, since retrying only spends quota.
+///
+/// Once the video is up, its thumbnail is set from the candidate's JPEG (thumbnails.set, the
+/// image as the body, at most 2 MB, 50 quota units). The video is published whatever happens
+/// to the thumbnail: a failure only adds a note to the outcome. The journal marks the video
+/// "thumbnail" (its id kept) until that step ends, so a restart in between sets the thumbnail
+/// without uploading the video again.
 
 #include <chrono>
 #include <cstdint>
@@ -29,6 +35,7 @@ struct YouTubeConfig {
     std::uint64_t chunk_size = 8ull * 256 * 1024;
     int max_attempts = 5;  ///< consecutive failed requests (5xx, transport) before giving up
     std::chrono::milliseconds retry_backoff{1000};  ///< first wait; doubles up to 16x
+    bool thumbnail = true;                          ///< set the item's thumbnail after the upload
     HttpSettings http;
 };
 
@@ -50,6 +57,10 @@ class YouTubePublisher final : public Publisher {
   private:
     PublishOutcome run(const PublishItem& item, const std::stop_token& stop,
                        const ProgressCallback& progress);
+    /// Sets `item`'s thumbnail on `video_id`; returns the owner's note, empty when it was set
+    /// or there is nothing to set. Throws PublishError only when `stop` ends it.
+    std::string set_thumbnail(const std::string& video_id, const PublishItem& item,
+                              const std::stop_token& stop);
 
     YouTubeConfig config_;
     GoogleOAuth& oauth_;

@@ -237,6 +237,7 @@ void PublishFlow::run_one(Worker& w, const std::string& id, const std::stop_toke
         t.error = outcome.error;
         t.needs_reauth = outcome.needs_reauth;
         t.at = outcome.ok ? utc_now() : std::string{};
+        t.note = outcome.note;
         return true;
     });
     if (outcome.ok) {
@@ -288,6 +289,7 @@ std::string PublishFlow::target_lines(const Candidate& c) {
             out += "\n";
         if (t.state == "done") {
             out += text_.publish_done(label, escape_html(t.url));
+            out += text_.publish_note(escape_html(t.note));
         } else if (t.state == "failed") {
             out += text_.publish_failed(label, escape_html(publish::reason_of(t.error)));
             if (t.needs_reauth)

@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -155,6 +156,14 @@ TEST_CASE("Publish sends the reviewed MP4 to the channel, YouTube and X, with a 
     CHECK(resource["snippet"]["tags"] == json::array({"memes", "test"}));
     CHECK(resource["status"]["privacyStatus"] == "unlisted");
     CHECK(resource["status"]["selfDeclaredMadeForKids"] == false);
+    // The video's thumbnail is the JPEG the review was sent with.
+    REQUIRE(f.google.thumbnails().size() == 1);
+    CHECK(f.google.thumbnails()[0].video_id == "vids0");
+    const auto review_jpeg =
+        std::find_if(upload.files.begin(), upload.files.end(),
+                     [](const auto& file) { return file.field == "thumbnail"; });
+    REQUIRE(review_jpeg != upload.files.end());
+    CHECK(f.google.thumbnails()[0].bytes == read_bytes(review_jpeg->saved_path));
     CHECK(f.x.media_bytes() == mp4);
     REQUIRE(f.x.posts().size() == 1);
     CHECK(f.x.posts()[0]["text"] == "New: " + source.substr(0, source.size() - 5));
@@ -218,9 +227,12 @@ TEST_CASE("a restart in the middle of a YouTube upload resumes it and posts noth
     bot.reset();
     CHECK(f.google.sessions() == 1);
 
+    // A channel that may not set custom thumbnails: the video is published all the same.
+    f.google.forbid_next_thumbnail("forbidden");
     BotProcess again(f.dir.path(), f.config);
     const auto caption = f.final_caption(review);
-    CHECK(caption.find("✅ YouTube: https://") != std::string::npos);
+    CHECK(caption.find("✅ YouTube: https://youtube.com/shorts/vids0 — ⚠️ thumbnail not set: HTTP "
+                       "403 forbidden (") != std::string::npos);
     CHECK(f.google.init_requests() == 1);  // the journal's session was resumed
     REQUIRE(f.google.sessions() == 1);
     CHECK(f.google.session_bytes(0) == mp4);

@@ -16,6 +16,11 @@ void LoopbackServer::start() {
     if (port_ <= 0)
         throw std::runtime_error("fake server: cannot bind 127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // cpp-httplib 0.11's stop() does nothing before listening has begun, and the destructor's
+    // join would then wait forever (seen under load with a test that sends no request).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!server_.is_running() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 LoopbackServer::~LoopbackServer() {
@@ -178,6 +183,59 @@ FakeGoogle::FakeGoogle() {
             s.bytes += req.body;
             return s.bytes.size() == s.total ? complete() : incomplete();
         });
+    // thumbnails.set: the image is the whole body (at most 2 MB; JPEG, PNG or octet-stream),
+    // for a video of this channel.
+    server_.Post("/upload/youtube/v3/thumbnails/set", [this](const httplib::Request& req,
+                                                             httplib::Response& res) {
+        std::lock_guard lock(mutex_);
+        ++thumbnail_requests_;
+        if (!authorized(req, res))
+            return;
+        const std::string video = req.get_param_value("videoId");
+        if (video.empty())
+            return answer_json(res, 400,
+                               google_api_error(400, "missingRequiredParameter", "No videoId"));
+        bool known = false;
+        for (std::size_t n = 0; n < sessions_.size(); ++n) {
+            const auto& s = sessions_[n];
+            known = known || (video == "vids" + std::to_string(n) && s.bytes.size() == s.total);
+        }
+        if (!known)
+            return answer_json(res, 404, google_api_error(404, "videoNotFound", "No such video"));
+        if (!forbid_thumbnail_reason_.empty()) {
+            const std::string reason = std::exchange(forbid_thumbnail_reason_, "");
+            return answer_json(res, 403,
+                               google_api_error(403, reason,
+                                                "The authenticated user doesn't have "
+                                                "permissions to upload and set custom video "
+                                                "thumbnails."));
+        }
+        if (fail_thumbnails_ > 0) {
+            --fail_thumbnails_;
+            return answer_json(res, 500, google_api_error(500, "backendError", "try again"));
+        }
+        const std::string type = req.get_header_value("Content-Type");
+        if (type != "image/jpeg" && type != "image/png" && type != "application/octet-stream")
+            return answer_json(
+                res, 400,
+                google_api_error(400, "badContent", "Media type '" + type + "' is not supported."));
+        if (req.body.empty())
+            return answer_json(res, 400,
+                               google_api_error(400, "mediaBodyRequired", "No image content"));
+        if (req.body.size() > 2 * 1024 * 1024)
+            return answer_json(res, 413, google_api_error(413, "mediaBodyTooLarge", "Over 2 MB"));
+        if (type == "image/jpeg" && req.body.rfind("\xFF\xD8\xFF", 0) != 0)
+            return answer_json(res, 400, google_api_error(400, "invalidImage", "Not a JPEG image"));
+        thumbnails_.push_back({video, type, req.body});
+        const std::string base = "https://i.ytimg.com/vi/" + video + "/";
+        answer_json(
+            res, 200,
+            {{"kind", "youtube#thumbnailSetResponse"},
+             {"etag", "fake-etag"},
+             {"items",
+              json::array({json{{"default", {{"url", base + "default.jpg"}, {"width", 120}}},
+                                {"high", {{"url", base + "hqdefault.jpg"}, {"width", 480}}}}})}});
+    });
     start();
 }
 
@@ -244,6 +302,22 @@ std::map<std::string, std::string> FakeGoogle::session_headers(std::size_t n) co
 int FakeGoogle::status_queries() const {
     std::lock_guard lock(mutex_);
     return status_queries_;
+}
+void FakeGoogle::forbid_next_thumbnail(std::string reason) {
+    std::lock_guard lock(mutex_);
+    forbid_thumbnail_reason_ = std::move(reason);
+}
+void FakeGoogle::fail_next_thumbnails(int n) {
+    std::lock_guard lock(mutex_);
+    fail_thumbnails_ = n;
+}
+std::vector<FakeGoogle::Thumbnail> FakeGoogle::thumbnails() const {
+    std::lock_guard lock(mutex_);
+    return thumbnails_;
+}
+int FakeGoogle::thumbnail_requests() const {
+    std::lock_guard lock(mutex_);
+    return thumbnail_requests_;
 }
 
 // ---------------------------------------------------------------- X

@@ -1,9 +1,10 @@
 #pragma once
 /// \file fake_platforms.hpp
 /// Fake Google (OAuth 2.0 device flow, token refresh and revocation, YouTube Data API v3
-/// resumable upload) and fake X (v2 chunked media upload, processing status, posts), as real
-/// cpp-httplib servers on 127.0.0.1, answering as the published protocols say, including
-/// their errors. Scripted faults make one request misbehave; everything received is recorded.
+/// resumable upload and thumbnails.set) and fake X (v2 chunked media upload, processing status,
+/// posts), as real cpp-httplib servers on 127.0.0.1, answering as the published protocols say,
+/// including their errors. Scripted faults make one request misbehave; everything received is
+/// recorded.
 
 #include <httplib.h>
 
@@ -72,6 +73,20 @@ class FakeGoogle : public LoopbackServer {
     [[nodiscard]] std::map<std::string, std::string> session_headers(std::size_t n) const;
     [[nodiscard]] int status_queries() const;
 
+    /// One thumbnails.set request that was accepted.
+    struct Thumbnail {
+        std::string video_id;
+        std::string content_type;
+        std::string bytes;
+    };
+    /// The next thumbnails.set answers 403 with this reason ("forbidden": the channel may not
+    /// set custom thumbnails).
+    void forbid_next_thumbnail(std::string reason = "forbidden");
+    /// The next `n` thumbnails.set requests answer 500 backendError.
+    void fail_next_thumbnails(int n);
+    [[nodiscard]] std::vector<Thumbnail> thumbnails() const;  ///< accepted, in order
+    [[nodiscard]] int thumbnail_requests() const;             ///< every one, refused ones too
+
   private:
     struct Session {
         nlohmann::json resource;
@@ -92,6 +107,10 @@ class FakeGoogle : public LoopbackServer {
     int init_requests_ = 0;
     int status_queries_ = 0;
     std::vector<Session> sessions_;
+    std::string forbid_thumbnail_reason_;
+    int fail_thumbnails_ = 0;
+    int thumbnail_requests_ = 0;
+    std::vector<Thumbnail> thumbnails_;
 };
 
 /// X's v2 media upload and post endpoints; checks every OAuth 1.0a signature.

@@ -1,8 +1,9 @@
 // The publishing targets against fake Google, YouTube and X servers on loopback: the bytes
 // that arrive are compared with the MP4's, the metadata with what was asked for, and the
 // protocols' errors (dropped connection, 401, 403 quota, 5xx, device-flow answers, 429,
-// processing states) are served as the platforms document them. Protocol seconds are shrunk
-// to milliseconds; the only real wait is X's x-rate-limit-reset (whole epoch seconds).
+// processing states, a thumbnail refused) are served as the platforms document them. Protocol
+// seconds are shrunk to milliseconds; the only real wait is X's x-rate-limit-reset (whole epoch
+// seconds).
 
 #include <doctest/doctest.h>
 #include <sys/stat.h>
@@ -309,6 +310,166 @@ TEST_CASE("a restart resumes the journal's YouTube session instead of making a s
     CHECK(google.sessions() == 1);
     CHECK(google.init_requests() == 1);
     CHECK(google.session_bytes(0) == mp4);
+}
+
+namespace {
+
+std::filesystem::path demo_jpeg() {
+    return std::filesystem::path(MEMEGEN_SOURCE_ROOT) / "data/demo/memes/tests_green.jpg";
+}
+
+}  // namespace
+
+TEST_CASE(
+    "after the upload the video's thumbnail is the candidate's JPEG, or a note says why not") {
+    FakeGoogle google;
+    TempDir dir("publish-thumbnail");
+    auto oc = oauth_config(google, dir);
+    oc.refresh_token = google.refresh_token;
+    memegen::register_secret(oc.client_secret);
+    GoogleOAuth oauth(oc);
+    PublishJournal journal(dir / "state" / "publish_journal.json");
+    auto config = youtube_config(google);
+    auto with_thumbnail = item();
+    with_thumbnail.thumbnail = demo_jpeg();
+    const std::string jpeg = read_all(demo_jpeg());
+    REQUIRE(jpeg.rfind("\xFF\xD8\xFF", 0) == 0);
+    const std::string link = "https://youtube.com/shorts/vids0";
+
+    SUBCASE("the fake receives exactly the JPEG for the new video") {
+        YouTubePublisher youtube(config, oauth, journal);
+        const auto o = youtube.publish(with_thumbnail, {}, {});
+        REQUIRE_MESSAGE(o.ok, o.error);
+        CHECK(o.url == link);
+        CHECK(o.note.empty());
+        const auto got = google.thumbnails();
+        REQUIRE(got.size() == 1);
+        CHECK(got[0].video_id == "vids0");
+        CHECK(got[0].content_type == "image/jpeg");
+        CHECK(got[0].bytes == jpeg);
+        CHECK(journal.find("cand-1", "youtube")->state == "done");
+
+        SUBCASE("and publishing again sets nothing more") {
+            CHECK(youtube.publish(with_thumbnail, {}, {}).url == link);
+            CHECK(google.thumbnail_requests() == 1);
+        }
+    }
+    SUBCASE("a 403 leaves the video published, with the reason in a note, and is not retried") {
+        google.forbid_next_thumbnail("forbidden");
+        std::vector<std::string> lines;
+        memegen::set_log_sink([&](memegen::LogLevel level, std::string_view line) {
+            if (level == memegen::LogLevel::warning)
+                lines.emplace_back(line);
+        });
+        const auto o = YouTubePublisher(config, oauth, journal).publish(with_thumbnail, {}, {});
+        memegen::set_log_sink({});
+        REQUIRE_MESSAGE(o.ok, o.error);
+        CHECK(o.url == link);
+        CHECK(
+            o.note.starts_with("thumbnail not set: HTTP 403 forbidden (the account may not set "
+                               "custom thumbnails"));
+        CHECK(google.thumbnail_requests() == 1);
+        CHECK(google.thumbnails().empty());
+        CHECK(journal.find("cand-1", "youtube")->state == "done");
+        REQUIRE(lines.size() == 1);
+        CHECK(lines[0].find(o.note) != std::string::npos);
+        for (const auto& secret : {google.refresh_token, google.client_secret})
+            CHECK(lines[0].find(secret) == std::string::npos);
+    }
+    SUBCASE("an image YouTube cannot read (400 invalidImage) is not retried") {
+        with_thumbnail.thumbnail = demo_mp4();  // not a JPEG
+        const auto o = YouTubePublisher(config, oauth, journal).publish(with_thumbnail, {}, {});
+        REQUIRE_MESSAGE(o.ok, o.error);
+        CHECK(o.note == "thumbnail not set: HTTP 400 invalidImage (YouTube cannot read the image)");
+        CHECK(google.thumbnail_requests() == 1);
+    }
+    SUBCASE("a 500 is retried") {
+        google.fail_next_thumbnails(1);
+        const auto o = YouTubePublisher(config, oauth, journal).publish(with_thumbnail, {}, {});
+        REQUIRE_MESSAGE(o.ok, o.error);
+        CHECK(o.note.empty());
+        CHECK(google.thumbnail_requests() == 2);
+        REQUIRE(google.thumbnails().size() == 1);
+        CHECK(google.thumbnails()[0].bytes == jpeg);
+    }
+    SUBCASE("an access token that expired after the upload is refreshed once") {
+        (void)oauth.access_token({});  // cached before, refused from the thumbnail on
+        const int before = google.refreshes();
+        const auto o =
+            YouTubePublisher(config, oauth, journal)
+                .publish(with_thumbnail, {}, [&](std::uint64_t sent, std::uint64_t total) {
+                    if (sent == total)
+                        google.expire_access_tokens();
+                });
+        REQUIRE_MESSAGE(o.ok, o.error);
+        CHECK(o.note.empty());
+        CHECK(google.refreshes() == before + 1);
+        CHECK(google.thumbnails().size() == 1);
+    }
+    SUBCASE("nothing is sent without a thumbnail") {
+        const auto o = YouTubePublisher(config, oauth, journal).publish(item(), {}, {});
+        REQUIRE_MESSAGE(o.ok, o.error);
+        CHECK(o.note.empty());
+        CHECK(google.thumbnail_requests() == 0);
+    }
+    SUBCASE("nothing is sent with publish.youtube.thumbnail off") {
+        config.thumbnail = false;
+        const auto o = YouTubePublisher(config, oauth, journal).publish(with_thumbnail, {}, {});
+        REQUIRE_MESSAGE(o.ok, o.error);
+        CHECK(o.note.empty());
+        CHECK(google.thumbnail_requests() == 0);
+    }
+    SUBCASE("nothing is sent for a JPEG over 2 MB, and the note says so") {
+        with_thumbnail.thumbnail = dir / "big.jpg";
+        std::ofstream(with_thumbnail.thumbnail, std::ios::binary)
+            << jpeg << std::string(2 * 1024 * 1024, '\0');
+        const auto o = YouTubePublisher(config, oauth, journal).publish(with_thumbnail, {}, {});
+        REQUIRE_MESSAGE(o.ok, o.error);
+        CHECK(o.note == "thumbnail not set: 'big.jpg' is " +
+                            std::to_string(jpeg.size() + 2 * 1024 * 1024) +
+                            " bytes, over YouTube's limit of 2097152 (2 MB)");
+        CHECK(google.thumbnail_requests() == 0);
+    }
+}
+
+TEST_CASE("a restart between the upload and the thumbnail sets it without a second video") {
+    FakeGoogle google;
+    TempDir dir("publish-thumbnail-restart");
+    auto oc = oauth_config(google, dir);
+    oc.refresh_token = google.refresh_token;
+    const auto journal_file = dir / "state" / "publish_journal.json";
+    auto with_thumbnail = item();
+    with_thumbnail.thumbnail = demo_jpeg();
+    {
+        GoogleOAuth oauth(oc);
+        PublishJournal journal(journal_file);
+        YouTubePublisher youtube(youtube_config(google), oauth, journal);
+        std::stop_source stop;
+        // The bot stops (shutdown) as soon as the video is complete.
+        const auto o = youtube.publish(with_thumbnail, stop.get_token(),
+                                       [&](std::uint64_t sent, std::uint64_t total) {
+                                           if (sent == total)
+                                               stop.request_stop();
+                                       });
+        CHECK_FALSE(o.ok);
+        CHECK(o.retryable);
+        REQUIRE(google.sessions() == 1);
+        CHECK(google.session_bytes(0) == read_all(demo_mp4()));
+        CHECK(google.thumbnail_requests() == 0);
+    }
+    GoogleOAuth oauth(oc);
+    PublishJournal journal(journal_file);
+    YouTubePublisher youtube(youtube_config(google), oauth, journal);
+    const auto o = youtube.publish(with_thumbnail, {}, {});
+    REQUIRE_MESSAGE(o.ok, o.error);
+    CHECK(o.resumed);
+    CHECK(o.url == "https://youtube.com/shorts/vids0");
+    CHECK(o.note.empty());
+    CHECK(google.init_requests() == 1);
+    CHECK(google.sessions() == 1);
+    REQUIRE(google.thumbnails().size() == 1);
+    CHECK(google.thumbnails()[0].video_id == "vids0");
+    CHECK(google.thumbnails()[0].bytes == read_all(demo_jpeg()));
 }
 
 TEST_CASE("X receives the exact bytes in chunks, waits for processing and a 429, then posts") {
