@@ -130,14 +130,6 @@ std::string thumbnail_refusal(const Answer& a) {
     return fmt::format("HTTP {} {}{}", a.status, what, hint);
 }
 
-/// "[memegen.publish] youtube: <reason>" → "<reason>": the note names the target already.
-std::string reason_of(std::string_view what) {
-    const auto colon = what.find(": ");
-    if (what.starts_with("[memegen.publish]") && colon != std::string_view::npos)
-        what.remove_prefix(colon + 2);
-    return std::string(what);
-}
-
 }  // namespace
 
 YouTubePublisher::YouTubePublisher(YouTubeConfig config, GoogleOAuth& oauth,
@@ -252,7 +244,7 @@ std::string YouTubePublisher::set_thumbnail(const std::string& video_id, const P
         // authorization failed, the token file could not be written) costs only the thumbnail.
         if (stop.stop_requested())
             throw;
-        return note(reason_of(e.what()));
+        return note(std::string(publish::reason_of(e.what())));
     }
 }
 
