@@ -117,8 +117,8 @@ std::string thumbnail_refusal(const Answer& a) {
         hint = " (the project's daily API quota is spent)";
     else if (a.status == 403)
         hint =
-            " (the account may not set custom thumbnails: the channel must be verified, "
-            "youtube.com/verify)";
+            " (the account may not set custom thumbnails: verify the channel at "
+            "youtube.com/verify, or set publish.youtube.thumbnail to false)";
     else if (reason == "invalidImage")
         hint = " (YouTube cannot read the image)";
     else if (a.status == 413 || reason == "mediaBodyTooLarge")
