@@ -17,16 +17,18 @@
 #include "commands/callback_codec.hpp"
 #include "commands/update_router.hpp"
 #include "config/timezone.hpp"
-#include "fake_replies.hpp"
 #include "library/dislike_store.hpp"
 #include "library/media_picker.hpp"
 #include "replies/quiet_policy.hpp"
 #include "review/caption_edit.hpp"
-#include "review/review_flow.hpp"
+#include "review_fixture.hpp"
 #include "temp_dir.hpp"
 
 using namespace memegen::bot;
 using memegen::test::FakeReplies;
+using memegen::test::kChannel;
+using memegen::test::kMessage;
+using memegen::test::kOwner;
 using memegen::test::ReplyCall;
 using memegen::test::TempDir;
 using nlohmann::json;
@@ -34,51 +36,21 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr std::int64_t kOwner = 1001;
-constexpr std::int64_t kChannel = -100500;
-constexpr std::int64_t kMessage = 55;
+struct Fixture : memegen::test::ReviewFixture {
+    Fixture() : ReviewFixture("review-buttons-test") {}
 
-struct Fixture {
-    TempDir dir{"review-buttons-test"};
-    BotConfig config;
-    Messages text{Language::en};
-    FakeReplies replies;
-    memegen::CrashStateStore state{dir / "state"};
-    CandidateStore candidates{dir / "candidates.json"};
-    DislikeStore dislikes{dir / "dislikes.json"};
-    memegen::bot::publish::PublishJournal journal{dir / "state" / "publish_journal.json"};
-    CandidateFiles files{dir / "state" / "candidates"};
-    PublishFlow publish{config, text, replies, candidates, state, files, journal};
-    ReviewFlow review{config, text, replies, candidates, state, dislikes, publish, files};
-    memegen::GenerationGuard guard{dir / "state"};
-    GenerationQueue queue{guard, text, replies};
-
-    Fixture() {
-        config.owner_id = kOwner;
-        config.channel = ChatId(kChannel);
-        config.state_dir = dir / "state";
-    }
-    ~Fixture() { publish.stop(); }
-
+    // With what a rendered candidate also has: music, a seed, its effects.
     Candidate add(const std::string& id, CandidateStatus status = CandidateStatus::review) {
-        Candidate c;
-        c.id = id;
-        c.batch = "b1";
-        c.media = "/memes/cat.png";
+        auto c = ReviewFixture::add(id, status);
         c.music = "/music/song.mp3";
         c.seed = 42;
         c.effects = {"zoom"};
-        c.chat = ChatId(kOwner);
-        c.message_id = kMessage;
-        c.file_id = "FILE-" + id;
-        c.status = status;
         candidates.put(c);
         return c;
     }
 
     void press(ReviewAction action, const std::string& target) {
-        review.on_button({"cb-" + target, ChatId(kOwner), kOwner, "@owner", {action, target}},
-                         queue);
+        review.on_button(press_of(action, target), queue);
     }
 
     void reply(const std::string& words, std::int64_t to = kMessage) {

@@ -12,67 +12,23 @@
 #include <nlohmann/json.hpp>
 
 #include "commands/callback_codec.hpp"
-#include "fake_replies.hpp"
-#include "review/review_flow.hpp"
-#include "review/telegram_publisher.hpp"
+#include "review_fixture.hpp"
 #include "telegram/html.hpp"
 #include "temp_dir.hpp"
 
 using namespace memegen::bot;
 using namespace std::chrono_literals;
-using memegen::test::FakeReplies;
+using memegen::test::kChannel;
+using memegen::test::kOwner;
 using memegen::test::TempDir;
 using nlohmann::json;
 
 namespace {
 
-constexpr std::int64_t kOwner = 1001;
-constexpr std::int64_t kChannel = -100500;
-
-struct Fixture {
-    TempDir dir{"review-test"};
-    BotConfig config;
-    Messages text{Language::en};
-    FakeReplies replies;
-    memegen::CrashStateStore state{dir / "state"};
-    CandidateStore candidates{dir / "candidates.json"};
-    DislikeStore dislikes{dir / "dislikes.json"};
-    memegen::bot::publish::PublishJournal journal{dir / "state" / "publish_journal.json"};
-    CandidateFiles files{dir / "state" / "candidates"};
-    PublishFlow publish{config, text, replies, candidates, state, files, journal};
-    ReviewFlow review{config, text, replies, candidates, state, dislikes, publish, files};
-    std::stop_source stop;
-
-    Fixture() {
-        config.owner_id = kOwner;
-        config.channel = ChatId(kChannel);
-        config.state_dir = dir / "state";
-    }
-    ~Fixture() { publish.stop(); }
-
-    // The targets of the configuration as it is now (Bot::add_publishers does the same).
-    void start_publishing() {
-        for (const auto& channel : config.telegram_channels())
-            publish.add(std::make_unique<TelegramChannelPublisher>(channel, replies, journal));
-        publish.start(stop.get_token());
-    }
-
-    Candidate add(const std::string& id, CandidateStatus status = CandidateStatus::review) {
-        Candidate c;
-        c.id = id;
-        c.batch = "b1";
-        c.media = "/memes/cat.png";
-        c.chat = ChatId(kOwner);
-        c.message_id = 55;
-        c.caption = "🎬 cat.png";
-        c.file_id = "FILE-" + id;
-        c.status = status;
-        candidates.put(c);
-        return c;
-    }
-
+struct Fixture : memegen::test::ReviewFixture {
+    Fixture() : ReviewFixture("review-test") {}
     ButtonPress press(ReviewAction action, const std::string& target) {
-        return {"cb-" + target, ChatId(kOwner), kOwner, "@owner", {action, target}};
+        return press_of(action, target);
     }
 };
 
@@ -82,10 +38,8 @@ TEST_CASE("Publish posts a candidate once, however often it is pressed") {
     Fixture f;
     f.add("c1");
     f.start_publishing();
-    memegen::GenerationGuard guard(f.dir / "state");
-    GenerationQueue queue(guard, f.text, f.replies);
-    f.review.on_button(f.press(ReviewAction::publish, "c1"), queue);
-    f.review.on_button(f.press(ReviewAction::publish, "c1"), queue);
+    f.review.on_button(f.press(ReviewAction::publish, "c1"), f.queue);
+    f.review.on_button(f.press(ReviewAction::publish, "c1"), f.queue);
     REQUIRE(f.publish.wait_idle(10s));
 
     const auto posts = f.replies.calls("send_video_by_file_id");
@@ -113,7 +67,7 @@ TEST_CASE("Publish posts a candidate once, however often it is pressed") {
     // The review buttons become one "Published" button, which answers without posting.
     const auto data = (*edits.back().markup)["inline_keyboard"][0][0]["callback_data"];
     CHECK(data == "x:c1");
-    f.review.on_button(f.press(ReviewAction::published, "c1"), queue);
+    f.review.on_button(f.press(ReviewAction::published, "c1"), f.queue);
     CHECK(f.replies.calls("answer").back().text == f.text.already_published());
     CHECK(f.replies.calls("send_video_by_file_id").size() == 1);
 }
@@ -124,9 +78,7 @@ TEST_CASE("the target lines fit a full caption: the caption is cut, the lines ar
     c.caption = "🎬 " + std::string(1100, 'a');
     f.candidates.put(c);
     f.start_publishing();
-    memegen::GenerationGuard guard(f.dir / "state");
-    GenerationQueue queue(guard, f.text, f.replies);
-    f.review.on_button(f.press(ReviewAction::publish, "c1"), queue);
+    f.review.on_button(f.press(ReviewAction::publish, "c1"), f.queue);
     REQUIRE(f.publish.wait_idle(10s));
     const auto caption = f.replies.calls("edit_caption").back().text;
     CHECK(html_text_length(caption) <= kMaxCaptionLength);
@@ -139,9 +91,7 @@ TEST_CASE("a failed post is a line with the cause and a Retry that posts once") 
     f.add("c1");
     f.replies.fail_videos = true;
     f.start_publishing();
-    memegen::GenerationGuard guard(f.dir / "state");
-    GenerationQueue queue(guard, f.text, f.replies);
-    f.review.on_button(f.press(ReviewAction::publish, "c1"), queue);
+    f.review.on_button(f.press(ReviewAction::publish, "c1"), f.queue);
     REQUIRE(f.publish.wait_idle(10s));
     const auto edit = f.replies.calls("edit_caption").back();
     CHECK(edit.message_id == 55);
@@ -157,9 +107,9 @@ TEST_CASE("a failed post is a line with the cause and a Retry that posts once") 
     f.replies.fail_videos = false;
     const auto decoded = decode_callback(retry["callback_data"].get<std::string>());
     REQUIRE(decoded);
-    f.review.on_button({"cb-retry", ChatId(kOwner), kOwner, "@owner", *decoded}, queue);
+    f.review.on_button({"cb-retry", ChatId(kOwner), kOwner, "@owner", *decoded}, f.queue);
     REQUIRE(f.publish.wait_idle(10s));
-    f.review.on_button({"cb-retry2", ChatId(kOwner), kOwner, "@owner", *decoded}, queue);
+    f.review.on_button({"cb-retry2", ChatId(kOwner), kOwner, "@owner", *decoded}, f.queue);
     CHECK(f.replies.calls("answer").back().text == f.text.retry_not_needed());
     CHECK(f.replies.count("send_video_by_file_id", "FILE-c1") == 2);  // the failed one, then one
     CHECK(f.candidates.get("c1")->status == CandidateStatus::published);
@@ -182,46 +132,42 @@ TEST_CASE("a restart in the middle of a post reports the doubt instead of postin
 
 TEST_CASE("stale buttons and a missing channel are answered, nothing is posted") {
     Fixture f;
-    memegen::GenerationGuard guard(f.dir / "state");
-    GenerationQueue queue(guard, f.text, f.replies);
     f.add("old", CandidateStatus::replaced);
     SUBCASE("an unknown candidate") {
         f.start_publishing();
-        f.review.on_button(f.press(ReviewAction::publish, "nosuch"), queue);
+        f.review.on_button(f.press(ReviewAction::publish, "nosuch"), f.queue);
         CHECK(f.replies.calls("answer").back().text == f.text.stale_button());
     }
     SUBCASE("a replaced candidate") {
         f.start_publishing();
-        f.review.on_button(f.press(ReviewAction::publish, "old"), queue);
+        f.review.on_button(f.press(ReviewAction::publish, "old"), f.queue);
         CHECK(f.replies.calls("answer").back().text == f.text.stale_button());
-        f.review.on_button(f.press(ReviewAction::regenerate, "old"), queue);
+        f.review.on_button(f.press(ReviewAction::regenerate, "old"), f.queue);
         CHECK(f.replies.calls("answer").back().text == f.text.stale_button());
-        f.review.on_button(f.press(ReviewAction::regenerate_all, "no-batch"), queue);
+        f.review.on_button(f.press(ReviewAction::regenerate_all, "no-batch"), f.queue);
         CHECK(f.replies.calls("answer").back().text == f.text.stale_button());
     }
     SUBCASE("no channel configured") {
         f.add("c1");
         f.config.channel.reset();
         f.start_publishing();
-        f.review.on_button(f.press(ReviewAction::publish, "c1"), queue);
+        f.review.on_button(f.press(ReviewAction::publish, "c1"), f.queue);
         CHECK(f.replies.calls("answer").back().text == f.text.no_channel());
         CHECK(f.replies.calls("answer").back().alert);
     }
     REQUIRE(f.publish.wait_idle(10s));
     CHECK(f.replies.calls("send_video_by_file_id").empty());
-    CHECK_FALSE(guard.holder().has_value());  // no job was queued
+    CHECK_FALSE(f.guard.holder().has_value());  // no job was queued
 }
 
 TEST_CASE("Regenerate becomes a job; a second press while it runs gets the busy alert") {
     Fixture f;
     f.add("c1");
-    memegen::GenerationGuard guard(f.dir / "state");
-    GenerationQueue queue(guard, f.text, f.replies);  // no worker: the job stays queued
-    f.review.on_button(f.press(ReviewAction::regenerate, "c1"), queue);
+    f.review.on_button(f.press(ReviewAction::regenerate, "c1"), f.queue);
     CHECK(f.replies.calls("answer").back().text == f.text.working());
-    REQUIRE(guard.holder().has_value());
-    CHECK(guard.holder()->label == "Regenerate by @owner");
-    f.review.on_button(f.press(ReviewAction::change_track, "c1"), queue);
+    REQUIRE(f.guard.holder().has_value());
+    CHECK(f.guard.holder()->label == "Regenerate by @owner");
+    f.review.on_button(f.press(ReviewAction::change_track, "c1"), f.queue);
     const auto busy = f.replies.calls("answer").back();
     CHECK(busy.alert);
     CHECK(busy.text.find("already running") != std::string::npos);
@@ -371,9 +317,7 @@ TEST_CASE("a dry run says what Publish would post and where, posts nothing, and 
     CHECK(DryRun(f.dir / "state" / "dry_run.json").on());  // as after a restart
     f.publish.use_dry_run(dry_run);
     f.start_publishing();
-    memegen::GenerationGuard guard(f.dir / "state");
-    GenerationQueue queue(guard, f.text, f.replies);
-    f.review.on_button(f.press(ReviewAction::publish, "c1"), queue);
+    f.review.on_button(f.press(ReviewAction::publish, "c1"), f.queue);
     REQUIRE(f.publish.wait_idle(10s));
     CHECK(f.replies.calls("answer").back().text == f.text.dry_run_toast());
     const auto said = f.replies.calls("say");
@@ -386,7 +330,7 @@ TEST_CASE("a dry run says what Publish would post and where, posts nothing, and 
     CHECK(f.candidates.get("c1")->targets.empty());
 
     dry_run.set(false);
-    f.review.on_button(f.press(ReviewAction::publish, "c1"), queue);
+    f.review.on_button(f.press(ReviewAction::publish, "c1"), f.queue);
     REQUIRE(f.publish.wait_idle(10s));
     CHECK(f.replies.calls("send_video_by_file_id").size() == 1);
 }
@@ -421,17 +365,15 @@ TEST_CASE("Choose platforms: one toggle per target, Publish selected posts to th
     f.config.publish.telegram_channels = {ChatId("@second_channel")};
     f.config.publish.default_targets = {"telegram:-100500"};
     f.start_publishing();
-    memegen::GenerationGuard guard(f.dir / "state");
-    GenerationQueue queue(guard, f.text, f.replies);
     const auto keyboard = [&] { return (*f.replies.calls("edit_markup").back().markup); };
     const auto press = [&](const json& button) {
         const auto decoded = decode_callback(button["callback_data"].get<std::string>());
         REQUIRE(decoded);
         CHECK(button["callback_data"].get<std::string>().size() <= 64);
-        f.review.on_button({"cb", ChatId(kOwner), kOwner, "@owner", *decoded}, queue);
+        f.review.on_button({"cb", ChatId(kOwner), kOwner, "@owner", *decoded}, f.queue);
     };
 
-    f.review.on_button(f.press(ReviewAction::choose_targets, "c1"), queue);
+    f.review.on_button(f.press(ReviewAction::choose_targets, "c1"), f.queue);
     auto k = keyboard()["inline_keyboard"];
     REQUIRE(k.size() == 3);
     CHECK(k[0][0]["text"] == "✅ Telegram -100500");  // the default target, ticked
