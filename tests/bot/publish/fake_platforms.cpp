@@ -15,12 +15,16 @@ void LoopbackServer::start() {
     port_ = server_.bind_to_any_port("127.0.0.1");
     if (port_ <= 0)
         throw std::runtime_error("fake server: cannot bind 127.0.0.1");
+    // Server::stop() does nothing until the accept loop has set is_running(): a fake destroyed
+    // before its thread first ran (a test that sends it nothing, on a busy machine) left the
+    // thread in accept() and the destructor's join hung. The loop asks for its task queue
+    // right after setting is_running(), so that call is the event to wait for.
+    server_.new_task_queue = [this, make_queue = std::move(server_.new_task_queue)] {
+        listening_.set_value();
+        return make_queue();
+    };
     thread_ = std::thread([this] { server_.listen_after_bind(); });
-    // cpp-httplib 0.11's stop() does nothing before listening has begun, and the destructor's
-    // join would then wait forever (seen under load with a test that sends no request).
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (!server_.is_running() && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    listening_.get_future().wait();
 }
 
 LoopbackServer::~LoopbackServer() {

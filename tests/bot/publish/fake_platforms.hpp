@@ -10,6 +10,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <future>
 #include <map>
 #include <mutex>
 #include <string>
@@ -36,6 +37,7 @@ class LoopbackServer {
 
   private:
     int port_ = 0;
+    std::promise<void> listening_;  ///< set when the accept loop runs (see start())
     std::thread thread_;
 };
 
