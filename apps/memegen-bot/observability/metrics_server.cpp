@@ -11,6 +11,8 @@
 #include <memegen/error.hpp>
 #include <memegen/log.hpp>
 
+#include "net/listen_thread.hpp"
+
 namespace memegen::bot {
 
 MetricsServer::MetricsServer(const std::string& address, int port, PageSource page)
@@ -46,12 +48,7 @@ MetricsServer::MetricsServer(const std::string& address, int port, PageSource pa
         throw SystemError(fmt::format("metrics: cannot listen on {}:{}", address_, port),
                           error != 0 ? error : EADDRNOTAVAIL);
     }
-    thread_ = std::thread([this] { server_->listen_after_bind(); });
-    // httplib's stop() does nothing until the loop runs, so a server destroyed right after
-    // construction would keep listening and the join would hang: wait for the loop (it sets
-    // is_running() first thing; the bound keeps a broken httplib from hanging us here).
-    for (int i = 0; i < 5000 && !server_->is_running(); ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    thread_ = listen_in_background(*server_);
     log_info("metrics: serving {}", url());
 }
 

@@ -231,8 +231,9 @@ TEST_CASE("a restart in the middle of a YouTube upload resumes it and posts noth
     f.google.forbid_next_thumbnail("forbidden");
     BotProcess again(f.dir.path(), f.config);
     const auto caption = f.final_caption(review);
-    CHECK(caption.find("✅ YouTube: https://youtube.com/shorts/vids0 — ⚠️ thumbnail not set: HTTP "
-                       "403 forbidden (") != std::string::npos);
+    CHECK(caption.find(
+              "✅ YouTube: https://youtube.com/shorts/vids0 — ⚠️ thumbnail not set: HTTP "
+              "403 forbidden (") != std::string::npos);
     CHECK(f.google.init_requests() == 1);  // the journal's session was resumed
     REQUIRE(f.google.sessions() == 1);
     CHECK(f.google.session_bytes(0) == mp4);

@@ -3,6 +3,7 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "net/listen_thread.hpp"
 #include "publish/oauth1.hpp"
 
 namespace memegen::test {
@@ -15,16 +16,7 @@ void LoopbackServer::start() {
     port_ = server_.bind_to_any_port("127.0.0.1");
     if (port_ <= 0)
         throw std::runtime_error("fake server: cannot bind 127.0.0.1");
-    // Server::stop() does nothing until the accept loop has set is_running(): a fake destroyed
-    // before its thread first ran (a test that sends it nothing, on a busy machine) left the
-    // thread in accept() and the destructor's join hung. The loop asks for its task queue
-    // right after setting is_running(), so that call is the event to wait for.
-    server_.new_task_queue = [this, make_queue = std::move(server_.new_task_queue)] {
-        listening_.set_value();
-        return make_queue();
-    };
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    listening_.get_future().wait();
+    thread_ = bot::listen_in_background(server_);
 }
 
 LoopbackServer::~LoopbackServer() {

@@ -37,7 +37,6 @@ class LoopbackServer {
 
   private:
     int port_ = 0;
-    std::promise<void> listening_;  ///< set when the accept loop runs (see start())
     std::thread thread_;
 };
 

@@ -13,6 +13,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "net/listen_thread.hpp"
+
 namespace memegen::test {
 
 using nlohmann::json;
@@ -1070,11 +1072,7 @@ FakeBotApi::FakeBotApi(Options options) : options_(std::move(options)) {
     port_ = server.bind_to_any_port("127.0.0.1");
     if (port_ <= 0)
         throw std::runtime_error("FakeBotApi: cannot bind 127.0.0.1");
-    impl_->thread = std::thread([impl] { impl->server.listen_after_bind(); });
-    const auto deadline = Clock::now() + std::chrono::seconds(5);
-    while (!server.is_running() && Clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
+    impl_->thread = bot::listen_in_background(server);
 }
 
 FakeBotApi::~FakeBotApi() {

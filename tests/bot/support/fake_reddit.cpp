@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "net/listen_thread.hpp"
+
 namespace memegen::test {
 
 using nlohmann::json;
@@ -272,9 +274,7 @@ FakeReddit::FakeReddit() : impl_(std::make_unique<Impl>()) {
     impl.port = impl.server.bind_to_any_port("127.0.0.1");
     if (impl.port <= 0)
         throw std::runtime_error("FakeReddit: cannot bind 127.0.0.1");
-    impl.thread = std::thread([&impl] { impl.server.listen_after_bind(); });
-    for (int i = 0; i < 500 && !impl.server.is_running(); ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    impl.thread = bot::listen_in_background(impl.server);
 }
 
 FakeReddit::~FakeReddit() {
