@@ -54,17 +54,31 @@ TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
   meson test -C build-tsan --no-rebuild -v --num-processes "$jobs" --print-errorlogs \
   "${tsan_tests[@]}" || status=1
 
-# One line for CI: the sum of every doctest summary in the three runs.
+# The end of CI's output is what a reader sees first, so it names every failure again: each
+# suite that did not pass, in which run, with its failing doctest cases and checks. Then one
+# line: the sum of every doctest summary in the three runs.
 python3 - build/meson-logs/testlog.json build-asan/meson-logs/testlog.json \
   build-tsan/meson-logs/testlog.json <<'PY'
-import json, re, sys
+import json, os, re, sys
 passed = failed = skipped = 0
 for log in sys.argv[1:]:
+    if not os.path.exists(log):
+        print(f"FAILED: {log} is missing (that run did not get to its tests)")
+        failed += 1
+        continue
+    run = log.split("/")[0]
     with open(log) as f:
         for line in f:
-            out = json.loads(line).get("stdout", "") or ""
+            suite = json.loads(line)
+            out = suite.get("stdout", "") or ""
             for m in re.finditer(r"\[doctest\] test cases:\s*\d+ \|\s*(\d+) passed \|\s*(\d+) failed \|\s*(\d+) skipped", out):
                 passed += int(m.group(1)); failed += int(m.group(2)); skipped += int(m.group(3))
+            if suite.get("result") not in ("OK", "SKIP", "EXPECTEDFAIL"):
+                print(f"FAILED: {run} / {suite.get('name')}: {suite.get('result')} "
+                      f"after {suite.get('duration', 0):.0f} s")
+                text = out + (suite.get("stderr", "") or "")
+                for hit in re.findall(r"^(?:TEST CASE:.*|.*(?:ERROR|FATAL ERROR): .*|  values: .*)$", text, re.M)[:20]:
+                    print(f"    {hit.strip()}")
 print(f"doctest: {passed} passed, {failed} failed, {skipped} skipped")
 PY
 echo "== [${SECONDS}s] done"
