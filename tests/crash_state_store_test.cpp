@@ -219,10 +219,15 @@ TEST_CASE("SIGKILL at random moments never leaves a torn state file") {
     for (int round = 0; round < 200; ++round) {
         std::filesystem::remove(dir / "writing");
         Child writer("state-writer", {dir.path().string()});
-        // Kill at a random moment of the write loop, not during the child's start-up.
-        for (int i = 0; i < 2000 && !std::filesystem::exists(dir / "writing"); ++i) {
+        // Kill at a random moment of the write loop, not during the child's start-up (which a
+        // loaded machine or a sanitizer build may stretch to seconds).
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        while (!std::filesystem::exists(dir / "writing") &&
+               std::chrono::steady_clock::now() < deadline) {
             std::this_thread::sleep_for(500us);
         }
+        REQUIRE_MESSAGE(std::filesystem::exists(dir / "writing"),
+                        "the writer never began, round " << round);
         std::this_thread::sleep_for(std::chrono::microseconds(delay_us(rng)));
         writer.kill(SIGKILL);
         const auto end = writer.wait();

@@ -97,7 +97,13 @@ TEST_CASE("touching 64 MiB raises RSS by at least 60 MiB and the sampler's peak 
         auto block = std::make_unique<char[]>(64 * MiB);
         std::memset(block.get(), 0x5a, 64 * MiB);  // touch every page so it is resident
         during_rss = monitor.snapshot().rss_bytes;
-        std::this_thread::sleep_for(std::chrono::milliseconds(60));  // let the sampler see it
+        // The block stays until the sampler has taken two samples since it was touched: its
+        // thread may be descheduled for longer than any fixed sleep on a loaded machine.
+        const auto seen = sampler.samples();
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        while (sampler.samples() < seen + 2 && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        REQUIRE(sampler.samples() >= seen + 2);
         CHECK(block[64 * MiB - 1] == 0x5a);
     }
     const auto peak = sampler.stop();

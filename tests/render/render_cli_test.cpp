@@ -1,6 +1,7 @@
 // memegen-render, the CLI, as a user runs it (issue 10): Ctrl-C and SIGTERM leave no part
-// file, an output that is the input or a folder is refused with the input untouched, and bad
-// numbers are named with their flag and value.
+// file (after a kill -9, remove_partial_outputs() removes the killed render's), an output that is
+// the input or a folder is refused with the input untouched, and bad numbers are named with their
+// flag and value.
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
@@ -14,6 +15,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <memegen/render_files.hpp>
 
 #include "../support/temp_dir.hpp"
 #include "../support/test_files.hpp"
@@ -54,6 +57,7 @@ class Cli {
         }
     }
     void signal(int sig) const { ::kill(pid_, sig); }
+    [[nodiscard]] pid_t pid() const noexcept { return pid_; }
     /// Whether it has not ended yet (it is not reaped: wait() still gives its code).
     [[nodiscard]] bool running() const {
         siginfo_t info{};
@@ -126,6 +130,42 @@ TEST_CASE("a signal during a render stops it, removes the part file and sets the
     CHECK(err.find("stopped by " + name) != std::string::npos);
     CHECK(part_files(out_dir).empty());
     CHECK_FALSE(std::filesystem::exists(out));
+}
+
+TEST_CASE("after a kill -9 mid-render, remove_partial_outputs removes that render's files only") {
+    TempDir dir("memegen-cli-kill9");
+    const auto clip = dir / "clip.mp4";
+    memegen::test::ffmpeg(
+        "-f lavfi -i testsrc=s=640x360:r=24:d=30 -c:v libx264 -preset ultrafast " + clip.string());
+    const auto out_dir = dir / "out";
+    std::filesystem::create_directory(out_dir);
+    const auto out = out_dir / "meme.mp4";
+    // What must stay: another process's render of the same output, and another output's.
+    const std::vector<std::filesystem::path> others = {out_dir / ".meme.mp4.part-1-0.mp4",
+                                                       out_dir / ".other.mp4.part-7-0.mp4"};
+    for (const auto& other : others)
+        memegen::test::write_all(other, "another render's");
+
+    Cli cli(dir, {clip.string(), "-o", out.string(), "--effects", "none"});
+    while (part_files(out_dir).size() == others.size() && cli.running())
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const pid_t pid = cli.pid();
+    cli.signal(SIGKILL);
+    REQUIRE(cli.wait() == 128 + SIGKILL);
+    // A killed render cannot clean up: its temporary video is there.
+    const auto left = part_files(out_dir);
+    std::string names;
+    for (const auto& name : left)
+        names += name + ' ';
+    INFO("left: ", names);
+    REQUIRE(left.size() > others.size());
+
+    CHECK(memegen::remove_partial_outputs(out, pid) == left.size() - others.size());
+    CHECK(part_files(out_dir).size() == others.size());
+    for (const auto& other : others)
+        CHECK(std::filesystem::exists(other));
+    CHECK_FALSE(std::filesystem::exists(out));
+    CHECK(memegen::remove_partial_outputs(out, pid) == 0);
 }
 
 TEST_CASE("an output that is the input is refused and the input stays as it was") {

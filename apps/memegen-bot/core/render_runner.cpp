@@ -20,6 +20,7 @@
 #include <memegen/detail/files.hpp>
 #include <memegen/error.hpp>
 #include <memegen/log.hpp>
+#include <memegen/render_files.hpp>
 
 #include "core/child_spawn.hpp"
 #include "core/memegen_library.hpp"
@@ -275,6 +276,10 @@ RenderOutcome RenderRunner::run_in_child(const RenderRequest& request, std::stop
     if (WIFSIGNALED(status)) {
         const int sig = WTERMSIG(status);
         outcome.signal = sig;
+        // A child that a signal ended (the grace SIGKILL after a stop, the OOM killer, a
+        // crash) could not remove its half-written video; nobody else knows its name.
+        if (const auto removed = remove_partial_outputs(request.output, pid))
+            log_info("removed {} partial file(s) of the render child {}", removed, pid);
         if (term_sent) {
             outcome.failure = RenderFailureKind::cancelled;
             outcome.error = "the render was cancelled";

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "memegen/render_files.hpp"  // thumbnail_path_for, a render's other files
 #include "memegen/render_options.hpp"
 #include "memegen/text_detect.hpp"
 
@@ -96,8 +97,5 @@ class MemeRenderer {
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
-
-/// The thumbnail path a render writes beside `output` ("out.mp4" → "out.thumb.jpg").
-[[nodiscard]] std::filesystem::path thumbnail_path_for(const std::filesystem::path& output);
 
 }  // namespace memegen

@@ -9,6 +9,7 @@
 #include "memegen/media_probe.hpp"
 #include "memegen/meme_renderer.hpp"
 #include "memegen/perceptual_hash.hpp"
+#include "memegen/render_files.hpp"
 #include "memegen/render_options.hpp"
 #include "memegen/resource_monitor.hpp"
 #include "memegen/text_detect.hpp"

@@ -41,12 +41,6 @@ std::vector<Effect> select_effects(std::uint64_t seed, int variant_group, bool m
 
 // "NAME.thumb.jpg", never "NAME.jpg": `render cat.jpg -o cat.mp4` must not replace its own
 // input (or any picture beside the output) with the thumbnail.
-std::filesystem::path thumbnail_path_for(const std::filesystem::path& output) {
-    auto thumb = output;
-    thumb.replace_extension(".thumb.jpg");
-    return thumb;
-}
-
 void to_json(nlohmann::json& j, const RenderResult& r) {
     std::vector<std::string> effects;
     for (Effect e : r.effects)

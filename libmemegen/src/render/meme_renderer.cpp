@@ -93,14 +93,8 @@ class TempFile {
 
 std::filesystem::path temp_name(const std::filesystem::path& target, const char* extension) {
     static std::atomic<unsigned> counter{0};
-    std::string name = ".";
-    name += target.filename().string();
-    name += ".part-";
-    name += std::to_string(::getpid());
-    name += '-';
-    name += std::to_string(counter.fetch_add(1));
-    name += extension;
-    return target.parent_path() / name;
+    return target.parent_path() / (partial_output_prefix(target, ::getpid()) +
+                                   std::to_string(counter.fetch_add(1)) + extension);
 }
 
 bool same_file(const std::filesystem::path& a, const std::filesystem::path& b) {

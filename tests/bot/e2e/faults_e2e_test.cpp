@@ -314,7 +314,15 @@ TEST_CASE("a server that answers getUpdates at once does not make the bot spin")
     Fixture f(options);
     BotProcess bot(f.dir.path(), f.config);
     REQUIRE(f.api.wait_for_calls("setMyCommands", 1, kWait));
-    // Let start-up work (the library probe) finish before measuring the idle loop.
+    // Let start-up work finish before measuring the idle loop: the library check has probed
+    // all 4 memes and 2 tracks (the index is written atomically after each batch).
+    REQUIRE(f.api.wait_until(
+        [&] {
+            const auto index =
+                json::parse(read_text(f.state() / "library_index.json"), nullptr, false);
+            return index.is_object() && index.contains("files") && index["files"].size() == 6;
+        },
+        kWait));
     REQUIRE(f.api.wait_for_calls("getUpdates", 3, kWait));
     const long long ticks_before = cpu_ticks(bot.pid());
     const auto polls_before = f.api.call_count("getUpdates");

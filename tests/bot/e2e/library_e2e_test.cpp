@@ -63,7 +63,8 @@ struct Fixture {
     // background, so counts settle a moment after start-up); the last reply either way.
     std::string status_when(const std::string& needle) {
         std::string status;
-        for (int asked = 0; asked < 60; ++asked) {
+        const auto deadline = std::chrono::steady_clock::now() + kWait;
+        while (std::chrono::steady_clock::now() < deadline) {
             const auto before = texts(kOwner).size();
             api.push_message(kOwner, kOwner, "/status");
             if (!api.wait_until([&] { return texts(kOwner).size() > before; }, kWait))

@@ -177,8 +177,15 @@ std::vector<std::string> lines(const std::string& text) {
 
 TEST_CASE("Edit captions, Dislike and Delete: what the owner reads, in order, once each") {
     Fixture f;
-    // Large enough for tesseract to read the captions back.
+    // Large enough for tesseract to read the captions back, over flat memes of four shades:
+    // whichever is drawn, no busy test pattern stands behind the words OCR looks for.
     f.config["render"]["size"] = "540x960";
+    const char* shades[] = {"0x606060", "0x808080", "0x4060a0", "0xa06040"};
+    for (int i = 0; i < 4; ++i) {
+        memegen::test::make_fixture(
+            "-f lavfi -i color=c=" + std::string(shades[i]) + ":s=160x120 -frames:v 1 " +
+            (f.dir / "media" / ("meme" + std::to_string(i) + ".png")).string());
+    }
     BotProcess bot(f.dir.path(), f.config);
     REQUIRE(f.wait_ready());
     f.api.push_message(kOwner, kOwner, "/generate");

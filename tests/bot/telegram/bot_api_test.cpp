@@ -306,7 +306,9 @@ TEST_CASE("a stop request interrupts a backoff wait promptly") {
     BotApi client(fast_options(api));
     api.fail_next("getMe", 1, Fault::rate_limit(30));
     std::stop_source stop;
+    // The stop comes during the 30 s backoff: after the 429 has arrived.
     std::thread stopper([&] {
+        api.wait_for_calls("getMe", 1, kWait);
         std::this_thread::sleep_for(200ms);
         stop.request_stop();
     });
