@@ -118,7 +118,7 @@ std::vector<std::string> partial_videos(const std::filesystem::path& state) {
     std::vector<std::string> found;
     std::error_code ec;
     for (const auto& e : std::filesystem::recursive_directory_iterator(state, ec)) {
-        if (e.path().string().find(".mp4") != std::string::npos)
+        if (e.path().extension() == ".mp4")  // not "meme.mp4.request.json"
             found.push_back(e.path());
     }
     return found;
