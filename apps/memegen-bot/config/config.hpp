@@ -125,7 +125,7 @@ struct YouTubeSettings {
     std::string privacy = "private";  ///< private | unlisted | public
     bool made_for_kids = false;
     std::string title_template = "{source}";
-    std::string description_template = "{source}\n🎵 {track}\n\n#Shorts";
+    std::string description_template = "{captions}\n{source}\n🎵 {track}\n\n#Shorts";
     std::vector<std::string> tags{"shorts", "memes"};
     bool thumbnail = true;  ///< thumbnails.set with the candidate's JPEG after the upload
 

@@ -588,12 +588,17 @@ std::vector<ConfigField> publish_keys() {
                  .doc = "Declare uploads as made for kids (YouTube's audience setting)."},
                 M(publish.youtube.made_for_kids)),
         templ({.key = "publish.youtube.title_template",
-               .doc = "Video title; {source} is the meme's file name, {track} the track."},
+               .doc = "Video title (cut to YouTube's 100 characters); {source} is the meme's "
+                      "file name, {track} the track, {captions} the captions drawn on it."},
               M(publish.youtube.title_template)),
         templ({.key = "publish.youtube.description_template",
-               .doc = "Video description; same placeholders; keep #Shorts."},
+               .doc = "Video description; same placeholders; keep #Shorts. A placeholder "
+                      "that is empty leaves no blank line at the start or end."},
               M(publish.youtube.description_template)),
-        string_list({.key = "publish.youtube.tags", .doc = "Video tags."}, M(publish.youtube.tags)),
+        string_list({.key = "publish.youtube.tags",
+                     .doc = "Video tags; the meme's sidecar tags follow them (up to YouTube's "
+                            "500 characters)."},
+                    M(publish.youtube.tags)),
         boolean({.key = "publish.youtube.thumbnail",
                  .doc = "Set the candidate's JPEG as the video's thumbnail after the upload "
                         "(thumbnails.set, 50 quota units); a failure leaves the video up with a "
@@ -619,7 +624,8 @@ std::vector<ConfigField> publish_keys() {
                M(publish.x.access_token_secret)),
         url({.key = "publish.x.api_url", .doc = "X API base URL."}, M(publish.x.api_url)),
         templ({.key = "publish.x.text_template",
-               .doc = "Text of the post; {source} and {track} as for YouTube."},
+               .doc = "Text of the post (cut to X's 280); {source}, {track} and {captions} "
+                      "as for YouTube."},
               M(publish.x.text_template)),
     };
 }

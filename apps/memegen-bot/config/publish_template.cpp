@@ -1,10 +1,15 @@
 #include "config/publish_template.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 #include <fmt/format.h>
 
 namespace memegen::bot {
 
 namespace {
+
+constexpr std::string_view kPlaceholders[] = {"source", "track", "captions"};
 
 // Walks `text`, calling `literal` for plain characters and `field` for each placeholder;
 // returns the first problem.
@@ -27,9 +32,10 @@ std::optional<std::string> walk(std::string_view text, Literal literal, Field fi
         if (close == std::string_view::npos)
             return fmt::format("has an unmatched '{{' at position {} (write \"{{{{\")", i + 1);
         const auto name = text.substr(i + 1, close - i - 1);
-        if (name != "source" && name != "track") {
+        if (std::find(std::begin(kPlaceholders), std::end(kPlaceholders), name) ==
+            std::end(kPlaceholders)) {
             return fmt::format(
-                "has an unknown placeholder {{{}}}: only {{source}} and {{track}} "
+                "has an unknown placeholder {{{}}}: only {{source}}, {{track}} and {{captions}} "
                 "are filled",
                 name);
         }
@@ -50,7 +56,11 @@ std::string fill_template(std::string_view text, const TemplateValues& values) {
     std::string out;
     walk(
         text, [&](char c) { out += c; },
-        [&](std::string_view name) { out += name == "source" ? values.source : values.track; });
+        [&](std::string_view name) {
+            out += name == "source"  ? values.source
+                   : name == "track" ? values.track
+                                     : values.captions;
+        });
     return out;
 }
 

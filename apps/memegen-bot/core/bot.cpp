@@ -114,6 +114,9 @@ Bot::Bot(BotConfig config)
         state_.note_problem(stage::state_corrupt, p, {{"file", "dislikes.json"}});
     add_publishers();
     publish_.use_dry_run(dry_run_);
+    publish_.use_sidecars([this](const std::filesystem::path& meme) {
+        return library_.sidecar(meme, MediaRole::meme);
+    });
     accounts_ = std::make_unique<AccountConnect>(text_, replies_, google_.get());
 }
 

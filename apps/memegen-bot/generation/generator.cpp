@@ -11,6 +11,7 @@
 #include <memegen/log.hpp>
 
 #include "core/candidate_store.hpp"
+#include "generation/captions_drawn.hpp"
 #include "telegram/html.hpp"
 
 namespace memegen::bot {
@@ -181,19 +182,14 @@ RenderRequest Generator::request_for(const Attempt& attempt,
     options.seed = attempt.seed;
     options.variant_group = attempt.variant_group;
     options.effects = effects_of(attempt.effects);
-    // Sidecars: the meme's captions, and the track's "artist — title" as the badge unless the
-    // meme sets its own.
-    if (config_.render.captions) {
-        const auto meme_sidecar = library_.sidecar(attempt.media, MediaRole::meme);
-        options.captions.top = meme_sidecar.top.value_or("");
-        options.captions.bottom = meme_sidecar.bottom.value_or("");
+    // Sidecars: the meme's captions (unless the owner wrote their own), and the track's
+    // "artist — title" as the badge unless the meme sets its own.
+    const auto meme_sidecar = library_.sidecar(attempt.media, MediaRole::meme);
+    const auto drawn = captions_drawn(config_.render.captions, meme_sidecar, attempt.captions);
+    options.captions.top = drawn.top;
+    options.captions.bottom = drawn.bottom;
+    if (config_.render.captions)
         options.captions.badge = meme_sidecar.badge.value_or(music_label);
-    }
-    // The owner's own words win over the sidecar's, even with sidecar captions off.
-    if (attempt.captions) {
-        options.captions.top = attempt.captions->top;
-        options.captions.bottom = attempt.captions->bottom;
-    }
     return request;
 }
 

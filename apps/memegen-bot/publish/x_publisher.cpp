@@ -10,6 +10,7 @@
 
 #include "memegen/log.hpp"
 #include "publish/http.hpp"
+#include "publish/text_limits.hpp"
 
 namespace memegen::bot::publish {
 
@@ -94,6 +95,7 @@ PublishOutcome XPublisher::run(const PublishItem& item, const std::stop_token& s
             target += (i == 0 ? "?" : "&") + detail::form_encode(query[i].first) + "=" +
                       detail::form_encode(query[i].second);
         int failures = 0;
+        int rate_limited = 0;
         for (;;) {
             if (stop.stop_requested())
                 throw PublishError(kTarget, fmt::format("stopped before {}", what), true);
@@ -139,6 +141,13 @@ PublishOutcome XPublisher::run(const PublishItem& item, const std::stop_token& s
                         std::max<long long>(0, std::atoll(it->second.c_str()) -
                                                    static_cast<long long>(std::time(nullptr))));
                 }
+                // A server that keeps answering 429 (or gives no usable reset time) must not
+                // hold this target's queue for ever: a Retry later is the owner's choice.
+                if (++rate_limited > config_.max_attempts)
+                    throw PublishError(kTarget,
+                                       fmt::format("still rate limited during {} after {} waits",
+                                                   what, rate_limited - 1),
+                                       true);
                 if (wait > config_.max_rate_limit_wait)
                     throw PublishError(
                         kTarget,
@@ -251,11 +260,11 @@ PublishOutcome XPublisher::run(const PublishItem& item, const std::stop_token& s
 
     // POST
     journal_.put(item.candidate_id, kTarget, {"posting", media_id, "", total});
-    const json post = data_of(
-        request("POST", "/2/tweets", {},
-                json{{"text", item.caption}, {"media", {{"media_ids", json::array({media_id})}}}},
-                false, "posting"),
-        "post");
+    const json post = data_of(request("POST", "/2/tweets", {},
+                                      json{{"text", x_post_text(item.caption)},
+                                           {"media", {{"media_ids", json::array({media_id})}}}},
+                                      false, "posting"),
+                              "post");
     if (!post.value("id", json()).is_string())
         throw PublishError(kTarget, "the post was created but X answered without its id");
     PublishOutcome o;

@@ -25,7 +25,7 @@ struct XConfig {
     OAuth1Credentials credentials;
     std::string media_category = "amplify_video";
     std::uint64_t chunk_size = 4ull * 1024 * 1024;  ///< X accepts at most 5 MB per APPEND
-    int max_attempts = 5;  ///< consecutive 5xx/transport failures of one request
+    int max_attempts = 5;  ///< consecutive 5xx/transport failures, or 429 waits, of one request
     std::chrono::milliseconds retry_backoff{1000};
     std::chrono::seconds max_rate_limit_wait{15 * 60};  ///< a longer x-rate-limit-reset fails
     std::chrono::seconds max_processing{10 * 60};       ///< give up on STATUS after this

@@ -10,6 +10,7 @@
 
 #include "memegen/log.hpp"
 #include "publish/http.hpp"
+#include "publish/text_limits.hpp"
 
 namespace memegen::bot::publish {
 
@@ -146,9 +147,9 @@ YouTubePublisher::YouTubePublisher(YouTubeConfig config, GoogleOAuth& oauth,
 std::string YouTubePublisher::video_resource(const PublishItem& item) const {
     const json resource = {
         {"snippet",
-         {{"title", item.title},
-          {"description", item.description},
-          {"tags", item.tags},
+         {{"title", youtube_title(item.title)},
+          {"description", youtube_description(item.description)},
+          {"tags", youtube_tags(item.tags)},
           {"categoryId", config_.category_id}}},
         {"status",
          {{"privacyStatus", config_.privacy}, {"selfDeclaredMadeForKids", config_.made_for_kids}}},

@@ -11,6 +11,7 @@
 
 #include "commands/callback_codec.hpp"
 #include "config/publish_template.hpp"
+#include "generation/captions_drawn.hpp"
 #include "review/stale_press.hpp"
 #include "telegram/html.hpp"
 
@@ -173,11 +174,26 @@ void PublishFlow::work(Worker& w, std::stop_token stop) {
 }
 
 publish::PublishItem PublishFlow::item_of(const Candidate& c, const Worker& w) const {
+    const auto sidecar = meme_sidecar_ ? meme_sidecar_(c.media) : SidecarInfo{};
+    const auto drawn = captions_drawn(config_.render.captions, sidecar, c.captions);
     TemplateValues values;
     values.source = fs::path(c.media).stem().string();
     values.track = !c.track.empty()  ? c.track
                    : c.music.empty() ? std::string("—")
                                      : fs::path(c.music).stem().string();
+    values.captions = drawn.top;
+    if (!drawn.top.empty() && !drawn.bottom.empty())
+        values.captions += ' ';
+    values.captions += drawn.bottom;
+    std::replace(values.captions.begin(), values.captions.end(), '\n', ' ');  // one line
+    // An empty placeholder at either end leaves no blank line or space there.
+    const auto fill = [&](const std::string& templ) {
+        auto text = fill_template(templ, values);
+        const auto first = text.find_first_not_of(" \n");
+        if (first == std::string::npos)
+            return std::string();
+        return text.substr(first, text.find_last_not_of(" \n") + 1 - first);
+    };
     publish::PublishItem item;
     item.candidate_id = c.id;
     item.file_id = c.file_id;
@@ -187,10 +203,11 @@ publish::PublishItem PublishFlow::item_of(const Candidate& c, const Worker& w) c
             item.thumbnail = files_.thumbnail(c.id);
     }
     const auto& yt = config_.publish.youtube;
-    item.title = fill_template(yt.title_template, values);
-    item.description = fill_template(yt.description_template, values);
+    item.title = fill(yt.title_template);
+    item.description = fill(yt.description_template);
     item.tags = yt.tags;
-    item.caption = fill_template(config_.publish.x.text_template, values);
+    item.tags.insert(item.tags.end(), sidecar.tags.begin(), sidecar.tags.end());
+    item.caption = fill(config_.publish.x.text_template);
     return item;
 }
 

@@ -15,6 +15,8 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,6 +31,7 @@
 #include "core/candidate_files.hpp"
 #include "core/candidate_store.hpp"
 #include "core/messages.hpp"
+#include "library/sidecar.hpp"
 #include "publish/publish_journal.hpp"
 #include "publish/publisher.hpp"
 #include "replies/replies.hpp"
@@ -71,6 +74,11 @@ class PublishFlow {
 
     /// While `dry_run` is on, Publish only says what it would post; it must outlive the flow.
     void use_dry_run(const DryRun& dry_run) { dry_run_ = &dry_run; }
+    /// Where a post's texts find the meme's sidecar (its captions and tags; called from the
+    /// targets' worker threads). Without it, {captions} has only the owner's edited captions.
+    void use_sidecars(std::function<SidecarInfo(const std::filesystem::path&)> meme_sidecar) {
+        meme_sidecar_ = std::move(meme_sidecar);
+    }
     /// /history: the last `count` published candidates, newest first, with a link per target.
     [[nodiscard]] std::string history_html(int count);
 
@@ -108,6 +116,7 @@ class PublishFlow {
     publish::PublishJournal& journal_;
     std::vector<std::unique_ptr<Worker>> workers_;
     const DryRun* dry_run_ = nullptr;
+    std::function<SidecarInfo(const std::filesystem::path&)> meme_sidecar_;
 
     std::mutex report_mutex_;  // one caption edit at a time, rendered from the newest state
     std::mutex progress_mutex_;

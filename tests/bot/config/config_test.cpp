@@ -11,6 +11,7 @@
 #include <memegen/log.hpp>
 
 #include "config/config.hpp"
+#include "config/publish_template.hpp"
 #include "telegram/bot_api.hpp"
 #include "temp_dir.hpp"
 
@@ -786,7 +787,18 @@ TEST_CASE("publishing targets are on when configured and named when missing") {
         const auto r = load(R"({"youtube": {"title_template": "{title} #Shorts"}})");
         const auto* p = problem_for(r, "publish.youtube.title_template");
         REQUIRE(p != nullptr);
-        CHECK(p->message.starts_with("has an unknown placeholder {title}"));
+        CHECK(p->message ==
+              "has an unknown placeholder {title}: only {source}, {track} and "
+              "{captions} are filled");
+    }
+    SUBCASE("{captions} is a placeholder like {source} and {track}") {
+        const auto r = load(R"({"youtube": {"title_template": "{captions} | {source}"},
+                                "x": {"text_template": "{captions} 🎵 {track}"}})");
+        CHECK(problem_for(r, "publish.youtube.title_template") == nullptr);
+        CHECK(problem_for(r, "publish.x.text_template") == nullptr);
+        CHECK(memegen::bot::fill_template("{captions} | {source} {{x}}",
+                                          {"cat", "Artist — Song", "TOP BOTTOM"}) ==
+              "TOP BOTTOM | cat {x}");
     }
     SUBCASE("secrets never appear in problems or in the dump") {
         const auto r = load(R"({"default_targets": ["youtube", "x"],

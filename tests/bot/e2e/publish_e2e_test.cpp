@@ -58,6 +58,10 @@ struct Fixture {
 
     Fixture() {
         memegen::test::make_libraries(dir / "media", dir / "music", 2);
+        // Captions and tags for every meme, which the posts' texts quote.
+        std::ofstream(dir / "media" / "library.json")
+            << R"({"defaults": {"tags": ["friday", "Memes"],
+                   "captions": {"top": "WHEN IT WORKS", "bottom": "ON FRIDAY"}}})";
         config = memegen::test::test_config(api, dir.path());
         config["publish"] = {{"default_targets", {"telegram", "youtube", "x"}},
                              {"youtube",
@@ -151,9 +155,14 @@ TEST_CASE("Publish sends the reviewed MP4 to the channel, YouTube and X, with a 
     const auto resource = f.google.session_resource(0);
     const auto source = resource["snippet"]["title"].get<std::string>();
     CHECK(source.ends_with(" meme"));
-    CHECK(resource["snippet"]["description"].get<std::string>().find("#Shorts") !=
-          std::string::npos);
-    CHECK(resource["snippet"]["tags"] == json::array({"memes", "test"}));
+    // The default description: the captions drawn on the video, the meme, the track, #Shorts.
+    const auto description = resource["snippet"]["description"].get<std::string>();
+    CHECK_MESSAGE(description.starts_with("WHEN IT WORKS ON FRIDAY\n" +
+                                          source.substr(0, source.size() - 5) + "\n🎵 "),
+                  description);
+    CHECK(description.ends_with("\n\n#Shorts"));
+    // The configured tags, then the meme's own (a repeat, whatever its case, once).
+    CHECK(resource["snippet"]["tags"] == json::array({"memes", "test", "friday"}));
     CHECK(resource["status"]["privacyStatus"] == "unlisted");
     CHECK(resource["status"]["selfDeclaredMadeForKids"] == false);
     // The video's thumbnail is the JPEG the review was sent with.

@@ -445,11 +445,13 @@ FakeX::FakeX() {
         ++post_requests_;
         if (!guard(req, res))
             return;
-        if (rate_limit_seconds_ >= 0) {
-            res.set_header("x-rate-limit-reset",
-                           std::to_string(std::time(nullptr) + rate_limit_seconds_));
+        if (rate_limited_posts_ > 0) {
+            --rate_limited_posts_;
+            if (rate_limit_seconds_ >= 0) {
+                res.set_header("x-rate-limit-reset",
+                               std::to_string(std::time(nullptr) + rate_limit_seconds_));
+            }
             res.set_header("x-rate-limit-remaining", "0");
-            rate_limit_seconds_ = -1;
             return answer_json(res, 429, {{"title", "Too Many Requests"}, {"status", 429}});
         }
         posts_.push_back(json::parse(req.body, nullptr, false));
@@ -460,9 +462,10 @@ FakeX::FakeX() {
     start();
 }
 
-void FakeX::rate_limit_next_post(int seconds) {
+void FakeX::rate_limit_next_post(int seconds, int count) {
     std::lock_guard lock(mutex_);
     rate_limit_seconds_ = seconds;
+    rate_limited_posts_ = count;
 }
 std::string FakeX::media_bytes() const {
     std::lock_guard lock(mutex_);

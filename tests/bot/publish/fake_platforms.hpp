@@ -122,8 +122,9 @@ class FakeX : public LoopbackServer {
                 access_token_secret = "ats-fake";
     /// STATUS answers these states in turn after FINALIZE's "pending"; the last repeats.
     std::vector<std::string> processing_states = {"in_progress", "succeeded"};
-    /// The next POST /2/tweets answers 429 with x-rate-limit-reset `seconds` from now.
-    void rate_limit_next_post(int seconds);
+    /// The next `count` POST /2/tweets answer 429 with x-rate-limit-reset `seconds` from now
+    /// (a negative `seconds`: without that header, as a proxy in front of X may answer).
+    void rate_limit_next_post(int seconds, int count = 1);
 
     [[nodiscard]] std::string media_bytes() const;
     [[nodiscard]] nlohmann::json init_body() const;
@@ -142,7 +143,8 @@ class FakeX : public LoopbackServer {
     int post_requests_ = 0;
     int status_requests_ = 0;
     int bad_signatures_ = 0;
-    int rate_limit_seconds_ = -1;
+    int rate_limit_seconds_ = 0;
+    int rate_limited_posts_ = 0;
 };
 
 }  // namespace memegen::test

@@ -507,6 +507,26 @@ TEST_CASE("X receives the exact bytes in chunks, waits for processing and a 429,
     }
 }
 
+TEST_CASE("X that keeps answering 429 without a reset time ends in a retryable failure") {
+    FakeX x;
+    TempDir dir("publish-x-429");
+    PublishJournal journal(dir / "publish_journal.json");
+    XConfig c;
+    c.api_url = x.base_url();
+    c.credentials = {x.consumer_key, x.consumer_secret, x.access_token, x.access_token_secret};
+    c.protocol_second = 10ms;
+    c.max_attempts = 2;
+    x.rate_limit_next_post(-1, 1000);
+    const auto o = XPublisher(c, journal).publish(item(), {}, {});
+    CHECK_FALSE(o.ok);
+    CHECK(o.retryable);
+    CHECK_MESSAGE(
+        o.error.find("still rate limited during posting after 2 waits") != std::string::npos,
+        o.error);
+    CHECK(x.post_requests() == 3);
+    CHECK(x.posts().empty());
+}
+
 TEST_CASE("X processing that fails ends with X's reason") {
     FakeX x;
     TempDir dir("publish-x-fail");
