@@ -787,9 +787,9 @@ TEST_CASE("publishing targets are on when configured and named when missing") {
         const auto r = load(R"({"youtube": {"title_template": "{title} #Shorts"}})");
         const auto* p = problem_for(r, "publish.youtube.title_template");
         REQUIRE(p != nullptr);
-        CHECK(p->message ==
-              "has an unknown placeholder {title}: only {source}, {track} and "
-              "{captions} are filled");
+        CHECK(
+            p->message.starts_with("has an unknown placeholder {title}: only {source}, "
+                                   "{track} and {captions} are filled"));
     }
     SUBCASE("{captions} is a placeholder like {source} and {track}") {
         const auto r = load(R"({"youtube": {"title_template": "{captions} | {source}"},
