@@ -698,6 +698,10 @@ std::string Messages::publish_queued(std::string_view label_html) const {
     return ru() ? fmt::format("⏳ {}: в очереди", label_html)
                 : fmt::format("⏳ {}: queued", label_html);
 }
+std::string Messages::publish_uploading(std::string_view label_html) const {
+    return ru() ? fmt::format("⏳ {}: загрузка…", label_html)
+                : fmt::format("⏳ {}: uploading…", label_html);
+}
 std::string Messages::publish_progress(std::string_view label_html, int percent) const {
     return ru() ? fmt::format("⏳ {}: загружено {}%", label_html, percent)
                 : fmt::format("⏳ {}: {}% uploaded", label_html, percent);

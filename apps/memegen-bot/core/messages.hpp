@@ -198,6 +198,8 @@ struct Messages {
     [[nodiscard]] std::string publishing(int targets) const;
     /// One line per target, added to the review message's caption.
     [[nodiscard]] std::string publish_queued(std::string_view label_html) const;
+    /// An upload under way before its first progress figure.
+    [[nodiscard]] std::string publish_uploading(std::string_view label_html) const;
     [[nodiscard]] std::string publish_progress(std::string_view label_html, int percent) const;
     [[nodiscard]] std::string publish_done(std::string_view label_html,
                                            std::string_view url_html) const;

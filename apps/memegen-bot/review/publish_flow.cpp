@@ -318,8 +318,9 @@ std::string PublishFlow::target_lines(const Candidate& c) {
                 if (const auto p = progress_.find({c.id, w->name}); p != progress_.end())
                     percent = p->second;
             }
-            out +=
-                percent >= 0 ? text_.publish_progress(label, percent) : text_.publish_queued(label);
+            out += percent >= 0             ? text_.publish_progress(label, percent)
+                   : t.state == "uploading" ? text_.publish_uploading(label)
+                                            : text_.publish_queued(label);
         }
     }
     return out;

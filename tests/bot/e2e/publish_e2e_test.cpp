@@ -249,6 +249,35 @@ TEST_CASE("a restart in the middle of a YouTube upload resumes it and posts noth
     CHECK(f.api.sent_messages(kChannel).size() == 1);
 }
 
+TEST_CASE("an upload in flight never blocks /generate, and its line says it is under way") {
+    Fixture f;
+    f.config["publish"]["default_targets"] = {"youtube"};
+    f.google.hold_chunks();
+    BotProcess bot(f.dir.path(), f.config);
+    const auto review = f.review();
+    const auto review_id = review["message_id"].get<std::int64_t>();
+    f.press_publish(review);
+    // YouTube has the upload and does not answer it yet.
+    REQUIRE(f.api.wait_until([&] { return f.google.held_chunks() == 1; }, kWait));
+    REQUIRE(f.api.wait_until(
+        [&] {
+            return f.api.message(review_id)
+                ->value("caption", "")
+                .ends_with("\n\n⏳ YouTube: uploading…");
+        },
+        kWait));
+    // Meanwhile a new meme is made and sent for review: the upload holds no lock it needs.
+    const auto videos = f.api.call_count("sendVideo");
+    f.api.push_message(kOwner, kOwner, "/generate");
+    REQUIRE(f.api.wait_for_calls("sendVideo", videos + 1, kWait));
+    CHECK(f.google.held_chunks() == 1);
+    CHECK(f.google.sessions() == 1);
+
+    f.google.release_chunks();
+    const auto caption = f.final_caption(review);
+    CHECK(caption.find("✅ YouTube: https://youtube.com/shorts/vids0") != std::string::npos);
+}
+
 TEST_CASE("auto_publish sends a scheduled batch's first meme to the targets, lines under it") {
     Fixture f;
     f.config["auto_publish"] = true;

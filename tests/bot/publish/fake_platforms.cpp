@@ -132,7 +132,12 @@ FakeGoogle::FakeGoogle() {
     });
     server_.Put(
         "/upload/youtube/v3/videos", [this](const httplib::Request& req, httplib::Response& res) {
-            std::lock_guard lock(mutex_);
+            std::unique_lock lock(mutex_);
+            if (holding_) {
+                ++held_;
+                released_.wait(lock, [this] { return !holding_; });
+                --held_;
+            }
             const std::string id = req.get_param_value("upload_id");
             if (id.size() < 2 || std::stoul(id.substr(1)) >= sessions_.size())
                 return answer_json(res, 404, google_api_error(404, "notFound", "no such session"));
@@ -270,6 +275,24 @@ void FakeGoogle::drop_next_chunk(std::size_t keep) {
     std::lock_guard lock(mutex_);
     drop_next_ = true;
     drop_keep_ = keep;
+}
+FakeGoogle::~FakeGoogle() {
+    release_chunks();  // a held PUT would keep the server from stopping
+}
+void FakeGoogle::hold_chunks() {
+    std::lock_guard lock(mutex_);
+    holding_ = true;
+}
+void FakeGoogle::release_chunks() {
+    {
+        std::lock_guard lock(mutex_);
+        holding_ = false;
+    }
+    released_.notify_all();
+}
+int FakeGoogle::held_chunks() const {
+    std::lock_guard lock(mutex_);
+    return held_;
 }
 void FakeGoogle::fail_next_chunks(int n) {
     std::lock_guard lock(mutex_);

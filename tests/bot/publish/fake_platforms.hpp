@@ -44,6 +44,7 @@ class LoopbackServer {
 class FakeGoogle : public LoopbackServer {
   public:
     FakeGoogle();
+    ~FakeGoogle() override;
 
     // ---- OAuth ----
     /// What successive device-flow polls answer: "authorization_pending", "slow_down",
@@ -66,6 +67,11 @@ class FakeGoogle : public LoopbackServer {
     void drop_next_chunk(std::size_t keep);
     /// The next `n` chunk PUTs answer 503 and store nothing.
     void fail_next_chunks(int n);
+    /// From now on chunk PUTs wait, received but unanswered (an upload in flight), until
+    /// release_chunks(); held_chunks() says how many wait.
+    void hold_chunks();
+    void release_chunks();
+    [[nodiscard]] int held_chunks() const;
     [[nodiscard]] int init_requests() const;
     [[nodiscard]] std::size_t sessions() const;
     /// Bytes the session `n` (0-based) received, and whether it became a video.
@@ -105,6 +111,9 @@ class FakeGoogle : public LoopbackServer {
     std::size_t drop_keep_ = 0;
     bool drop_next_ = false;
     int fail_chunks_ = 0;
+    bool holding_ = false;
+    int held_ = 0;
+    std::condition_variable released_;
     int init_requests_ = 0;
     int status_queries_ = 0;
     std::vector<Session> sessions_;
