@@ -68,13 +68,25 @@ void AccountConnect::connect(const CommandRequest& r) {
 void AccountConnect::disconnect(const CommandRequest& r) {
     if (!usable(r))
         return;
-    try {
-        google_->revoke({});
-        replies_.say(r.chat, text_.disconnected());
-    } catch (const std::exception& e) {
-        log_warning("{}", e.what());
-        replies_.say(r.chat, text_.connect_failed(escape_html(e.what())));
+    // A /connect under way ends: its code would authorize what is being revoked. Its waits and
+    // requests are stoppable, so the join is short.
+    if (flow_.joinable()) {
+        flow_.request_stop();
+        flow_.join();
     }
+    running_ = true;
+    // Off the poll loop: Google may take its whole timeout to answer the revocation.
+    flow_ = std::jthread([this, chat = r.chat](std::stop_token stop) {
+        try {
+            google_->revoke(stop);
+            replies_.say(chat, text_.disconnected());
+        } catch (const std::exception& e) {
+            log_warning("{}", e.what());
+            if (!stop.stop_requested())
+                replies_.say(chat, text_.connect_failed(escape_html(e.what())));
+        }
+        running_ = false;
+    });
 }
 
 }  // namespace memegen::bot

@@ -3,7 +3,8 @@
 /// /connect youtube and /disconnect youtube: Google's device flow started from Telegram. The
 /// owner gets the verification URL and the user code; the token endpoint is polled in the
 /// background (interval, slow_down, access_denied, expired_token as GoogleOAuth honours them)
-/// and the refresh token is stored in the state dir with mode 0600. /disconnect revokes it.
+/// and the refresh token is stored in the state dir with mode 0600. /disconnect revokes it
+/// (ending a /connect under way). Both talk to Google on their own thread, never the poll loop.
 /// Error idiom: GoogleOAuth throws PublishError (already redacted); each becomes one reply.
 
 #include <atomic>
@@ -17,7 +18,7 @@
 
 namespace memegen::bot {
 
-/// The two commands; one device flow at a time.
+/// The two commands; one device flow or revocation at a time.
 class AccountConnect {
   public:
     /// `google` is null when publish.youtube is not configured.

@@ -352,6 +352,28 @@ TEST_CASE("/connect youtube sends the code, stores the token 0600; /disconnect r
     REQUIRE(has("Usage: /connect youtube"));
 }
 
+TEST_CASE("/disconnect during a /connect ends the wait for the code; a new /connect starts") {
+    Fixture f;
+    f.config["publish"]["default_targets"] = {"telegram"};
+    f.config["publish"]["youtube"].erase("refresh_token");
+    f.google.script_device_polls({"authorization_pending"});  // the owner never enters the code
+    BotProcess bot(f.dir.path(), f.config);
+    const auto count = [&](const std::string& part) {
+        int n = 0;
+        for (const auto& t : f.texts())
+            n += t.find(part) != std::string::npos;
+        return n;
+    };
+    f.api.push_message(kOwner, kOwner, "/connect youtube");
+    REQUIRE(f.api.wait_until([&] { return count("🔑 Open ") == 1; }, kWait));
+    f.api.push_message(kOwner, kOwner, "/disconnect youtube");
+    REQUIRE(f.api.wait_until([&] { return count("YouTube is disconnected") == 1; }, kWait));
+    f.api.push_message(kOwner, kOwner, "/connect youtube");
+    REQUIRE(f.api.wait_until([&] { return count("🔑 Open ") == 2; }, kWait));
+    CHECK(count("✅ YouTube is connected.") == 0);
+    CHECK_FALSE(std::filesystem::exists(f.dir / "state" / "youtube_token.json"));
+}
+
 TEST_CASE("/status lists the targets that failed until a Retry posts, with how to reconnect") {
     Fixture f;
     f.config["publish"]["default_targets"] = {"youtube", "x"};
