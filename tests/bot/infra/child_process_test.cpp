@@ -11,9 +11,11 @@
 #include <stop_token>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <memegen/error.hpp>
 
+#include "config/config.hpp"
 #include "core/child_spawn.hpp"
 #include "temp_dir.hpp"
 
@@ -91,15 +93,28 @@ TEST_CASE("a child that ignores SIGTERM is killed after the grace") {
 TEST_CASE("the child's environment has no secrets") {
     TempDir dir;
     const auto out = dir / "env.txt";
-    ::setenv("TELEGRAM_BOT_TOKEN", "123:secret", 1);
+    // Every secret the configuration reads from the environment (the bot token, Google's client
+    // secret and refresh token, X's four keys), each with a value to look for.
+    std::vector<std::string> secrets;
+    for (const auto& key : memegen::bot::config_keys()) {
+        if (key.type.find("secret") != std::string_view::npos && !key.variable.empty())
+            secrets.emplace_back(key.variable);
+    }
+    CHECK(secrets.size() == 7);
+    for (const auto& name : secrets)
+        ::setenv(name.c_str(), ("secret-of-" + name).c_str(), 1);
     ::setenv("MEMEGEN_LOG_LEVEL", "debug", 1);
     auto child = shell("env > '" + out.string() + "'");
     const ChildEnd end = child.wait(std::stop_token{});
-    ::unsetenv("TELEGRAM_BOT_TOKEN");
+    for (const auto& name : secrets)
+        ::unsetenv(name.c_str());
     REQUIRE(WIFEXITED(end.status));
     std::ostringstream text;
     text << std::ifstream(out).rdbuf();
-    CHECK(text.str().find("secret") == std::string::npos);
+    for (const auto& name : secrets) {
+        CHECK_MESSAGE(text.str().find("secret-of-" + name) == std::string::npos, name);
+        CHECK_MESSAGE(text.str().find(name + "=") == std::string::npos, name);
+    }
     CHECK(text.str().find("MEMEGEN_LOG_LEVEL=debug") != std::string::npos);
 }
 
