@@ -96,16 +96,24 @@ std::vector<std::string> part_files(const std::filesystem::path& dir) {
     return parts;
 }
 
+// A 30 s clip to render, long enough to be interrupted, and where its video goes.
+struct LongRender {
+    std::filesystem::path clip, out_dir, out;
+};
+LongRender long_render(const TempDir& dir) {
+    LongRender r{dir / "clip.mp4", dir / "out", dir / "out" / "meme.mp4"};
+    memegen::test::ffmpeg(
+        "-f lavfi -i testsrc=s=640x360:r=24:d=30 -c:v libx264 -preset ultrafast " +
+        r.clip.string());
+    std::filesystem::create_directory(r.out_dir);
+    return r;
+}
+
 }  // namespace
 
 TEST_CASE("a signal during a render stops it, removes the part file and sets the exit code") {
     TempDir dir("memegen-cli-signal");
-    const auto clip = dir / "clip.mp4";
-    memegen::test::ffmpeg(
-        "-f lavfi -i testsrc=s=640x360:r=24:d=30 -c:v libx264 -preset ultrafast " + clip.string());
-    const auto out_dir = dir / "out";
-    std::filesystem::create_directory(out_dir);
-    const auto out = out_dir / "meme.mp4";
+    const auto [clip, out_dir, out] = long_render(dir);
 
     int sig = SIGINT;
     int expected = 130;
@@ -134,12 +142,7 @@ TEST_CASE("a signal during a render stops it, removes the part file and sets the
 
 TEST_CASE("after a kill -9 mid-render, remove_partial_outputs removes that render's files only") {
     TempDir dir("memegen-cli-kill9");
-    const auto clip = dir / "clip.mp4";
-    memegen::test::ffmpeg(
-        "-f lavfi -i testsrc=s=640x360:r=24:d=30 -c:v libx264 -preset ultrafast " + clip.string());
-    const auto out_dir = dir / "out";
-    std::filesystem::create_directory(out_dir);
-    const auto out = out_dir / "meme.mp4";
+    const auto [clip, out_dir, out] = long_render(dir);
     // What must stay: another process's render of the same output, and another output's.
     const std::vector<std::filesystem::path> others = {out_dir / ".meme.mp4.part-1-0.mp4",
                                                        out_dir / ".other.mp4.part-7-0.mp4"};

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <set>
 
+#include "text/utf8.hpp"
+
 namespace memegen::bot::publish {
 
 namespace {
@@ -13,51 +15,13 @@ constexpr std::size_t kYouTubeDescriptionBytes = 5000;
 constexpr std::size_t kYouTubeTagsChars = 500;
 constexpr std::size_t kXWeight = 280;
 constexpr std::string_view kEllipsis = "…";
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 
-// One decoded character and the bytes it came from.
-struct Char {
-    char32_t code = 0;
-    std::string_view bytes;
-};
+using Char = Utf8Char;
 
-// The characters of `text`; an invalid sequence (overlong, surrogate, truncated, > U+10FFFF)
-// is one U+FFFD.
+// The characters of `text`; an invalid byte is one U+FFFD.
 std::vector<Char> decode(std::string_view text) {
     std::vector<Char> out;
-    for (std::size_t i = 0; i < text.size();) {
-        const auto b = static_cast<unsigned char>(text[i]);
-        std::size_t n = 0;
-        char32_t c = 0;
-        if (b < 0x80) {
-            n = 1;
-            c = b;
-        } else if (b >= 0xC2 && b <= 0xDF) {
-            n = 2;
-            c = b & 0x1F;
-        } else if (b >= 0xE0 && b <= 0xEF) {
-            n = 3;
-            c = b & 0x0F;
-        } else if (b >= 0xF0 && b <= 0xF4) {
-            n = 4;
-            c = b & 0x07;
-        }
-        bool ok = n > 0 && i + n <= text.size();
-        for (std::size_t k = 1; ok && k < n; ++k) {
-            const auto cont = static_cast<unsigned char>(text[i + k]);
-            ok = (cont & 0xC0) == 0x80;
-            c = (c << 6) | (cont & 0x3F);
-        }
-        ok = ok && !(n == 3 && c < 0x800) && !(n == 4 && (c < 0x10000 || c > 0x10FFFF)) &&
-             !(c >= 0xD800 && c <= 0xDFFF);
-        if (!ok) {
-            out.push_back({0xFFFD, kReplacement});
-            ++i;
-            continue;
-        }
-        out.push_back({c, text.substr(i, n)});
-        i += n;
-    }
+    for_each_utf8(text, [&](const Char& c) { out.push_back(c); });
     return out;
 }
 

@@ -3,42 +3,10 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "text/utf8.hpp"
+
 namespace memegen::bot {
 namespace {
-
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
-
-// Length of the valid UTF-8 sequence at `text[pos]`, or 0 if it is invalid (RFC 3629:
-// no overlongs, no surrogates, nothing above U+10FFFF).
-std::size_t valid_sequence_length(std::string_view text, std::size_t pos) {
-    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[pos + i]); };
-    const std::size_t left = text.size() - pos;
-    const unsigned char b0 = byte(0);
-    if (b0 < 0x80)
-        return 1;
-    const auto cont = [&](std::size_t i) { return i < left && (byte(i) & 0xC0) == 0x80; };
-    if (b0 >= 0xC2 && b0 <= 0xDF)
-        return cont(1) ? 2 : 0;
-    if (b0 >= 0xE0 && b0 <= 0xEF) {
-        if (!cont(1) || !cont(2))
-            return 0;
-        if (b0 == 0xE0 && byte(1) < 0xA0)
-            return 0;  // overlong
-        if (b0 == 0xED && byte(1) >= 0xA0)
-            return 0;  // UTF-16 surrogate
-        return 3;
-    }
-    if (b0 >= 0xF0 && b0 <= 0xF4) {
-        if (!cont(1) || !cont(2) || !cont(3))
-            return 0;
-        if (b0 == 0xF0 && byte(1) < 0x90)
-            return 0;  // overlong
-        if (b0 == 0xF4 && byte(1) >= 0x90)
-            return 0;  // above U+10FFFF
-        return 4;
-    }
-    return 0;
-}
 
 enum class TokenKind { text, entity, open_tag, close_tag };
 
@@ -143,7 +111,7 @@ std::vector<Token> tokenize(std::string_view html) {
             ++i;
             continue;
         }
-        const std::size_t len = valid_sequence_length(s, i);  // always > 0 after sanitizing
+        const std::size_t len = utf8_sequence_length(s, i);  // always > 0 after sanitizing
         Token t;
         t.raw = std::string(s.substr(i, len));
         t.units = len == 4 ? 2 : 1;
@@ -234,9 +202,9 @@ std::string sanitize_utf8(std::string_view text) {
     out.reserve(text.size());
     std::size_t i = 0;
     while (i < text.size()) {
-        const std::size_t len = valid_sequence_length(text, i);
+        const std::size_t len = utf8_sequence_length(text, i);
         if (len == 0) {
-            out += kReplacement;
+            out += kUtf8Replacement;
             ++i;
         } else {
             out.append(text.substr(i, len));
@@ -275,7 +243,7 @@ std::size_t utf16_length(std::string_view text) {
     std::size_t units = 0;
     std::size_t i = 0;
     while (i < text.size()) {
-        const std::size_t len = valid_sequence_length(text, i);
+        const std::size_t len = utf8_sequence_length(text, i);
         units += len == 4 ? 2 : 1;
         i += len == 0 ? 1 : len;
     }

@@ -472,15 +472,25 @@ TEST_CASE("a restart between the upload and the thumbnail sets it without a seco
     CHECK(google.thumbnails()[0].bytes == read_all(demo_jpeg()));
 }
 
+namespace {
+
+// The X target against `x`, with X's protocol second shortened for the processing polls.
+XConfig x_config(const FakeX& x) {
+    XConfig c;
+    c.api_url = x.base_url();
+    c.credentials = {x.consumer_key, x.consumer_secret, x.access_token, x.access_token_secret};
+    c.protocol_second = 10ms;
+    return c;
+}
+
+}  // namespace
+
 TEST_CASE("X receives the exact bytes in chunks, waits for processing and a 429, then posts") {
     FakeX x;
     TempDir dir("publish-x");
     PublishJournal journal(dir / "publish_journal.json");
-    XConfig c;
-    c.api_url = x.base_url();
-    c.credentials = {x.consumer_key, x.consumer_secret, x.access_token, x.access_token_secret};
+    auto c = x_config(x);
     c.chunk_size = 100 * 1000;
-    c.protocol_second = 10ms;
     c.retry_backoff = 5ms;
     XPublisher publisher(c, journal);
     const std::string mp4 = read_all(demo_mp4());
@@ -511,10 +521,7 @@ TEST_CASE("X that keeps answering 429 without a reset time ends in a retryable f
     FakeX x;
     TempDir dir("publish-x-429");
     PublishJournal journal(dir / "publish_journal.json");
-    XConfig c;
-    c.api_url = x.base_url();
-    c.credentials = {x.consumer_key, x.consumer_secret, x.access_token, x.access_token_secret};
-    c.protocol_second = 10ms;
+    auto c = x_config(x);
     c.max_attempts = 2;
     x.rate_limit_next_post(-1, 1000);
     const auto o = XPublisher(c, journal).publish(item(), {}, {});
@@ -531,10 +538,7 @@ TEST_CASE("X processing that fails ends with X's reason") {
     FakeX x;
     TempDir dir("publish-x-fail");
     PublishJournal journal(dir / "publish_journal.json");
-    XConfig c;
-    c.api_url = x.base_url();
-    c.credentials = {x.consumer_key, x.consumer_secret, x.access_token, x.access_token_secret};
-    c.protocol_second = 10ms;
+    auto c = x_config(x);
     x.processing_states = {"in_progress", "failed"};
     const auto o = XPublisher(c, journal).publish(item(), {}, {});
     CHECK_FALSE(o.ok);
